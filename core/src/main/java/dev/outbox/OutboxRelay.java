@@ -1,0 +1,182 @@
+package dev.outbox;
+
+import dev.outbox.internal.RelayAdmin;
+import dev.outbox.internal.RelayContext;
+import dev.outbox.internal.RelayRuntime;
+import dev.outbox.spi.OutboxDialect;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Runs the sequencer and the registered consumers of one set of outbox tables.
+ *
+ * <p>Any number of relays may run against the same tables (one per application instance): exactly
+ * one of them sequences at a time and each consumer runs in exactly one of them at a time; when a
+ * relay stops or dies, another takes its work over within about {@link
+ * RelayOptions#leaseDuration()}.
+ *
+ * <p>Lifecycle: {@link #start()} checks the schema and returns at once; the work runs on threads
+ * the relay creates ({@code outbox-sequencer}, {@code outbox-consumer-<name>}). {@link #close()} is
+ * idempotent: it lets in-flight batches finish and save their checkpoints, releases the sequencer
+ * lock and the leases, and stops only the threads the relay created. A relay is started once.
+ *
+ * <p>Connections come from the given {@link DataSource} (use a pool) per unit of work and are
+ * returned at once; the relay never holds one while an at-least-once handler runs. Thread-safe.
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private enum State {
+        NEW,
+        STARTED,
+        CLOSED
+    }
+
+    private final RelayContext context;
+    private final List<OutboxConsumer> consumers;
+    private final RelayRuntime runtime;
+    private State state = State.NEW;
+
+    private OutboxRelay(Builder builder) {
+        this.context = new RelayContext(builder.dataSource, builder.dialect, builder.tables, builder.options);
+        this.consumers = List.copyOf(builder.consumers);
+        this.runtime = new RelayRuntime(context, consumers);
+    }
+
+    public static Builder builder(DataSource dataSource, OutboxDialect dialect) {
+        return new Builder(
+                Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(dialect, "dialect"));
+    }
+
+    /**
+     * Checks that the outbox tables exist at the expected schema version, starts the relay's
+     * threads and returns.
+     *
+     * @throws OutboxSchemaException if the migration was not run (nothing is started then)
+     * @throws IllegalStateException if the relay was started or closed before
+     */
+    public synchronized OutboxRelay start() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("relay " + context.options().relayId() + " is " + state
+                    + ": a relay starts once; build a new one to start again");
+        }
+        runtime.start();
+        state = State.STARTED;
+        return this;
+    }
+
+    /**
+     * Stops the relay: in-flight batches finish (up to {@link RelayOptions#shutdownTimeout()}),
+     * checkpoints are saved, the sequencer lock and consumer leases are released. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (state == State.STARTED) {
+            runtime.stop(context.options().shutdownTimeout().toMillis());
+        }
+        state = State.CLOSED;
+    }
+
+    /** Wakes the sequencer, for example after events were appended by a writer it cannot see. */
+    public void wakeUp() {
+        runtime.wakeUp();
+    }
+
+    /** Whether this relay holds the sequencer lock now. */
+    public boolean isSequencing() {
+        return runtime.isSequencing();
+    }
+
+    /** Whether this relay runs consumer {@code name} now (holds its lease). */
+    public boolean ownsConsumer(String name) {
+        return runtime.ownsConsumer(name);
+    }
+
+    /** The relay's options. */
+    public RelayOptions options() {
+        return context.options();
+    }
+
+    /** The consumers registered on this relay. */
+    public List<OutboxConsumer> consumers() {
+        return consumers;
+    }
+
+    /**
+     * Sets consumer {@code name}'s checkpoint so that its next delivery starts at {@code fromSeq}:
+     * replays the log from there (as far as it is retained), or skips ahead. Whichever relay runs
+     * the consumer finds its lease fenced, finishes nothing more of its current batch's checkpoint,
+     * and continues from {@code fromSeq}. Works whether or not this relay is started, and for
+     * consumers registered on other relays too.
+     *
+     * @param fromSeq the first seq to deliver again, {@code >= 1}
+     */
+    public void resetConsumer(String name, long fromSeq) {
+        Objects.requireNonNull(name, "name");
+        if (fromSeq < 1) {
+            throw new OutboxConfigurationException(
+                    "resetConsumer('" + name + "'): fromSeq must be >= 1, was " + fromSeq);
+        }
+        RelayAdmin.resetConsumer(context, name, fromSeq - 1);
+        RelayRuntime.ConsumerWorkerHandle worker = runtime.consumer(name);
+        if (worker != null) {
+            worker.recheckLease();
+        }
+    }
+
+    /** Builds an {@link OutboxRelay}. Not thread-safe; {@link #build()} validates. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final OutboxDialect dialect;
+        private OutboxTables tables = OutboxTables.defaults();
+        private RelayOptions options = RelayOptions.defaults();
+        private final List<OutboxConsumer> consumers = new ArrayList<>();
+
+        private Builder(DataSource dataSource, OutboxDialect dialect) {
+            this.dataSource = dataSource;
+            this.dialect = dialect;
+        }
+
+        /** Where the tables are. Default {@link OutboxTables#defaults()}. */
+        public Builder tables(OutboxTables tables) {
+            this.tables = Objects.requireNonNull(tables, "tables");
+            return this;
+        }
+
+        /** Default {@link RelayOptions#defaults()}. */
+        public Builder options(RelayOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Registers a consumer; names must be unique within a relay. */
+        public Builder consumer(OutboxConsumer consumer) {
+            consumers.add(Objects.requireNonNull(consumer, "consumer"));
+            return this;
+        }
+
+        /** Registers an at-least-once consumer with default settings. */
+        public Builder atLeastOnce(String name, EventHandler handler) {
+            return consumer(OutboxConsumer.atLeastOnce(name, handler).build());
+        }
+
+        /** Registers a transactional (exactly-once) consumer with default settings. */
+        public Builder transactional(String name, TransactionalEventHandler handler) {
+            return consumer(OutboxConsumer.transactional(name, handler).build());
+        }
+
+        public OutboxRelay build() {
+            Set<String> names = new HashSet<>();
+            for (OutboxConsumer consumer : consumers) {
+                if (!names.add(consumer.name())) {
+                    throw new OutboxConfigurationException(
+                            "relay: consumer '" + consumer.name() + "' is registered twice; names must be unique");
+                }
+            }
+            return new OutboxRelay(this);
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package dev.outbox;
+
+import dev.outbox.internal.EventInserter;
+import dev.outbox.internal.LocalWakeups;
+import dev.outbox.spi.OutboxDialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * Appends events to the outbox inside the caller's transaction, so they commit exactly when the
+ * business change does.
+ *
+ * <p>Three ways to use it:
+ *
+ * <ul>
+ *   <li>{@link #append(Connection, OutboxEvent...)} on a JDBC connection with auto-commit off;
+ *   <li>{@link #append(DSLContext, OutboxEvent...)} inside jOOQ's {@code dsl.transaction(cfg -> ...)}
+ *       with {@code DSL.using(cfg)};
+ *   <li>{@link #inTransaction(DataSource, Work)}, which owns the transaction, inserts the buffered
+ *       events as its last statement before commit and then wakes relays in this JVM.
+ * </ul>
+ *
+ * <p>Each call inserts its events with multi-row inserts, in the order given. The writer never
+ * commits, rolls back or closes a connection it was given; it refuses a connection in auto-commit
+ * mode. Invalid input ({@link InvalidEventException}) is detected before anything is written. The
+ * application's database role needs only INSERT on the event table: the writer never reads it.
+ *
+ * <p>Immutable and thread-safe: create one and share it.
+ */
+public final class OutboxWriter {
+
+    /** Default of {@link Builder#maxPayloadBytes(int)}: 1 MiB. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+    private final OutboxDialect dialect;
+    private final OutboxTables tables;
+    private final EventInserter inserter;
+
+    private OutboxWriter(Builder builder) {
+        this.dialect = builder.dialect;
+        this.tables = builder.tables;
+        this.inserter = new EventInserter(dialect, tables, builder.maxPayloadBytes, builder.notify);
+    }
+
+    /** A writer with default settings for tables {@code outbox_*}. */
+    public static OutboxWriter create(OutboxDialect dialect) {
+        return builder(dialect).build();
+    }
+
+    public static Builder builder(OutboxDialect dialect) {
+        return new Builder(Objects.requireNonNull(dialect, "dialect"));
+    }
+
+    /** The tables this writer appends to. */
+    public OutboxTables tables() {
+        return tables;
+    }
+
+    /**
+     * Inserts {@code events} on {@code connection}, inside the transaction the caller has open. The
+     * caller commits or rolls back; the events share the fate of the transaction.
+     *
+     * @throws OutboxConfigurationException if the connection is in auto-commit mode
+     * @throws InvalidEventException if an event is invalid; nothing is written then
+     * @throws OutboxSchemaException if the outbox tables do not exist
+     * @throws OutboxException if the insert fails; the transaction should be rolled back
+     */
+    public void append(Connection connection, OutboxEvent... events) {
+        append(connection, Arrays.asList(Objects.requireNonNull(events, "events")));
+    }
+
+    /** Like {@link #append(Connection, OutboxEvent...)}. */
+    public void append(Connection connection, List<OutboxEvent> events) {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(events, "events");
+        inserter.validate(events);
+        requireTransaction(connection, "append(Connection, ...)");
+        if (!events.isEmpty()) {
+            inserter.insert(connection, events);
+        }
+    }
+
+    /**
+     * Inserts {@code events} through a jOOQ context that is inside a transaction: within {@code
+     * dsl.transaction(cfg -> ...)} pass {@code DSL.using(cfg)}, not the outer context (which would
+     * take a new connection from the pool, outside the transaction, and is refused).
+     */
+    public void append(DSLContext dsl, OutboxEvent... events) {
+        append(dsl, Arrays.asList(Objects.requireNonNull(events, "events")));
+    }
+
+    /** Like {@link #append(DSLContext, OutboxEvent...)}. */
+    public void append(DSLContext dsl, List<OutboxEvent> events) {
+        Objects.requireNonNull(dsl, "dsl");
+        Objects.requireNonNull(events, "events");
+        inserter.validate(events);
+        dsl.connection(connection -> {
+            requireTransaction(
+                    connection,
+                    "append(DSLContext, ...): inside dsl.transaction(cfg -> ...) pass"
+                            + " DSL.using(cfg), whose connection is the transaction's;");
+            if (!events.isEmpty()) {
+                inserter.insert(connection, events);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code work} in a new transaction on a connection from {@code dataSource}, then inserts
+     * the events it appended (one multi-row insert, the last statement), commits and wakes relays
+     * in this JVM. If {@code work} throws, or anything fails, the transaction is rolled back and
+     * nothing is appended.
+     *
+     * @return what {@code work} returned
+     * @throws OutboxException wrapping a checked exception thrown by {@code work} or a database
+     *     error; unchecked exceptions of {@code work} are rethrown as they are
+     */
+    public <T> T inTransaction(DataSource dataSource, Work<T> work) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(work, "work");
+        boolean committed = false;
+        T result;
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (autoCommit) {
+                connection.setAutoCommit(false);
+            }
+            try {
+                BufferingTransaction transaction = new BufferingTransaction(connection);
+                result = work.run(transaction);
+                transaction.close();
+                if (!transaction.events.isEmpty()) {
+                    inserter.insert(connection, transaction.events);
+                }
+                connection.commit();
+                committed = true;
+            } catch (Throwable failure) {
+                rollback(connection, failure);
+                throw failure;
+            } finally {
+                if (autoCommit) {
+                    restoreAutoCommit(connection, committed);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (SQLException e) {
+            throw new OutboxException("transaction failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new OutboxException("transaction failed: " + e, e);
+        }
+        LocalWakeups.signal(tables);
+        return result;
+    }
+
+    private static void requireTransaction(Connection connection, String call) {
+        try {
+            if (connection.getAutoCommit()) {
+                throw new OutboxConfigurationException("OutboxWriter." + call + " needs a connection inside a"
+                        + " transaction, but auto-commit is on: the events would commit on their own, apart"
+                        + " from your business writes. Call connection.setAutoCommit(false) and commit"
+                        + " yourself, or use OutboxWriter.inTransaction(dataSource, tx -> ...)");
+            }
+        } catch (SQLException e) {
+            throw new OutboxException("cannot read the connection's auto-commit mode: " + e.getMessage(), e);
+        }
+    }
+
+    private static void rollback(Connection connection, Throwable failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static void restoreAutoCommit(Connection connection, boolean committed) throws SQLException {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (committed) {
+                throw e;
+            }
+        }
+    }
+
+    /** The work of one transaction opened by {@link #inTransaction}. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(OutboxTransaction transaction) throws Exception;
+    }
+
+    private final class BufferingTransaction implements OutboxTransaction {
+        private final Connection connection;
+        private final List<OutboxEvent> events = new ArrayList<>();
+        private boolean closed;
+
+        BufferingTransaction(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public Connection connection() {
+            return connection;
+        }
+
+        @Override
+        public DSLContext dsl() {
+            return DSL.using(connection, dialect.sqlDialect());
+        }
+
+        @Override
+        public void append(OutboxEvent... newEvents) {
+            append(Arrays.asList(Objects.requireNonNull(newEvents, "events")));
+        }
+
+        @Override
+        public void append(List<OutboxEvent> newEvents) {
+            Objects.requireNonNull(newEvents, "events");
+            if (closed) {
+                throw new OutboxConfigurationException(
+                        "OutboxTransaction.append called after the transaction's work returned");
+            }
+            inserter.validate(newEvents);
+            events.addAll(newEvents);
+        }
+
+        void close() {
+            closed = true;
+        }
+    }
+
+    /** Builds an {@link OutboxWriter}. Not thread-safe; {@link #build()} validates. */
+    public static final class Builder {
+        private final OutboxDialect dialect;
+        private OutboxTables tables = OutboxTables.defaults();
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private boolean notify;
+
+        private Builder(OutboxDialect dialect) {
+            this.dialect = dialect;
+        }
+
+        /** Where the tables are. Default {@link OutboxTables#defaults()}. */
+        public Builder tables(OutboxTables tables) {
+            this.tables = Objects.requireNonNull(tables, "tables");
+            return this;
+        }
+
+        /**
+         * Largest payload accepted, in UTF-8 bytes. Default 1 MiB ({@value #DEFAULT_MAX_PAYLOAD_BYTES});
+         * valid range 1 to 1 GiB. A larger payload is refused with {@link InvalidEventException}.
+         */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = maxPayloadBytes;
+            return this;
+        }
+
+        /**
+         * Whether each append also sends a server-side notification (PostgreSQL {@code NOTIFY}) so
+         * that relays in other processes wake at once. Default {@code false}: NOTIFY takes a global
+         * lock at commit, see the README for its measured cost. Ignored on databases without it.
+         */
+        public Builder notifyRelays(boolean notify) {
+            this.notify = notify;
+            return this;
+        }
+
+        public OutboxWriter build() {
+            if (maxPayloadBytes < 1 || maxPayloadBytes > (1 << 30)) {
+                throw new OutboxConfigurationException(
+                        "writer: maxPayloadBytes must be in [1, 1073741824], was " + maxPayloadBytes);
+            }
+            return new OutboxWriter(this);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.outbox;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Settings of an {@link OutboxRelay}. Immutable and thread-safe; build with {@link #builder()},
+ * which validates every value in {@link Builder#build()}.
+ *
+ * @param relayId name of this relay in lease columns and logs; default host/pid/random
+ * @param sequencerBatchSize events moved from the queue to the log per sequencer transaction
+ * @param pollFloor shortest wait between polls that found events
+ * @param pollCeiling longest wait between polls of an idle queue; the delay before events appended
+ *     by another process are seen when no wake-up reaches this relay
+ * @param leaseDuration how long the sequencer lock and consumer leases last without renewal: the
+ *     bound on how long a dead relay's work waits before another relay takes it over
+ * @param shutdownTimeout how long {@link OutboxRelay#close()} waits for in-flight batches
+ * @param listenForNotifications whether to listen for server-side notifications (PostgreSQL
+ *     LISTEN/NOTIFY)
+ */
+public record RelayOptions(
+        String relayId,
+        int sequencerBatchSize,
+        Duration pollFloor,
+        Duration pollCeiling,
+        Duration leaseDuration,
+        Duration shutdownTimeout,
+        boolean listenForNotifications) {
+
+    public RelayOptions {
+        Objects.requireNonNull(relayId, "relayId");
+        Objects.requireNonNull(pollFloor, "pollFloor");
+        Objects.requireNonNull(pollCeiling, "pollCeiling");
+        Objects.requireNonNull(leaseDuration, "leaseDuration");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+    }
+
+    public static RelayOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .relayId(relayId)
+                .sequencerBatchSize(sequencerBatchSize)
+                .pollFloor(pollFloor)
+                .pollCeiling(pollCeiling)
+                .leaseDuration(leaseDuration)
+                .shutdownTimeout(shutdownTimeout)
+                .listenForNotifications(listenForNotifications);
+    }
+
+    /** Builds {@link RelayOptions}. Not thread-safe. */
+    public static final class Builder {
+        private String relayId = defaultRelayId();
+        private int sequencerBatchSize = 1000;
+        private Duration pollFloor = Duration.ofMillis(10);
+        private Duration pollCeiling = Duration.ofSeconds(1);
+        private Duration leaseDuration = Duration.ofSeconds(30);
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private boolean listenForNotifications;
+
+        private Builder() {}
+
+        /** Name of this relay, 1 to 200 characters. Default {@code host/pid/random}. */
+        public Builder relayId(String relayId) {
+            this.relayId = relayId;
+            return this;
+        }
+
+        /** Events per sequencer transaction. Default 1000; range 1 to 100,000. */
+        public Builder sequencerBatchSize(int sequencerBatchSize) {
+            this.sequencerBatchSize = sequencerBatchSize;
+            return this;
+        }
+
+        /** Shortest wait between polls. Default 10 ms; range 0 to {@code pollCeiling}. */
+        public Builder pollFloor(Duration pollFloor) {
+            this.pollFloor = pollFloor;
+            return this;
+        }
+
+        /**
+         * Longest wait between polls of an idle queue. Default 1 s; range 1 ms to 1 h. Each wait
+         * doubles from {@code pollFloor} while polls find nothing.
+         */
+        public Builder pollCeiling(Duration pollCeiling) {
+            this.pollCeiling = pollCeiling;
+            return this;
+        }
+
+        /**
+         * Lease of the sequencer lock and of each consumer, renewed every third of it. Default 30 s;
+         * range 300 ms to 1 h. A relay that dies is replaced within about this long.
+         */
+        public Builder leaseDuration(Duration leaseDuration) {
+            this.leaseDuration = leaseDuration;
+            return this;
+        }
+
+        /** How long {@code close()} waits for in-flight batches. Default 30 s; range 0 to 1 h. */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+            return this;
+        }
+
+        /**
+         * Listen for server-side notifications (PostgreSQL LISTEN/NOTIFY) on one extra connection.
+         * Default {@code false}. Writers send them only with {@code
+         * OutboxWriter.Builder.notifyRelays(true)}.
+         */
+        public Builder listenForNotifications(boolean listen) {
+            this.listenForNotifications = listen;
+            return this;
+        }
+
+        public RelayOptions build() {
+            if (relayId == null || relayId.isBlank() || relayId.length() > 200) {
+                throw new OutboxConfigurationException(
+                        "relay: relayId must be 1 to 200 characters and not blank, was '" + relayId + "'");
+            }
+            if (sequencerBatchSize < 1 || sequencerBatchSize > 100_000) {
+                throw new OutboxConfigurationException(
+                        "relay: sequencerBatchSize must be in [1, 100000], was " + sequencerBatchSize);
+            }
+            requireRange("pollCeiling", pollCeiling, Duration.ofMillis(1), Duration.ofHours(1));
+            requireRange("pollFloor", pollFloor, Duration.ZERO, pollCeiling);
+            requireRange("leaseDuration", leaseDuration, Duration.ofMillis(300), Duration.ofHours(1));
+            requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofHours(1));
+            return new RelayOptions(
+                    relayId,
+                    sequencerBatchSize,
+                    pollFloor,
+                    pollCeiling,
+                    leaseDuration,
+                    shutdownTimeout,
+                    listenForNotifications);
+        }
+
+        static void requireRange(String property, Duration value, Duration min, Duration max) {
+            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new OutboxConfigurationException(
+                        "relay: " + property + " must be in [" + min + ", " + max + "], was " + value);
+            }
+        }
+
+        private static String defaultRelayId() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "unknown-host";
+            }
+            long pid = ProcessHandle.current().pid();
+            return host + "/" + pid + "/"
+                    + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        }
+    }
+}

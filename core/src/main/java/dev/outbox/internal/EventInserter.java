@@ -1,0 +1,138 @@
+package dev.outbox.internal;
+
+import dev.outbox.InvalidEventException;
+import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxException;
+import dev.outbox.OutboxSchemaException;
+import dev.outbox.OutboxTables;
+import dev.outbox.spi.Notifications;
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.spi.SqlFailure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Validates events and inserts them into the queue table with multi-row inserts on the caller's
+ * connection. Validation of the whole list happens before the first statement, so invalid input
+ * writes nothing.
+ */
+public final class EventInserter {
+
+    private final OutboxSql sql;
+    private final OutboxDialect dialect;
+    private final int maxPayloadBytes;
+    private final @Nullable Notifications notifications;
+    private final String channel;
+
+    public EventInserter(OutboxDialect dialect, OutboxTables tables, int maxPayloadBytes, boolean notify) {
+        this.sql = new OutboxSql(dialect, tables);
+        this.dialect = dialect;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.notifications = notify ? dialect.notifications() : null;
+        this.channel = LocalWakeups.channel(tables);
+    }
+
+    /** Throws {@link InvalidEventException} if any event is invalid; checks all before writing. */
+    public void validate(List<OutboxEvent> events) {
+        for (int i = 0; i < events.size(); i++) {
+            OutboxEvent event = events.get(i);
+            if (event == null) {
+                throw new InvalidEventException("events[" + i + "] is null");
+            }
+            if (isOverUtf8Limit(event.payload(), maxPayloadBytes)) {
+                throw new InvalidEventException("payload of event '" + event.eventType() + "' for key '"
+                        + event.aggregateId() + "' is over the limit of " + maxPayloadBytes
+                        + " bytes (UTF-8): store large bodies elsewhere and append a reference, or raise"
+                        + " OutboxWriter.Builder.maxPayloadBytes");
+            }
+        }
+    }
+
+    /** Inserts validated events in append order on {@code connection}, inside its transaction. */
+    public void insert(Connection connection, List<OutboxEvent> events) {
+        try {
+            for (int from = 0; from < events.size(); from += OutboxSql.MAX_ROWS_PER_INSERT) {
+                List<OutboxEvent> chunk =
+                        events.subList(from, Math.min(events.size(), from + OutboxSql.MAX_ROWS_PER_INSERT));
+                try (PreparedStatement insert = connection.prepareStatement(
+                        sql.insertEvents(chunk.size()).sql())) {
+                    int index = 1;
+                    for (OutboxEvent event : chunk) {
+                        dialect.bindUuid(insert, index++, event.eventId());
+                        setNullable(insert, index++, event.aggregateType());
+                        insert.setString(index++, event.aggregateId());
+                        insert.setString(index++, event.eventType());
+                        insert.setString(index++, event.payload());
+                        setNullable(insert, index++, HeadersJson.write(event.headers()));
+                    }
+                    insert.executeUpdate();
+                }
+            }
+            if (notifications != null) {
+                try (PreparedStatement notify = connection.prepareStatement(notifications.notifySql())) {
+                    notify.setString(1, channel);
+                    notify.setString(2, "event");
+                    notify.execute();
+                }
+            }
+        } catch (SQLException e) {
+            throw translate(e, events.size());
+        }
+    }
+
+    private OutboxException translate(SQLException e, int count) {
+        String table = sql.tables().qualified(sql.tables().eventTable());
+        if (dialect.classify(e) == SqlFailure.UNDEFINED_OBJECT) {
+            return new OutboxSchemaException(
+                    "cannot append to " + table + ": the table does not exist or lacks columns (SQLState "
+                            + e.getSQLState() + "). Run the outbox migration first: OutboxMigrations.migrate("
+                            + "dataSource) or include dev/outbox/migrations/changelog.yaml in your Liquibase"
+                            + " changelog",
+                    e);
+        }
+        return new OutboxException(
+                "appending " + count + " event(s) to " + table + " failed (SQLState " + e.getSQLState() + "): "
+                        + e.getMessage(),
+                e);
+    }
+
+    private static void setNullable(PreparedStatement statement, int index, @Nullable String value)
+            throws SQLException {
+        if (value == null) {
+            statement.setNull(index, Types.VARCHAR);
+        } else {
+            statement.setString(index, value);
+        }
+    }
+
+    /** Whether {@code s} takes more than {@code limit} bytes in UTF-8; stops counting past it. */
+    static boolean isOverUtf8Limit(String s, long limit) {
+        if ((long) s.length() * 3 <= limit) {
+            return false; // at most 3 bytes per UTF-16 unit
+        }
+        if (s.length() > limit) {
+            return true; // at least 1 byte per UTF-16 unit
+        }
+        long bytes = 0;
+        for (int i = 0; i < s.length() && bytes <= limit; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes > limit;
+    }
+}

@@ -1,0 +1,290 @@
+package dev.outbox.internal;
+
+import dev.outbox.spi.Notifications;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the queue into the log: one transaction per batch that locks the sequencer row, reads the
+ * visible queued rows in position order, gives them the next seqs, moves them to the log and
+ * advances {@code next_seq}.
+ *
+ * <p>Correctness rests on the row lock alone: batches of any number of relays are serialized by it,
+ * so seq is gap-free and every batch sees the rows of the batches before it. The lease on top (holder,
+ * epoch, lease_until) only keeps standby relays from contending for the lock: one relay sequences,
+ * the others check every third of a lease whether it expired.
+ *
+ * <p>Runs on its own thread ({@code outbox-sequencer}); not thread-safe otherwise.
+ */
+final class Sequencer implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
+
+    private final RelayContext context;
+    private final Signal wakeUp;
+    private final Runnable afterBatch;
+    private final FailureLog failures;
+    private final Backoff idlePolls;
+    private final Backoff failureBackoff;
+    private final @Nullable Notifications notifications;
+    private volatile boolean stopping;
+    private volatile boolean leader;
+    private long epoch;
+    private long lastRenewalNanos;
+    private boolean lastBatchFull;
+
+    Sequencer(RelayContext context, Signal wakeUp, Runnable afterBatch) {
+        this.context = context;
+        this.wakeUp = wakeUp;
+        this.afterBatch = afterBatch;
+        this.failures = new FailureLog(
+                LOG,
+                "sequencer of "
+                        + context.sql.tables().qualified(context.sql.tables().eventTable()));
+        this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
+        this.failureBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+        this.notifications = context.options.listenForNotifications() ? context.dialect.notifications() : null;
+    }
+
+    boolean isLeader() {
+        return leader;
+    }
+
+    void stop() {
+        stopping = true;
+        wakeUp.signal();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                Duration wait;
+                try {
+                    wait = step();
+                    failures.recovered();
+                    failureBackoff.reset();
+                } catch (SQLException | RuntimeException e) {
+                    failures.failed("sequencing", e);
+                    wait = failureBackoff.next();
+                }
+                if (!wait.isZero() && !stopping) {
+                    wakeUp.await(wait);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            release();
+        }
+    }
+
+    /** One turn of the loop; returns how long to wait before the next. */
+    private Duration step() throws SQLException {
+        if (!leader) {
+            if (!tryTakeOver()) {
+                return standbyInterval();
+            }
+            LOG.info("relay {} now sequences (epoch {})", context.options.relayId(), epoch);
+            lastBatchFull = true; // read at once, without probing
+        }
+        int moved = moveBatch();
+        if (moved < 0) {
+            leader = false;
+            LOG.warn("relay {} lost the sequencer lease to another relay", context.options.relayId());
+            return Duration.ZERO;
+        }
+        if (moved > 0) {
+            afterBatch.run();
+            idlePolls.reset();
+            return lastBatchFull ? Duration.ZERO : context.options.pollFloor();
+        }
+        if (renewalDue() && !renew()) {
+            leader = false;
+            LOG.warn("relay {} lost the sequencer lease to another relay", context.options.relayId());
+            return Duration.ZERO;
+        }
+        return idlePolls.next();
+    }
+
+    private Duration standbyInterval() {
+        return context.options.leaseDuration().dividedBy(3);
+    }
+
+    private boolean renewalDue() {
+        return System.nanoTime() - lastRenewalNanos
+                > context.options.leaseDuration().toNanos() / 3;
+    }
+
+    /**
+     * One batch. Returns the number of events moved, or -1 if another relay holds the lease now.
+     */
+    private int moveBatch() throws SQLException {
+        if (!lastBatchFull && queueLooksEmpty()) {
+            return 0;
+        }
+        int batchSize = context.options.sequencerBatchSize();
+        int moved = context.inTransaction(connection -> {
+            long nextSeq;
+            try (NamedSql.Bound lock = context.sql.lockSequencer.prepare(connection)) {
+                lock.set("name", OutboxSql.SEQUENCER_NAME);
+                try (ResultSet rs = lock.statement().executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("the sequencer row is missing: run the migration");
+                    }
+                    nextSeq = rs.getLong(1);
+                    if (!context.options.relayId().equals(rs.getString(2)) || rs.getLong(3) != epoch) {
+                        return -1;
+                    }
+                }
+            }
+            long[] positions = queuedPositions(connection, batchSize);
+            if (positions.length == 0) {
+                return 0;
+            }
+            try (NamedSql.Bound insert = context.sql.moveToLog(positions).prepare(connection)) {
+                int inserted = insert.set("first_seq", nextSeq).statement().executeUpdate();
+                if (inserted != positions.length) {
+                    throw new IllegalStateException("moved " + inserted + " rows to the log, expected "
+                            + positions.length + ": another process changed the queue; batch rolled back");
+                }
+            }
+            try (NamedSql.Bound delete = context.sql.deleteFromQueue(positions).prepare(connection)) {
+                int deleted = delete.statement().executeUpdate();
+                if (deleted != positions.length) {
+                    throw new IllegalStateException("deleted " + deleted + " rows from the queue, expected "
+                            + positions.length + ": another process changed the queue; batch rolled back");
+                }
+            }
+            try (NamedSql.Bound advance = context.sql.advanceSequencer.prepare(connection)) {
+                advance.set("next_seq", nextSeq + positions.length)
+                        .set("lease_ms", context.leaseMillis())
+                        .set("name", OutboxSql.SEQUENCER_NAME)
+                        .statement()
+                        .executeUpdate();
+            }
+            if (notifications != null) {
+                try (PreparedStatement notify = connection.prepareStatement(notifications.notifySql())) {
+                    notify.setString(1, LocalWakeups.channel(context.sql.tables()));
+                    notify.setString(2, "log");
+                    notify.execute();
+                }
+            }
+            return positions.length;
+        });
+        if (moved >= 0) {
+            lastBatchFull = moved == batchSize;
+            if (moved > 0) {
+                lastRenewalNanos = System.nanoTime();
+            }
+        }
+        return moved;
+    }
+
+    private boolean queueLooksEmpty() throws SQLException {
+        return context.withConnection(connection -> {
+            try (NamedSql.Bound probe = context.sql.probeQueue.prepare(connection);
+                    ResultSet rs = probe.statement().executeQuery()) {
+                return !rs.next();
+            }
+        });
+    }
+
+    private long[] queuedPositions(Connection connection, int batchSize) throws SQLException {
+        try (NamedSql.Bound select = context.sql.selectQueuedPositions.prepare(connection)) {
+            select.set("batch", batchSize);
+            select.statement().setFetchSize(batchSize);
+            long[] positions = new long[batchSize];
+            int count = 0;
+            try (ResultSet rs = select.statement().executeQuery()) {
+                while (rs.next()) {
+                    positions[count++] = rs.getLong(1);
+                }
+            }
+            return count == batchSize ? positions : Arrays.copyOf(positions, count);
+        }
+    }
+
+    private boolean tryTakeOver() throws SQLException {
+        boolean tookOver = context.inTransaction(connection -> {
+            try (NamedSql.Bound lock = context.sql.lockSequencerForTakeover.prepare(connection)) {
+                lock.set("name", OutboxSql.SEQUENCER_NAME);
+                try (ResultSet rs = lock.statement().executeQuery()) {
+                    if (!rs.next()) {
+                        return false; // locked by the sequencing relay's batch, so it is alive
+                    }
+                    String holder = rs.getString(1);
+                    long currentEpoch = rs.getLong(2);
+                    boolean expired = rs.getInt(3) == 1;
+                    if (holder != null && !expired && !holder.equals(context.options.relayId())) {
+                        return false;
+                    }
+                    epoch = currentEpoch + 1;
+                }
+            }
+            try (NamedSql.Bound takeOver = context.sql.takeOverSequencer.prepare(connection)) {
+                takeOver.set("holder", context.options.relayId())
+                        .set("epoch", epoch)
+                        .set("lease_ms", context.leaseMillis())
+                        .set("name", OutboxSql.SEQUENCER_NAME)
+                        .statement()
+                        .executeUpdate();
+            }
+            return true;
+        });
+        if (tookOver) {
+            leader = true;
+            lastRenewalNanos = System.nanoTime();
+        }
+        return tookOver;
+    }
+
+    private boolean renew() throws SQLException {
+        boolean renewed = context.withConnection(connection -> {
+            try (NamedSql.Bound renew = context.sql.renewSequencer.prepare(connection)) {
+                return renew.set("lease_ms", context.leaseMillis())
+                                .set("name", OutboxSql.SEQUENCER_NAME)
+                                .set("holder", context.options.relayId())
+                                .set("epoch", epoch)
+                                .statement()
+                                .executeUpdate()
+                        == 1;
+            }
+        });
+        if (renewed) {
+            lastRenewalNanos = System.nanoTime();
+        }
+        return renewed;
+    }
+
+    private void release() {
+        if (!leader) {
+            return;
+        }
+        leader = false;
+        try {
+            context.withConnection(connection -> {
+                try (NamedSql.Bound release = context.sql.releaseSequencer.prepare(connection)) {
+                    return release.set("name", OutboxSql.SEQUENCER_NAME)
+                            .set("holder", context.options.relayId())
+                            .set("epoch", epoch)
+                            .statement()
+                            .executeUpdate();
+                }
+            });
+            LOG.info("relay {} released the sequencer lease", context.options.relayId());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn(
+                    "relay {} could not release the sequencer lease; it expires by itself",
+                    context.options.relayId(),
+                    e);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.outbox.spi;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.UUID;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What differs per database. Passed explicitly by the user ({@code PostgresDialect.create()}); one
+ * instance is immutable, thread-safe and may be shared by any number of writers and relays.
+ *
+ * <p>The engine renders its statements with jOOQ in {@link #sqlDialect()}; the methods here cover
+ * what jOOQ cannot know: column types as bound over JDBC, time arithmetic on lease columns, session
+ * settings, error classification and optional server-side wake-ups.
+ */
+public interface OutboxDialect {
+
+    /** The product name used in messages, for example {@code "PostgreSQL"}. */
+    String name();
+
+    /** The jOOQ dialect that renders this database's SQL. */
+    SQLDialect sqlDialect();
+
+    /**
+     * Checks that the server is a supported version and throws {@link dev.outbox.OutboxException}
+     * with a message that says why it is not. Called once on a relay's first connection.
+     */
+    void checkServer(Connection connection) throws SQLException;
+
+    /**
+     * Prepares a connection the relay borrowed before it runs any statement, for example sets
+     * {@code READ COMMITTED}. Must be idempotent and must leave a state a pool can reset.
+     */
+    void prepareRelaySession(Connection connection) throws SQLException;
+
+    /** Binds an event id to a parameter of the {@code event_id} column's type. */
+    void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException;
+
+    /** Reads an {@code event_id} column. */
+    UUID readUuid(ResultSet resultSet, int index) throws SQLException;
+
+    /** Reads a time column written by the database's own clock. */
+    Instant readInstant(ResultSet resultSet, int index) throws SQLException;
+
+    /**
+     * The database's current time, as stored in {@code created_at}, {@code sequenced_at} and lease
+     * columns. Leases compare only database times, so clocks of relay hosts never matter.
+     */
+    Field<?> currentTime();
+
+    /** {@link #currentTime()} plus a number of milliseconds given by {@code millis}. */
+    Field<?> currentTimePlusMillis(Field<Long> millis);
+
+    /** What a database error means to the relay. */
+    SqlFailure classify(SQLException exception);
+
+    /** Server-side wake-ups, or {@code null} where the database has none. */
+    default @Nullable Notifications notifications() {
+        return null;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.outbox.postgres;
+
+import dev.outbox.OutboxException;
+import dev.outbox.postgres.internal.PostgresNotifications;
+import dev.outbox.spi.Notifications;
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.spi.SqlFailure;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * PostgreSQL 13 and later. Pass {@link #create()} to {@code OutboxWriter} and {@code OutboxRelay}.
+ *
+ * <p>What it sets: relay sessions in {@code READ COMMITTED}; event ids as {@code uuid}; times as
+ * {@code timestamptz} from the server's clock; LISTEN/NOTIFY wake-ups when enabled. Immutable and
+ * thread-safe.
+ */
+public final class PostgresDialect implements OutboxDialect {
+
+    /** Oldest supported major version: 13 has {@code gen_random_uuid()} built in. */
+    public static final int MINIMUM_MAJOR_VERSION = 13;
+
+    private static final PostgresDialect INSTANCE = new PostgresDialect();
+
+    private final Notifications notifications = new PostgresNotifications();
+
+    private PostgresDialect() {}
+
+    public static PostgresDialect create() {
+        return INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return "PostgreSQL";
+    }
+
+    @Override
+    public SQLDialect sqlDialect() {
+        return SQLDialect.POSTGRES;
+    }
+
+    @Override
+    public void checkServer(Connection connection) throws SQLException {
+        DatabaseMetaData metaData = connection.getMetaData();
+        if (metaData.getDatabaseMajorVersion() < MINIMUM_MAJOR_VERSION) {
+            throw new OutboxException("outbox needs PostgreSQL " + MINIMUM_MAJOR_VERSION + " or later, this server is "
+                    + metaData.getDatabaseProductVersion());
+        }
+    }
+
+    @Override
+    public void prepareRelaySession(Connection connection) throws SQLException {
+        if (connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+    }
+
+    @Override
+    public void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
+        statement.setObject(index, value);
+    }
+
+    @Override
+    public UUID readUuid(ResultSet resultSet, int index) throws SQLException {
+        return resultSet.getObject(index, UUID.class);
+    }
+
+    @Override
+    public Instant readInstant(ResultSet resultSet, int index) throws SQLException {
+        return resultSet.getObject(index, OffsetDateTime.class).toInstant();
+    }
+
+    /**
+     * {@code statement_timestamp()}: the same for every row of one statement (a batch gets one
+     * {@code sequenced_at}), and unlike {@code now()} not frozen at the start of the transaction.
+     */
+    @Override
+    public Field<?> currentTime() {
+        return DSL.field("statement_timestamp()");
+    }
+
+    @Override
+    public Field<?> currentTimePlusMillis(Field<Long> millis) {
+        return DSL.field("(statement_timestamp() + {0} * interval '1 millisecond')", Object.class, millis);
+    }
+
+    @Override
+    public SqlFailure classify(SQLException exception) {
+        if (exception instanceof SQLTransientConnectionException
+                || exception instanceof SQLNonTransientConnectionException
+                || exception instanceof SQLRecoverableException) {
+            return SqlFailure.CONNECTION;
+        }
+        String state = exception.getSQLState();
+        if (state == null) {
+            return SqlFailure.OTHER;
+        }
+        return switch (state) {
+            case "40001", "40P01", "55P03" -> SqlFailure.TRANSIENT; // serialization, deadlock, lock not available
+            case "42P01", "42703", "3F000" -> SqlFailure.UNDEFINED_OBJECT; // table, column, schema
+            case "57P01", "57P02", "57P03", "53300" -> SqlFailure.CONNECTION; // shutdown, crash, starting, too many
+            default -> state.startsWith("08") ? SqlFailure.CONNECTION : SqlFailure.OTHER;
+        };
+    }
+
+    @Override
+    public Notifications notifications() {
+        return notifications;
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresDialect";
+    }
+}

@@ -1,0 +1,151 @@
+package dev.outbox.testkit.database;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxTables;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/** A PostgreSQL server found by {@link PostgresServers}. */
+public final class PostgresTestDatabase implements TestDatabase {
+
+    /** Session time zone of test pools: not UTC, and not a whole number of hours. */
+    public static final String SESSION_TIME_ZONE = "America/St_Johns";
+
+    private final String url;
+    private final String user;
+    private final @Nullable String password;
+    private final String description;
+
+    PostgresTestDatabase(String url, String user, @Nullable String password, String source) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        String version;
+        try (Connection connection = adminConnection()) {
+            version = connection.getMetaData().getDatabaseProductVersion();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to " + url, e);
+        }
+        this.description = "PostgreSQL " + version + " (" + source + ")";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** The JDBC URL of the server's test database. */
+    public String url() {
+        return url;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public @Nullable String password() {
+        return password;
+    }
+
+    /** A connection as the administrative user, outside every test schema. */
+    public Connection adminConnection() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /** Runs statements as the administrative user. */
+    public void execute(String... statements) {
+        try (Connection connection = adminConnection();
+                Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("failed: " + String.join("; ", statements) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public TestSchema createSchema(String hint) {
+        String schema = schemaName(hint);
+        execute("CREATE SCHEMA \"" + schema + "\"");
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setSchema(schema);
+        config.setPoolName("test-" + schema);
+        config.setMaximumPoolSize(24);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", applicationName(schema));
+        config.setConnectionInitSql("SET TIME ZONE '" + SESSION_TIME_ZONE + "'");
+        HikariDataSource dataSource = new HikariDataSource(config);
+        return new TestSchema(schema, dataSource, () -> {
+            killSessions(applicationName(schema));
+            execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        });
+    }
+
+    @Override
+    public DataSource insertOnlyDataSource(TestSchema schema, OutboxTables tables) {
+        String role = schema.name() + "_app";
+        String rolePassword =
+                "app-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+        String eventTable = "\"" + schema.name() + "\".\"" + tables.eventTable() + "\"";
+        execute(
+                "CREATE ROLE \"" + role + "\" LOGIN PASSWORD '" + rolePassword + "'",
+                "GRANT USAGE ON SCHEMA \"" + schema.name() + "\" TO \"" + role + "\"",
+                "GRANT INSERT ON " + eventTable + " TO \"" + role + "\"");
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(role);
+        config.setPassword(rolePassword);
+        config.setSchema(schema.name());
+        config.setPoolName("test-" + role);
+        config.setMaximumPoolSize(4);
+        config.addDataSourceProperty("ApplicationName", applicationName(schema.name()));
+        HikariDataSource dataSource = new HikariDataSource(config);
+        schema.closeWith(() -> {
+            dataSource.close();
+            execute("DROP OWNED BY \"" + role + "\"", "DROP ROLE \"" + role + "\"");
+        });
+        return dataSource;
+    }
+
+    @Override
+    public void killConnections(TestSchema schema) {
+        killSessions(applicationName(schema.name()));
+    }
+
+    private void killSessions(String applicationName) {
+        execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + applicationName
+                + "' AND pid <> pg_backend_pid()");
+    }
+
+    private static String applicationName(String schema) {
+        return "outbox-test-" + schema;
+    }
+
+    static String schemaName(String hint) {
+        String clean = hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+        if (clean.length() > 30) {
+            clean = clean.substring(0, 30);
+        }
+        return "outbox_" + clean + "_"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
+    }
+}
