@@ -1,0 +1,62 @@
+package dev.outbox;
+
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.spi.SqlFailure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.UUID;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/** A dialect for tests that never touch a database. */
+final class NoDialect implements OutboxDialect {
+    @Override
+    public String name() {
+        return "none";
+    }
+
+    @Override
+    public SQLDialect sqlDialect() {
+        return SQLDialect.POSTGRES;
+    }
+
+    @Override
+    public void checkServer(Connection connection) {}
+
+    @Override
+    public void prepareRelaySession(Connection connection) {}
+
+    @Override
+    public void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
+        statement.setObject(index, value);
+    }
+
+    @Override
+    public UUID readUuid(ResultSet resultSet, int index) throws SQLException {
+        return resultSet.getObject(index, UUID.class);
+    }
+
+    @Override
+    public Instant readInstant(ResultSet resultSet, int index) throws SQLException {
+        return resultSet.getObject(index, Instant.class);
+    }
+
+    @Override
+    public Field<?> currentTime() {
+        return DSL.field("now()");
+    }
+
+    @Override
+    public Field<?> currentTimePlusMillis(Field<Long> millis) {
+        return DSL.field("now()");
+    }
+
+    @Override
+    public SqlFailure classify(SQLException exception) {
+        return SqlFailure.OTHER;
+    }
+}

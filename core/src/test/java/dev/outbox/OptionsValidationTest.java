@@ -1,0 +1,78 @@
+package dev.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class OptionsValidationTest {
+
+    @Test
+    void shouldNameThePropertyAndTheValueOfAnInvalidRelayOption() {
+        assertThatThrownBy(() -> RelayOptions.builder().sequencerBatchSize(0).build())
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessage("relay: sequencerBatchSize must be in [1, 100000], was 0");
+        assertThatThrownBy(() -> RelayOptions.builder()
+                        .pollFloor(Duration.ofSeconds(2))
+                        .pollCeiling(Duration.ofSeconds(1))
+                        .build())
+                .hasMessageContaining("relay: pollFloor must be in [PT0S, PT1S], was PT2S");
+        assertThatThrownBy(() -> RelayOptions.builder()
+                        .leaseDuration(Duration.ofMillis(10))
+                        .build())
+                .hasMessageContaining("leaseDuration");
+        assertThatThrownBy(() -> RelayOptions.builder().relayId(" ").build()).hasMessageContaining("relayId");
+    }
+
+    @Test
+    void shouldHaveDocumentedDefaults() {
+        RelayOptions defaults = RelayOptions.defaults();
+        assertThat(defaults.sequencerBatchSize()).isEqualTo(1000);
+        assertThat(defaults.pollFloor()).isEqualTo(Duration.ofMillis(10));
+        assertThat(defaults.pollCeiling()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.listenForNotifications()).isFalse();
+        assertThat(defaults.relayId()).isNotBlank();
+        assertThat(defaults.toBuilder().build()).isEqualTo(defaults);
+    }
+
+    @Test
+    void shouldNameTheConsumerInItsValidationMessages() {
+        EventHandler ignore = batch -> {};
+        assertThatThrownBy(() -> OutboxConsumer.atLeastOnce("search-index", ignore)
+                        .batchSize(0)
+                        .build())
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessage("consumer 'search-index': batchSize must be in [1, 10000], was 0");
+        assertThatThrownBy(() -> OutboxConsumer.atLeastOnce("has space", ignore).build())
+                .hasMessageContaining("consumer name must be");
+        assertThatThrownBy(() -> OutboxConsumer.atLeastOnce("c", ignore)
+                        .retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1))
+                        .build())
+                .hasMessageContaining("consumer 'c': retryBackoff");
+    }
+
+    @Test
+    void shouldRefuseAConsumerNameTwiceOnOneRelay() {
+        OutboxRelay.Builder builder = OutboxRelay.builder(new NoDataSource(), new NoDialect())
+                .atLeastOnce("c", batch -> {})
+                .transactional("c", (batch, connection) -> {});
+        assertThatThrownBy(builder::build).hasMessageContaining("consumer 'c' is registered twice");
+    }
+
+    @Test
+    void shouldValidateTableNamesAsIdentifiers() {
+        assertThat(OutboxTables.of("app", "shop_").eventTable()).isEqualTo("shop_event");
+        assertThat(OutboxTables.defaults().qualified("outbox_log")).isEqualTo("outbox_log");
+        assertThatThrownBy(() -> OutboxTables.of("App", "x_")).hasMessageContaining("schema must be a lower-case");
+        assertThatThrownBy(() -> OutboxTables.of(null, "x-y")).hasMessageContaining("prefix must be a lower-case");
+    }
+
+    @Test
+    void shouldRefuseAnInvalidWriterLimit() {
+        assertThatThrownBy(() ->
+                        OutboxWriter.builder(new NoDialect()).maxPayloadBytes(0).build())
+                .hasMessage("writer: maxPayloadBytes must be in [1, 1073741824], was 0");
+    }
+}
