@@ -1,0 +1,49 @@
+package dev.outbox.testkit.history;
+
+import java.util.Objects;
+
+/**
+ * A fault injected during a run, with the interval of time it may have disturbed.
+ *
+ * @param kind what was done
+ * @param startMicros when the fault began ({@link HistoryClock})
+ * @param endMicros when the system was back in its normal state (the replacement relay owns the
+ *     work, the server accepts connections again)
+ * @param detail which relay, which process, which sessions
+ */
+public record Fault(Kind kind, long startMicros, long endMicros, String detail) {
+
+    /** The kinds of faults a run injects. */
+    public enum Kind {
+        /** A relay closed ({@code close()}) and another started: no redelivery is allowed. */
+        RELAY_STOPPED_AND_STARTED(false),
+        /** A relay in another JVM killed with SIGKILL while a batch was in its handler. */
+        RELAY_PROCESS_KILLED(true),
+        /** The relays' database sessions killed from the server side. */
+        RELAY_CONNECTIONS_KILLED(true),
+        /** The database server crashed and was started again. */
+        SERVER_RESTARTED(true);
+
+        private final boolean mayRedeliver;
+
+        Kind(boolean mayRedeliver) {
+            this.mayRedeliver = mayRedeliver;
+        }
+
+        /** Whether an at-least-once consumer may see the batch in flight at this fault again. */
+        public boolean mayRedeliver() {
+            return mayRedeliver;
+        }
+    }
+
+    public Fault {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(detail, "detail");
+    }
+
+    @Override
+    public String toString() {
+        return kind + " " + HistoryClock.format(startMicros) + ".." + HistoryClock.format(endMicros) + " (" + detail
+                + ")";
+    }
+}
