@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -21,8 +20,8 @@ public final class OutboxConsumer {
     private final @Nullable TransactionalEventHandler transactionalHandler;
     private final int batchSize;
     private final StartPosition startFrom;
-    private final Duration retryMinBackoff;
-    private final Duration retryMaxBackoff;
+    private final RetryPolicy retryPolicy;
+    private final FailurePolicy failurePolicy;
 
     private OutboxConsumer(Builder builder) {
         this.name = builder.name;
@@ -30,8 +29,8 @@ public final class OutboxConsumer {
         this.transactionalHandler = builder.transactionalHandler;
         this.batchSize = builder.batchSize;
         this.startFrom = builder.startFrom;
-        this.retryMinBackoff = builder.retryMinBackoff;
-        this.retryMaxBackoff = builder.retryMaxBackoff;
+        this.retryPolicy = builder.retryPolicy;
+        this.failurePolicy = builder.failurePolicy;
     }
 
     /**
@@ -77,12 +76,12 @@ public final class OutboxConsumer {
         return startFrom;
     }
 
-    public Duration retryMinBackoff() {
-        return retryMinBackoff;
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
-    public Duration retryMaxBackoff() {
-        return retryMaxBackoff;
+    public FailurePolicy failurePolicy() {
+        return failurePolicy;
     }
 
     @Override
@@ -97,8 +96,8 @@ public final class OutboxConsumer {
         private final @Nullable TransactionalEventHandler transactionalHandler;
         private int batchSize = 100;
         private StartPosition startFrom = StartPosition.BEGINNING;
-        private Duration retryMinBackoff = Duration.ofMillis(100);
-        private Duration retryMaxBackoff = Duration.ofSeconds(30);
+        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private FailurePolicy failurePolicy = FailurePolicy.BLOCK;
 
         private Builder(
                 String name, @Nullable EventHandler handler, @Nullable TransactionalEventHandler transactional) {
@@ -119,13 +118,18 @@ public final class OutboxConsumer {
             return this;
         }
 
+        /** How a failed event is retried. Default {@link RetryPolicy#DEFAULT}. */
+        public Builder retryPolicy(RetryPolicy retryPolicy) {
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
         /**
-         * Back-off after a handler failure: starts at {@code min}, doubles per failure, capped at
-         * {@code max}. Defaults 100 ms and 30 s; {@code min} in [1 ms, max], {@code max} at most 1 h.
+         * What happens to an event still failing after {@link RetryPolicy#maxAttempts()}. Default
+         * {@link FailurePolicy#BLOCK}: the consumer stops there and never skips an event.
          */
-        public Builder retryBackoff(Duration min, Duration max) {
-            this.retryMinBackoff = Objects.requireNonNull(min, "min");
-            this.retryMaxBackoff = Objects.requireNonNull(max, "max");
+        public Builder failurePolicy(FailurePolicy failurePolicy) {
+            this.failurePolicy = Objects.requireNonNull(failurePolicy, "failurePolicy");
             return this;
         }
 
@@ -137,12 +141,6 @@ public final class OutboxConsumer {
             if (batchSize < 1 || batchSize > 10_000) {
                 throw new OutboxConfigurationException(
                         "consumer '" + name + "': batchSize must be in [1, 10000], was " + batchSize);
-            }
-            if (retryMinBackoff.compareTo(Duration.ofMillis(1)) < 0
-                    || retryMinBackoff.compareTo(retryMaxBackoff) > 0
-                    || retryMaxBackoff.compareTo(Duration.ofHours(1)) > 0) {
-                throw new OutboxConfigurationException("consumer '" + name + "': retryBackoff must satisfy"
-                        + " 1 ms <= min <= max <= 1 h, was min " + retryMinBackoff + ", max " + retryMaxBackoff);
             }
             return new OutboxConsumer(this);
         }

@@ -121,10 +121,29 @@ public final class OutboxRelay implements AutoCloseable {
                     "resetConsumer('" + name + "'): fromSeq must be >= 1, was " + fromSeq);
         }
         RelayAdmin.resetConsumer(context, name, fromSeq - 1);
-        RelayRuntime.ConsumerWorkerHandle worker = runtime.consumer(name);
-        if (worker != null) {
-            worker.recheckLease();
-        }
+        runtime.leaseChanged(name);
+    }
+
+    /**
+     * The dead-letter operations (list, re-drive, discard) for these tables. Work whether or not
+     * this relay is started; a re-drive is carried out by whichever relay runs the consumer.
+     */
+    public DeadLetters deadLetters() {
+        return runtime.deadLetters();
+    }
+
+    /**
+     * The status of every consumer registered on this relay, read from the database (so it is
+     * right whichever relay runs each consumer), in registration order.
+     */
+    public List<ConsumerStatus> status() {
+        return runtime.status(consumers.stream().map(OutboxConsumer::name).toList());
+    }
+
+    /** The status of consumer {@code name}, registered here or not. */
+    public ConsumerStatus status(String name) {
+        Objects.requireNonNull(name, "name");
+        return runtime.status(List.of(name)).get(0);
     }
 
     /** Builds an {@link OutboxRelay}. Not thread-safe; {@link #build()} validates. */

@@ -1,9 +1,11 @@
 package dev.outbox;
 
 import java.net.InetAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of an {@link OutboxRelay}. Immutable and thread-safe; build with {@link #builder()},
@@ -19,6 +21,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param shutdownTimeout how long {@link OutboxRelay#close()} waits for in-flight batches
  * @param listenForNotifications whether to listen for server-side notifications (PostgreSQL
  *     LISTEN/NOTIFY)
+ * @param logRetention how long log entries are kept after every consumer passed them; {@code null}
+ *     keeps the log for ever (event-store mode)
+ * @param retentionInterval how often the sequencing relay deletes expired log entries
+ * @param clock the time source of retry schedules and failure times (tests inject their own)
  */
 public record RelayOptions(
         String relayId,
@@ -27,7 +33,10 @@ public record RelayOptions(
         Duration pollCeiling,
         Duration leaseDuration,
         Duration shutdownTimeout,
-        boolean listenForNotifications) {
+        boolean listenForNotifications,
+        @Nullable Duration logRetention,
+        Duration retentionInterval,
+        Clock clock) {
 
     public RelayOptions {
         Objects.requireNonNull(relayId, "relayId");
@@ -35,6 +44,8 @@ public record RelayOptions(
         Objects.requireNonNull(pollCeiling, "pollCeiling");
         Objects.requireNonNull(leaseDuration, "leaseDuration");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(retentionInterval, "retentionInterval");
+        Objects.requireNonNull(clock, "clock");
     }
 
     public static RelayOptions defaults() {
@@ -54,7 +65,10 @@ public record RelayOptions(
                 .pollCeiling(pollCeiling)
                 .leaseDuration(leaseDuration)
                 .shutdownTimeout(shutdownTimeout)
-                .listenForNotifications(listenForNotifications);
+                .listenForNotifications(listenForNotifications)
+                .logRetention(logRetention)
+                .retentionInterval(retentionInterval)
+                .clock(clock);
     }
 
     /** Builds {@link RelayOptions}. Not thread-safe. */
@@ -66,6 +80,9 @@ public record RelayOptions(
         private Duration leaseDuration = Duration.ofSeconds(30);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private boolean listenForNotifications;
+        private @Nullable Duration logRetention = Duration.ofDays(7);
+        private Duration retentionInterval = Duration.ofMinutes(1);
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {}
 
@@ -121,6 +138,37 @@ public record RelayOptions(
             return this;
         }
 
+        /**
+         * How long log entries are kept once every consumer passed them (their checkpoints are past
+         * them). Default 7 days; at least 1 ms. {@code null}: keep everything, see {@link
+         * #keepLogForever()}. A consumer that lags holds retention back; so does the checkpoint row
+         * of a consumer no relay runs any more.
+         */
+        public Builder logRetention(@Nullable Duration logRetention) {
+            this.logRetention = logRetention;
+            return this;
+        }
+
+        /** Event-store mode: never delete log entries, so any consumer can replay from seq 1. */
+        public Builder keepLogForever() {
+            return logRetention(null);
+        }
+
+        /**
+         * How often the sequencing relay deletes expired log entries, in bounded batches. Default 1
+         * minute; range 10 ms to 1 h.
+         */
+        public Builder retentionInterval(Duration retentionInterval) {
+            this.retentionInterval = retentionInterval;
+            return this;
+        }
+
+        /** Time source of retry schedules and failure times. Default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         public RelayOptions build() {
             if (relayId == null || relayId.isBlank() || relayId.length() > 200) {
                 throw new OutboxConfigurationException(
@@ -134,6 +182,10 @@ public record RelayOptions(
             requireRange("pollFloor", pollFloor, Duration.ZERO, pollCeiling);
             requireRange("leaseDuration", leaseDuration, Duration.ofMillis(300), Duration.ofHours(1));
             requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofHours(1));
+            requireRange("retentionInterval", retentionInterval, Duration.ofMillis(10), Duration.ofHours(1));
+            if (logRetention != null) {
+                requireRange("logRetention", logRetention, Duration.ofMillis(1), Duration.ofDays(365_000));
+            }
             return new RelayOptions(
                     relayId,
                     sequencerBatchSize,
@@ -141,7 +193,10 @@ public record RelayOptions(
                     pollCeiling,
                     leaseDuration,
                     shutdownTimeout,
-                    listenForNotifications);
+                    listenForNotifications,
+                    logRetention,
+                    retentionInterval,
+                    clock);
         }
 
         static void requireRange(String property, Duration value, Duration min, Duration max) {

@@ -47,10 +47,10 @@ class OptionsValidationTest {
                 .hasMessage("consumer 'search-index': batchSize must be in [1, 10000], was 0");
         assertThatThrownBy(() -> OutboxConsumer.atLeastOnce("has space", ignore).build())
                 .hasMessageContaining("consumer name must be");
-        assertThatThrownBy(() -> OutboxConsumer.atLeastOnce("c", ignore)
-                        .retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1))
-                        .build())
-                .hasMessageContaining("consumer 'c': retryBackoff");
+        assertThatThrownBy(() -> RetryPolicy.of(Duration.ofSeconds(2), Duration.ofSeconds(1), 3))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessageContaining("initialBackoff <= maxBackoff");
+        assertThatThrownBy(() -> RetryPolicy.DEFAULT.withJitter(1.5)).hasMessageContaining("jitter must be in [0, 1]");
     }
 
     @Test

@@ -1,29 +1,35 @@
 package dev.outbox.internal;
 
-import dev.outbox.EventHandler;
+import dev.outbox.DeadLetter;
+import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRecord;
-import dev.outbox.StartPosition;
-import dev.outbox.TransactionalEventHandler;
+import dev.outbox.RetryPolicy;
+import dev.outbox.spi.SqlFailure;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one consumer: takes its lease, reads the log after its checkpoint, calls the handler and
- * saves the checkpoint, until stopped.
+ * Runs one consumer: takes its lease, reads the log after its checkpoint, calls the handler, saves
+ * the checkpoint; retries failed events by the consumer's {@link RetryPolicy} and then applies its
+ * {@link FailurePolicy}; carries out re-drives of its dead letters.
  *
- * <p>The lease (owner, epoch, lease_until on the consumer's row) makes one relay at a time run the
- * consumer. Every checkpoint write names the epoch the lease was taken with, so a relay that paused
- * past its lease (and was replaced, which bumped the epoch) finds its write rejected and stops
- * instead of moving a cursor it no longer owns. A transactional batch locks the row for its whole
- * transaction, which also keeps a standby from taking over in the middle of it.
+ * <p>A batch that fails is not retried as a batch: its events are delivered one at a time until
+ * the batch's range is passed, so the retry count, the block and the dead letter belong to the one
+ * event that fails. Failures of the database itself (connection lost, server restarting, deadlock)
+ * are not handler failures: they are retried with back-off for ever and never count as attempts.
  *
  * <p>Runs on its own thread ({@code outbox-consumer-<name>}).
  */
@@ -31,14 +37,17 @@ final class ConsumerWorker implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerWorker.class);
 
-    /** Thrown through the transaction template when the handler fails, to roll back and retry. */
+    /** Longest sleep while a retry is scheduled, so that the injected clock is looked at again. */
+    private static final Duration RETRY_WAIT_SLICE = Duration.ofMillis(250);
+
+    /** The handler threw; carries the events it was given through the transaction template. */
     private static final class HandlerFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final transient List<OutboxRecord> batch;
+        final transient List<OutboxRecord> delivered;
 
-        HandlerFailure(Exception cause, List<OutboxRecord> batch) {
+        HandlerFailure(Exception cause, List<OutboxRecord> delivered) {
             super(cause);
-            this.batch = batch;
+            this.delivered = delivered;
         }
     }
 
@@ -51,33 +60,58 @@ final class ConsumerWorker implements Runnable {
         }
     }
 
+    /** Thrown inside a transaction whose epoch-checked write matched no row, to roll it back. */
+    private static final class LeaseLost extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LeaseLost() {
+            super(null, null, false, false);
+        }
+    }
+
     private static final int LEASE_LOST = -1;
 
     private final OutboxConsumer consumer;
     private final RelayContext context;
+    private final ConsumerLease lease;
+    private final DeadLetterStore deadLetters;
     private final Signal wakeUp = new Signal();
     private final BooleanSupplier localSequencerLeads;
     private final FailureLog failures;
     private final Backoff idlePolls;
-    private final Backoff retries;
     private final Backoff failureBackoff;
+    private final Clock clock;
+    private final SplittableRandom random = new SplittableRandom();
     private volatile boolean stopping;
-    private volatile boolean owner;
     private volatile boolean recheckLease;
-    private long epoch;
+    private volatile boolean deadLettersChanged = true;
     private long checkpoint;
-    private long lastRenewalNanos;
-    private int failedAttempts;
     private long gapSinceNanos;
+    private Set<String> parkedKeys = Set.of();
 
-    ConsumerWorker(OutboxConsumer consumer, RelayContext context, BooleanSupplier localSequencerLeads) {
+    // Retry state of the event that fails now, if any.
+    private long failingSeq = -1;
+    private int failedAttempts;
+    private @Nullable Instant firstFailedAt;
+    private @Nullable Instant nextAttemptAt;
+    private boolean blocked;
+    /** Deliver one event at a time up to this seq, to find the one a failed batch failed on. */
+    private long isolateUntil = -1;
+
+    ConsumerWorker(
+            OutboxConsumer consumer,
+            RelayContext context,
+            DeadLetterStore deadLetters,
+            BooleanSupplier localSequencerLeads) {
         this.consumer = consumer;
         this.context = context;
+        this.lease = new ConsumerLease(consumer, context);
+        this.deadLetters = deadLetters;
         this.localSequencerLeads = localSequencerLeads;
         this.failures = new FailureLog(LOG, "consumer '" + consumer.name() + "'");
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
-        this.retries = new Backoff(consumer.retryMinBackoff(), consumer.retryMaxBackoff());
         this.failureBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+        this.clock = context.options.clock();
     }
 
     String name() {
@@ -85,7 +119,7 @@ final class ConsumerWorker implements Runnable {
     }
 
     boolean isOwner() {
-        return owner;
+        return lease.held();
     }
 
     /** Wakes the loop: new entries may be in the log. */
@@ -96,6 +130,12 @@ final class ConsumerWorker implements Runnable {
     /** Makes the loop check its lease at once, for example after its checkpoint was reset. */
     void recheckLease() {
         recheckLease = true;
+        wakeUp.signal();
+    }
+
+    /** Makes the loop look at its dead letters at once: re-drives were requested or some discarded. */
+    void deadLettersChanged() {
+        deadLettersChanged = true;
         wakeUp.signal();
     }
 
@@ -113,17 +153,6 @@ final class ConsumerWorker implements Runnable {
                     wait = step();
                     failures.recovered();
                     failureBackoff.reset();
-                } catch (HandlerFailure failure) {
-                    failedAttempts++;
-                    wait = retries.next();
-                    LOG.warn(
-                            "consumer '{}': handler failed on seq {}..{} (attempt {}), retrying in {} ms",
-                            consumer.name(),
-                            failure.batch.get(0).seq(),
-                            failure.batch.get(failure.batch.size() - 1).seq(),
-                            failedAttempts,
-                            wait.toMillis(),
-                            failure.getCause());
                 } catch (GapDetected gap) {
                     wait = context.options.pollFloor();
                     if (gapSinceNanos == 0) {
@@ -144,41 +173,67 @@ final class ConsumerWorker implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            release();
+            try {
+                lease.release();
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
+            }
         }
     }
 
     private Duration step() throws SQLException {
-        if (!owner) {
-            if (!tryTakeOver()) {
+        if (!lease.held()) {
+            if (!lease.tryTakeOver()) {
                 return context.options.leaseDuration().dividedBy(3);
             }
+            checkpoint = lease.checkpointAtTakeover();
+            forgetFailure();
+            isolateUntil = -1;
+            deadLettersChanged = true;
             LOG.info(
                     "consumer '{}' now runs in relay {} from seq {} (epoch {})",
                     consumer.name(),
                     context.options.relayId(),
                     checkpoint + 1,
-                    epoch);
+                    lease.epoch());
         }
-        if (recheckLease) {
+        if (recheckLease || lease.renewalDue()) {
             recheckLease = false;
-            if (!renew()) {
+            if (!lease.renew()) {
                 return leaseLost();
             }
+            deadLettersChanged = true; // re-drives requested by other processes are seen here
         }
-        int delivered = consumer.isTransactional() ? transactionalBatch() : atLeastOnceBatch();
+        if (deadLettersChanged) {
+            deadLettersChanged = false;
+            if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+                parkedKeys = deadLetters.parkedKeys(consumer.name());
+            }
+            if (redrive()) {
+                return Duration.ZERO;
+            }
+        }
+        if (nextAttemptAt != null) {
+            Duration untilRetry = Duration.between(clock.instant(), nextAttemptAt);
+            if (untilRetry.compareTo(Duration.ZERO) > 0) {
+                return untilRetry.compareTo(RETRY_WAIT_SLICE) < 0 ? untilRetry : RETRY_WAIT_SLICE;
+            }
+        }
+        int limit = checkpoint < isolateUntil ? 1 : consumer.batchSize();
+        int delivered;
+        try {
+            delivered = consumer.isTransactional() ? transactionalBatch(limit) : atLeastOnceBatch(limit);
+        } catch (HandlerFailure failure) {
+            return handlerFailed(failure);
+        }
         if (delivered == LEASE_LOST) {
             return leaseLost();
         }
         gapSinceNanos = 0;
         if (delivered > 0) {
-            failedAttempts = 0;
-            retries.reset();
+            succeeded();
             idlePolls.reset();
-            return delivered == consumer.batchSize() ? Duration.ZERO : context.options.pollFloor();
-        }
-        if (renewalDue() && !renew()) {
-            return leaseLost();
+            return delivered == limit ? Duration.ZERO : context.options.pollFloor();
         }
         // When this relay sequences, it wakes its consumers after every batch: no need to poll.
         return localSequencerLeads.getAsBoolean()
@@ -187,7 +242,7 @@ final class ConsumerWorker implements Runnable {
     }
 
     private Duration leaseLost() {
-        owner = false;
+        lease.lost();
         LOG.info(
                 "consumer '{}': relay {} no longer holds the lease (taken over or reset)",
                 consumer.name(),
@@ -195,54 +250,61 @@ final class ConsumerWorker implements Runnable {
         return Duration.ZERO;
     }
 
-    private int atLeastOnceBatch() throws SQLException {
+    // --- delivery --------------------------------------------------------------------------------
+
+    private int atLeastOnceBatch(int limit) throws SQLException {
         List<OutboxRecord> batch = context.withConnection(
-                connection -> contiguous(context.readLog(connection, checkpoint, consumer.batchSize()), connection));
+                connection -> contiguous(context.readLog(connection, checkpoint, limit), connection));
         if (batch.isEmpty()) {
             return 0;
         }
-        EventHandler handler = Objects.requireNonNull(consumer.handler());
-        try {
-            handler.handle(batch);
-        } catch (Exception e) {
-            throw new HandlerFailure(e, batch);
+        List<OutboxRecord> parkedBehindKey = parkedBehindKey(batch);
+        List<OutboxRecord> toDeliver = without(batch, parkedBehindKey);
+        if (!toDeliver.isEmpty()) {
+            try {
+                Objects.requireNonNull(consumer.handler()).handle(toDeliver);
+            } catch (Exception e) {
+                throw new HandlerFailure(e, toDeliver);
+            }
         }
         long last = batch.get(batch.size() - 1).seq();
-        boolean saved = context.withConnection(connection -> saveCheckpoint(connection, last));
-        if (!saved) {
+        try {
+            context.inTransaction(connection -> {
+                parkBehindKey(connection, parkedBehindKey);
+                return saveCheckpointOrRollBack(connection, last);
+            });
+        } catch (LeaseLost lost) {
             return LEASE_LOST;
         }
         checkpoint = last;
         return batch.size();
     }
 
-    private int transactionalBatch() throws SQLException {
-        TransactionalEventHandler handler = Objects.requireNonNull(consumer.transactionalHandler());
+    private int transactionalBatch(int limit) throws SQLException {
         int delivered = context.inTransaction(connection -> {
-            try (NamedSql.Bound lock = context.sql.lockConsumer.prepare(connection)) {
-                lock.set("name", consumer.name());
-                try (ResultSet rs = lock.statement().executeQuery()) {
-                    if (!rs.next() || rs.getLong(2) != epoch) {
-                        return LEASE_LOST;
-                    }
-                    checkpoint = rs.getLong(1);
-                }
+            long saved = lease.lockRow(connection);
+            if (saved < 0) {
+                return LEASE_LOST;
             }
-            List<OutboxRecord> batch =
-                    contiguous(context.readLog(connection, checkpoint, consumer.batchSize()), connection);
+            checkpoint = saved;
+            List<OutboxRecord> batch = contiguous(context.readLog(connection, checkpoint, limit), connection);
             if (batch.isEmpty()) {
                 return 0;
             }
-            try {
-                handler.handle(batch, connection);
-            } catch (Exception e) {
-                throw new HandlerFailure(e, batch);
+            List<OutboxRecord> parkedBehindKey = parkedBehindKey(batch);
+            List<OutboxRecord> toDeliver = without(batch, parkedBehindKey);
+            if (!toDeliver.isEmpty()) {
+                try {
+                    Objects.requireNonNull(consumer.transactionalHandler()).handle(toDeliver, connection);
+                } catch (Exception e) {
+                    throw new HandlerFailure(e, toDeliver);
+                }
             }
-            long last = batch.get(batch.size() - 1).seq();
-            if (!saveCheckpoint(connection, last)) {
-                throw new IllegalStateException("checkpoint row changed under its lock");
-            }
-            return batch.size();
+            parkBehindKey(connection, parkedBehindKey);
+            return saveCheckpointOrRollBack(
+                            connection, batch.get(batch.size() - 1).seq())
+                    ? batch.size()
+                    : 0;
         });
         if (delivered > 0) {
             checkpoint += delivered;
@@ -280,110 +342,264 @@ final class ConsumerWorker implements Runnable {
         return batch;
     }
 
-    private boolean saveCheckpoint(Connection connection, long seq) throws SQLException {
-        try (NamedSql.Bound save = context.sql.saveCheckpoint.prepare(connection)) {
-            boolean saved = save.set("checkpoint", seq)
-                            .set("lease_ms", context.leaseMillis())
-                            .set("name", consumer.name())
-                            .set("epoch", epoch)
-                            .statement()
-                            .executeUpdate()
-                    == 1;
-            if (saved) {
-                lastRenewalNanos = System.nanoTime();
-            }
-            return saved;
+    // --- failures --------------------------------------------------------------------------------
+
+    private Duration handlerFailed(HandlerFailure failure) throws SQLException {
+        Throwable cause = failure.getCause();
+        if (isInfrastructureFailure(cause)) {
+            // The database, not the handler: retried for ever, never counted, never parked.
+            failures.failed("delivering to the handler", cause);
+            return failureBackoff.next();
         }
+        List<OutboxRecord> delivered = failure.delivered;
+        if (delivered.size() > 1) {
+            isolateUntil = delivered.get(delivered.size() - 1).seq();
+            LOG.debug(
+                    "consumer '{}': batch {}..{} failed; delivering its events one at a time",
+                    consumer.name(),
+                    delivered.get(0).seq(),
+                    isolateUntil);
+            return Duration.ZERO;
+        }
+        OutboxRecord event = delivered.get(0);
+        Instant now = clock.instant();
+        if (event.seq() != failingSeq) {
+            forgetFailure();
+            failingSeq = event.seq();
+            firstFailedAt = now;
+        }
+        failedAttempts++;
+        RetryPolicy retry = consumer.retryPolicy();
+        if (failedAttempts < retry.maxAttempts()) {
+            Duration wait = retry.backoff(failedAttempts, random);
+            nextAttemptAt = now.plus(wait);
+            if (failedAttempts == 1) {
+                recordError(cause, null);
+                LOG.warn(
+                        "consumer '{}': handler failed on seq {}; retrying (up to {} attempts)",
+                        consumer.name(),
+                        event.seq(),
+                        retry.maxAttempts(),
+                        cause);
+            } else {
+                LOG.debug("consumer '{}': attempt {} on seq {} failed", consumer.name(), failedAttempts, event.seq());
+            }
+            return Duration.ZERO;
+        }
+        return switch (consumer.failurePolicy()) {
+            case BLOCK -> block(event, cause, now);
+            case PARK, PARK_KEY -> park(event, cause, now);
+        };
     }
 
-    private boolean renewalDue() {
-        return System.nanoTime() - lastRenewalNanos
-                > context.options.leaseDuration().toNanos() / 3;
+    private Duration block(OutboxRecord event, Throwable cause, Instant now) throws SQLException {
+        if (!blocked) {
+            blocked = true;
+            LOG.error(
+                    "consumer '{}' is BLOCKED at seq {} after {} failed attempts; it retries every {} and"
+                            + " delivers nothing after it until the handler succeeds",
+                    consumer.name(),
+                    event.seq(),
+                    failedAttempts,
+                    consumer.retryPolicy().maxBackoff(),
+                    cause);
+        }
+        recordError(cause, event.seq());
+        nextAttemptAt = now.plus(consumer.retryPolicy().maxBackoff());
+        return Duration.ZERO;
     }
 
-    private boolean renew() throws SQLException {
-        boolean renewed = context.withConnection(connection -> {
-            try (NamedSql.Bound renew = context.sql.renewConsumer.prepare(connection)) {
-                return renew.set("lease_ms", context.leaseMillis())
-                                .set("name", consumer.name())
-                                .set("epoch", epoch)
-                                .statement()
-                                .executeUpdate()
-                        == 1;
-            }
-        });
-        if (renewed) {
-            lastRenewalNanos = System.nanoTime();
+    private Duration park(OutboxRecord event, Throwable cause, Instant now) throws SQLException {
+        Instant first = Objects.requireNonNull(firstFailedAt);
+        int attempts = failedAttempts;
+        try {
+            context.inTransaction(connection -> {
+                deadLetters.park(connection, consumer.name(), event.seq(), cause, "", attempts, first, now);
+                return saveCheckpointOrRollBack(connection, event.seq());
+            });
+        } catch (LeaseLost lost) {
+            return leaseLost();
         }
-        return renewed;
+        checkpoint = event.seq();
+        LOG.warn(
+                "consumer '{}' parked seq {} (key '{}') after {} failed attempts; re-drive it with"
+                        + " relay.deadLetters().redrive(\"{}\", {})",
+                consumer.name(),
+                event.seq(),
+                event.aggregateId(),
+                attempts,
+                consumer.name(),
+                event.seq());
+        if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+            Set<String> keys = new java.util.HashSet<>(parkedKeys);
+            keys.add(event.aggregateId());
+            parkedKeys = keys;
+        }
+        succeeded();
+        return Duration.ZERO;
     }
 
-    private boolean tryTakeOver() throws SQLException {
-        long[] taken = context.inTransaction(connection -> {
-            NamedSql insert = consumer.startFrom() == StartPosition.HEAD
-                    ? context.sql.insertConsumerAtHead
-                    : context.sql.insertConsumerAtBeginning;
-            try (NamedSql.Bound create = insert.prepare(connection)) {
-                create.set("name", consumer.name());
-                if (consumer.startFrom() == StartPosition.HEAD) {
-                    create.set("sequencer", OutboxSql.SEQUENCER_NAME);
-                }
-                create.statement().executeUpdate();
-            }
-            long newEpoch;
-            long savedCheckpoint;
-            try (NamedSql.Bound lock = context.sql.lockConsumerForTakeover.prepare(connection)) {
-                lock.set("name", consumer.name());
-                try (ResultSet rs = lock.statement().executeQuery()) {
-                    if (!rs.next()) {
-                        return null; // locked by the owner's running batch, so the owner is alive
-                    }
-                    String currentOwner = rs.getString(1);
-                    boolean expired = rs.getInt(3) == 1;
-                    if (currentOwner != null && !expired && !currentOwner.equals(context.options.relayId())) {
-                        return null;
-                    }
-                    newEpoch = rs.getLong(2) + 1;
-                    savedCheckpoint = rs.getLong(4);
-                }
-            }
-            try (NamedSql.Bound takeOver = context.sql.takeOverConsumer.prepare(connection)) {
-                takeOver.set("owner", context.options.relayId())
-                        .set("epoch", newEpoch)
-                        .set("lease_ms", context.leaseMillis())
-                        .set("name", consumer.name())
-                        .statement()
-                        .executeUpdate();
-            }
-            return new long[] {newEpoch, savedCheckpoint};
-        });
-        if (taken == null) {
-            return false;
+    /** Saves the checkpoint, or throws {@link LeaseLost} to roll the transaction back. */
+    private boolean saveCheckpointOrRollBack(Connection connection, long seq) throws SQLException {
+        if (!lease.saveCheckpoint(connection, seq)) {
+            throw new LeaseLost();
         }
-        epoch = taken[0];
-        checkpoint = taken[1];
-        owner = true;
-        recheckLease = false;
-        lastRenewalNanos = System.nanoTime();
         return true;
     }
 
-    private void release() {
-        if (!owner) {
-            return;
+    /** The events of keys that have parked events, which {@link FailurePolicy#PARK_KEY} parks too. */
+    private List<OutboxRecord> parkedBehindKey(List<OutboxRecord> batch) {
+        if (parkedKeys.isEmpty()) {
+            return List.of();
         }
-        owner = false;
-        try {
-            context.withConnection(connection -> {
-                try (NamedSql.Bound release = context.sql.releaseConsumer.prepare(connection)) {
-                    return release.set("name", consumer.name())
-                            .set("epoch", epoch)
-                            .statement()
-                            .executeUpdate();
+        List<OutboxRecord> behind = new ArrayList<>();
+        for (OutboxRecord record : batch) {
+            if (parkedKeys.contains(record.aggregateId())) {
+                behind.add(record);
+            }
+        }
+        return behind;
+    }
+
+    private void parkBehindKey(Connection connection, List<OutboxRecord> records) throws SQLException {
+        Instant now = clock.instant();
+        for (OutboxRecord record : records) {
+            deadLetters.park(
+                    connection,
+                    consumer.name(),
+                    record.seq(),
+                    null,
+                    "parked behind an earlier parked event of key '" + record.aggregateId() + "'",
+                    0,
+                    now,
+                    now);
+        }
+    }
+
+    private static List<OutboxRecord> without(List<OutboxRecord> batch, List<OutboxRecord> removed) {
+        if (removed.isEmpty()) {
+            return batch;
+        }
+        List<OutboxRecord> rest = new ArrayList<>(batch);
+        rest.removeAll(removed);
+        return rest;
+    }
+
+    /** Whether a handler's exception came from the database being unavailable, not from the handler. */
+    private boolean isInfrastructureFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                SqlFailure kind = context.dialect.classify(sql);
+                if (kind == SqlFailure.CONNECTION || kind == SqlFailure.TRANSIENT) {
+                    return true;
                 }
-            });
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
         }
+        return false;
+    }
+
+    private void succeeded() throws SQLException {
+        if (failingSeq >= 0) {
+            if (blocked) {
+                LOG.info("consumer '{}' is no longer blocked: seq {} was delivered", consumer.name(), failingSeq);
+            }
+            forgetFailure();
+            clearError();
+        }
+    }
+
+    private void forgetFailure() {
+        failingSeq = -1;
+        failedAttempts = 0;
+        firstFailedAt = null;
+        nextAttemptAt = null;
+        blocked = false;
+    }
+
+    private void recordError(Throwable cause, @Nullable Long blockedSeq) throws SQLException {
+        context.withConnection(connection -> {
+            try (NamedSql.Bound update = context.ops.recordError.prepare(connection)) {
+                return update.setString("error", DeadLetterStore.describe(cause))
+                        .setLong("blocked_seq", blockedSeq)
+                        .set("consumer", consumer.name())
+                        .set("epoch", lease.epoch())
+                        .statement()
+                        .executeUpdate();
+            }
+        });
+    }
+
+    private void clearError() throws SQLException {
+        context.withConnection(connection -> {
+            try (NamedSql.Bound update = context.ops.clearError.prepare(connection)) {
+                return update.set("consumer", consumer.name())
+                        .set("epoch", lease.epoch())
+                        .statement()
+                        .executeUpdate();
+            }
+        });
+    }
+
+    // --- re-drive --------------------------------------------------------------------------------
+
+    /** Delivers the dead letters waiting for re-drive; returns whether there were any. */
+    private boolean redrive() throws SQLException {
+        List<DeadLetter> requests = deadLetters.redriveRequests(consumer.name(), consumer.batchSize());
+        for (DeadLetter deadLetter : requests) {
+            OutboxRecord record = deadLetter.record();
+            try {
+                boolean done;
+                if (consumer.isTransactional()) {
+                    done = context.inTransaction(connection -> {
+                        if (lease.lockRow(connection) < 0) {
+                            return false;
+                        }
+                        try {
+                            Objects.requireNonNull(consumer.transactionalHandler())
+                                    .handle(List.of(record), connection);
+                        } catch (Exception e) {
+                            throw new HandlerFailure(e, List.of(record));
+                        }
+                        deadLetters.delete(connection, consumer.name(), record.seq());
+                        return true;
+                    });
+                } else {
+                    try {
+                        Objects.requireNonNull(consumer.handler()).handle(List.of(record));
+                    } catch (Exception e) {
+                        throw new HandlerFailure(e, List.of(record));
+                    }
+                    done = context.inTransaction(connection -> {
+                        deadLetters.delete(connection, consumer.name(), record.seq());
+                        return true;
+                    });
+                }
+                if (!done) {
+                    leaseLost();
+                    return true;
+                }
+                LOG.info("consumer '{}': re-drove parked seq {}", consumer.name(), record.seq());
+            } catch (HandlerFailure failure) {
+                if (isInfrastructureFailure(failure.getCause())) {
+                    throw new IllegalStateException("database unavailable during re-drive", failure.getCause());
+                }
+                LOG.warn(
+                        "consumer '{}': re-drive of seq {} failed; it stays parked",
+                        consumer.name(),
+                        record.seq(),
+                        failure.getCause());
+                deadLetters.redriveFailed(deadLetter, failure.getCause(), clock.instant());
+            }
+        }
+        if (!requests.isEmpty() && consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+            parkedKeys = deadLetters.parkedKeys(consumer.name());
+        }
+        if (requests.size() == consumer.batchSize()) {
+            deadLettersChanged = true; // more to come
+        }
+        return !requests.isEmpty();
     }
 }

@@ -1,8 +1,10 @@
 package dev.outbox.internal;
 
+import dev.outbox.spi.OutboxDialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -10,6 +12,7 @@ import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.conf.ParamType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A statement rendered once by jOOQ with named parameters, turned into JDBC {@code ?} placeholders
@@ -61,17 +64,51 @@ public record NamedSql(String sql, List<String> parameterNames) {
         }
 
         public Bound set(String name, Object value) throws SQLException {
-            boolean found = false;
-            for (int i = 0; i < names.size(); i++) {
-                if (names.get(i).equals(name)) {
-                    statement.setObject(i + 1, value);
-                    found = true;
-                }
-            }
-            if (!found) {
-                throw new IllegalArgumentException("no parameter '" + name + "' in " + names);
+            for (int index : indexes(name)) {
+                statement.setObject(index, value);
             }
             return this;
+        }
+
+        /** Sets a parameter that may be null, as a string. */
+        public Bound setString(String name, @Nullable String value) throws SQLException {
+            for (int index : indexes(name)) {
+                statement.setString(index, value);
+            }
+            return this;
+        }
+
+        /** Sets a parameter that may be null, as a long. */
+        public Bound setLong(String name, @Nullable Long value) throws SQLException {
+            for (int index : indexes(name)) {
+                if (value == null) {
+                    statement.setNull(index, java.sql.Types.BIGINT);
+                } else {
+                    statement.setLong(index, value);
+                }
+            }
+            return this;
+        }
+
+        /** Sets a time parameter the way the dialect binds times. */
+        public Bound setInstant(String name, Instant value, OutboxDialect dialect) throws SQLException {
+            for (int index : indexes(name)) {
+                dialect.bindInstant(statement, index, value);
+            }
+            return this;
+        }
+
+        private List<Integer> indexes(String name) {
+            List<Integer> indexes = new ArrayList<>(1);
+            for (int i = 0; i < names.size(); i++) {
+                if (names.get(i).equals(name)) {
+                    indexes.add(i + 1);
+                }
+            }
+            if (indexes.isEmpty()) {
+                throw new IllegalArgumentException("no parameter '" + name + "' in " + names);
+            }
+            return indexes;
         }
 
         public PreparedStatement statement() {

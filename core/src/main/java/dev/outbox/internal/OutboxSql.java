@@ -72,10 +72,24 @@ public final class OutboxSql {
     static final Field<Long> CHECKPOINT_SEQ = field(name("checkpoint_seq"), SQLDataType.BIGINT);
     static final Field<String> OWNER = field(name("owner"), SQLDataType.VARCHAR);
     static final Field<OffsetDateTime> UPDATED_AT = field(name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<Long> BLOCKED_SEQ = field(name("blocked_seq"), SQLDataType.BIGINT);
+    static final Field<String> LAST_ERROR = field(name("last_error"), SQLDataType.CLOB);
+    static final Field<OffsetDateTime> LAST_ERROR_AT = field(name("last_error_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<String> CONSUMER = field(name("consumer"), SQLDataType.VARCHAR);
+    static final Field<String> STATUS = field(name("status"), SQLDataType.VARCHAR);
+    static final Field<String> ERROR_CLASS = field(name("error_class"), SQLDataType.VARCHAR);
+    static final Field<String> ERROR_MESSAGE = field(name("error_message"), SQLDataType.CLOB);
+    static final Field<String> STACK_HEAD = field(name("stack_head"), SQLDataType.CLOB);
+    static final Field<Integer> ATTEMPTS = field(name("attempts"), SQLDataType.INTEGER);
+    static final Field<OffsetDateTime> FIRST_FAILED_AT =
+            field(name("first_failed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<OffsetDateTime> LAST_FAILED_AT =
+            field(name("last_failed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<String> DISCARD_REASON = field(name("discard_reason"), SQLDataType.CLOB);
+    static final Field<OffsetDateTime> DISCARDED_AT = field(name("discarded_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
 
-    private static final Field<String> NULL_STRING = inline((String) null, SQLDataType.VARCHAR);
-    private static final Field<OffsetDateTime> NULL_TIME =
-            inline((OffsetDateTime) null, SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<String> NULL_STRING = inline((String) null, SQLDataType.VARCHAR);
+    static final Field<OffsetDateTime> NULL_TIME = inline((OffsetDateTime) null, SQLDataType.TIMESTAMPWITHTIMEZONE);
 
     private final OutboxTables tables;
     private final OutboxDialect dialect;
@@ -84,6 +98,7 @@ public final class OutboxSql {
     private final Table<Record> log;
     private final Table<Record> sequencer;
     private final Table<Record> consumer;
+    private final Table<Record> deadLetter;
     private final ConcurrentHashMap<Integer, NamedSql> insertEvents = new ConcurrentHashMap<>();
 
     // Sequencer
@@ -123,6 +138,7 @@ public final class OutboxSql {
         this.log = table(tables, tables.logTable());
         this.sequencer = table(tables, tables.sequencerTable());
         this.consumer = table(tables, tables.consumerTable());
+        this.deadLetter = table(tables, tables.deadLetterTable());
 
         Field<Long> leaseMillis = param("lease_ms", Long.class);
         // Time columns differ in type per database; the engine only renders them, so one type serves.
@@ -375,7 +391,23 @@ public final class OutboxSql {
         return condition;
     }
 
-    private NamedSql render(org.jooq.Query query) {
+    Table<Record> logTable() {
+        return log;
+    }
+
+    Table<Record> sequencerTable() {
+        return sequencer;
+    }
+
+    Table<Record> consumerTable() {
+        return consumer;
+    }
+
+    Table<Record> deadLetterTable() {
+        return deadLetter;
+    }
+
+    NamedSql render(org.jooq.Query query) {
         return NamedSql.render(dsl, query);
     }
 

@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
@@ -23,13 +25,16 @@ public final class RelayContext {
     final DataSource dataSource;
     final OutboxDialect dialect;
     final OutboxSql sql;
+    final OperationsSql ops;
     final RelayOptions options;
     private final AtomicBoolean serverChecked = new AtomicBoolean();
+    private final Set<Connection> inUse = ConcurrentHashMap.newKeySet();
 
     public RelayContext(DataSource dataSource, OutboxDialect dialect, OutboxTables tables, RelayOptions options) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.sql = new OutboxSql(dialect, tables);
+        this.ops = new OperationsSql(sql);
         this.options = options;
     }
 
@@ -48,8 +53,11 @@ public final class RelayContext {
 
     /** Runs {@code work} on a borrowed connection in auto-commit mode. */
     <T> T withConnection(Work<T> work) throws SQLException {
-        try (Connection connection = borrow()) {
+        Connection connection = borrow();
+        try {
             return work.run(connection);
+        } finally {
+            giveBack(connection);
         }
     }
 
@@ -58,7 +66,8 @@ public final class RelayContext {
      * back if it throws anything.
      */
     <T> T inTransaction(Work<T> work) throws SQLException {
-        try (Connection connection = borrow()) {
+        Connection connection = borrow();
+        try {
             connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);
@@ -78,7 +87,28 @@ public final class RelayContext {
                     // the connection is broken; the pool discards it
                 }
             }
+        } finally {
+            giveBack(connection);
         }
+    }
+
+    /**
+     * Aborts every connection in use by this relay's loops: their transactions roll back on the
+     * server. The hard stop after a graceful shutdown timed out.
+     */
+    void abortConnectionsInUse() {
+        for (Connection connection : inUse) {
+            try {
+                connection.abort(Runnable::run);
+            } catch (SQLException | RuntimeException ignored) {
+                // already closed, or the driver cannot abort: the interrupt has to do
+            }
+        }
+    }
+
+    private void giveBack(Connection connection) throws SQLException {
+        inUse.remove(connection);
+        connection.close();
     }
 
     private Connection borrow() throws SQLException {
@@ -93,6 +123,7 @@ public final class RelayContext {
                 }
             }
             dialect.prepareRelaySession(connection);
+            inUse.add(connection);
             return connection;
         } catch (Throwable e) {
             connection.close();
@@ -154,20 +185,28 @@ public final class RelayContext {
             List<OutboxRecord> records = new ArrayList<>(Math.min(limit, 1024));
             try (ResultSet rs = read.statement().executeQuery()) {
                 while (rs.next()) {
-                    records.add(new OutboxRecord(
-                            rs.getLong(1),
-                            dialect.readUuid(rs, 2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getString(5),
-                            rs.getString(6),
-                            HeadersJson.read(rs.getString(7)),
-                            dialect.readInstant(rs, 8),
-                            dialect.readInstant(rs, 9)));
+                    records.add(readRecord(rs));
                 }
             }
             return records;
         }
+    }
+
+    /**
+     * Reads a record from the current row of a result set whose first nine columns are seq,
+     * event_id, aggregate_type, aggregate_id, event_type, payload, headers, created_at, sequenced_at.
+     */
+    OutboxRecord readRecord(ResultSet rs) throws SQLException {
+        return new OutboxRecord(
+                rs.getLong(1),
+                dialect.readUuid(rs, 2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                HeadersJson.read(rs.getString(7)),
+                dialect.readInstant(rs, 8),
+                dialect.readInstant(rs, 9));
     }
 
     long lowestRetainedSeq(Connection connection) throws SQLException {

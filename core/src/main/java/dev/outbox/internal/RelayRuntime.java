@@ -1,5 +1,6 @@
 package dev.outbox.internal;
 
+import dev.outbox.ConsumerStatus;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxException;
 import dev.outbox.spi.Notifications;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +27,23 @@ public final class RelayRuntime {
     private final Signal sequencerWakeUp = new Signal();
     private final Sequencer sequencer;
     private final Map<String, ConsumerWorker> workers = new LinkedHashMap<>();
+    private final DeadLetterStore deadLetters;
+    private final StatusReader status;
     private final List<Thread> threads = new ArrayList<>();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
     public RelayRuntime(RelayContext context, List<OutboxConsumer> consumers) {
         this.context = context;
         this.sequencer = new Sequencer(context, sequencerWakeUp, this::wakeConsumers);
+        this.deadLetters = new DeadLetterStore(context, name -> {
+            ConsumerWorker worker = workers.get(name);
+            if (worker != null) {
+                worker.deadLettersChanged();
+            }
+        });
+        this.status = new StatusReader(context);
         for (OutboxConsumer consumer : consumers) {
-            workers.put(consumer.name(), new ConsumerWorker(consumer, context, sequencer::isLeader));
+            workers.put(consumer.name(), new ConsumerWorker(consumer, context, deadLetters, sequencer::isLeader));
         }
     }
 
@@ -95,15 +104,20 @@ public final class RelayRuntime {
         return worker != null && worker.isOwner();
     }
 
-    public @Nullable ConsumerWorkerHandle consumer(String name) {
+    /** Tells the loop of consumer {@code name}, if it runs here, that its lease changed under it. */
+    public void leaseChanged(String name) {
         ConsumerWorker worker = workers.get(name);
-        return worker == null ? null : worker::recheckLease;
+        if (worker != null) {
+            worker.recheckLease();
+        }
     }
 
-    /** A way to tell a local consumer loop that its lease changed under it. */
-    @FunctionalInterface
-    public interface ConsumerWorkerHandle {
-        void recheckLease();
+    public DeadLetterStore deadLetters() {
+        return deadLetters;
+    }
+
+    public List<ConsumerStatus> status(List<String> names) {
+        return status.read(names);
     }
 
     /**

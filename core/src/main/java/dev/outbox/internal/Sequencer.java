@@ -34,6 +34,7 @@ final class Sequencer implements Runnable {
     private final Backoff idlePolls;
     private final Backoff failureBackoff;
     private final @Nullable Notifications notifications;
+    private final Retention retention;
     private volatile boolean stopping;
     private volatile boolean leader;
     private long epoch;
@@ -51,6 +52,7 @@ final class Sequencer implements Runnable {
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
         this.failureBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
         this.notifications = context.options.listenForNotifications() ? context.dialect.notifications() : null;
+        this.retention = new Retention(context);
     }
 
     boolean isLeader() {
@@ -104,6 +106,7 @@ final class Sequencer implements Runnable {
         if (moved > 0) {
             afterBatch.run();
             idlePolls.reset();
+            retention.runIfDue(); // under steady load the queue may never be empty
             return lastBatchFull ? Duration.ZERO : context.options.pollFloor();
         }
         if (renewalDue() && !renew()) {
@@ -111,6 +114,7 @@ final class Sequencer implements Runnable {
             LOG.warn("relay {} lost the sequencer lease to another relay", context.options.relayId());
             return Duration.ZERO;
         }
+        retention.runIfDue();
         return idlePolls.next();
     }
 

@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
@@ -44,8 +46,16 @@ public interface OutboxDialect {
     /** Reads an {@code event_id} column. */
     UUID readUuid(ResultSet resultSet, int index) throws SQLException;
 
-    /** Reads a time column written by the database's own clock. */
+    /** Reads a time column. */
     Instant readInstant(ResultSet resultSet, int index) throws SQLException;
+
+    /**
+     * Binds a time the relay computed (when a handler failed, from the relay's clock) to a parameter
+     * compared with or stored in a time column. The default binds an {@link OffsetDateTime} in UTC.
+     */
+    default void bindInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
+        statement.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
+    }
 
     /**
      * The database's current time, as stored in {@code created_at}, {@code sequenced_at} and lease

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
+import dev.outbox.RetryPolicy;
 import dev.outbox.testkit.RecordingHandler;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -76,7 +77,7 @@ public abstract class RestartConformanceTest extends ConformanceTestBase {
                             }
                         })
                         .batchSize(5)
-                        .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(10))
+                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(10), 100))
                         .build()));
 
         appendEach("k", 100);

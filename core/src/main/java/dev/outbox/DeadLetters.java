@@ -1,0 +1,42 @@
+package dev.outbox;
+
+import java.util.List;
+
+/**
+ * Operations on the dead-letter table of one set of outbox tables: inspect parked events, deliver
+ * them again, or give them up. Get it from {@link OutboxRelay#deadLetters()}; thread-safe.
+ *
+ * <p>A re-drive is carried out by the relay that runs the consumer, on the consumer's own thread,
+ * before it reads on in the log: the events are delivered again in seq order, and each is removed
+ * from the dead-letter table once delivered (for a transactional consumer, in the same transaction
+ * as the handler's writes). A re-driven event that fails again stays parked with its attempt count
+ * raised. A relay in this JVM starts at once; a relay elsewhere within a third of its lease.
+ */
+public interface DeadLetters {
+
+    /** The parked events of {@code consumer} (also those waiting for re-drive), in seq order. */
+    List<DeadLetter> list(String consumer);
+
+    /**
+     * Asks for the parked event at {@code seq} to be delivered again to {@code consumer}.
+     *
+     * @return whether such a parked event exists
+     */
+    boolean redrive(String consumer, long seq);
+
+    /**
+     * Asks for every parked event of {@code consumer} to be delivered again, in seq order.
+     *
+     * @return how many events will be re-driven
+     */
+    int redriveAll(String consumer);
+
+    /**
+     * Gives up the parked event at {@code seq}: it is never delivered to {@code consumer}. The row
+     * is kept with status {@link DeadLetter.Status#DISCARDED} and the reason, for audit.
+     *
+     * @param reason why, for whoever reads the table later; not blank
+     * @return whether such a parked event existed
+     */
+    boolean discard(String consumer, long seq, String reason);
+}
