@@ -140,12 +140,15 @@ public final class RelayRuntime {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 thread.join(Math.max(1, left));
                 if (thread.isAlive()) {
+                    // Hard stop: roll back what is in flight; its events are delivered again later.
                     LOG.warn(
-                            "relay {}: {} did not finish within {} ms; interrupting it",
+                            "relay {}: {} did not finish within {} ms; interrupting it and aborting its"
+                                    + " transaction",
                             context.options.relayId(),
                             thread.getName(),
                             timeoutMillis);
                     thread.interrupt();
+                    context.abortConnectionsInUse();
                     thread.join(TimeUnit.SECONDS.toMillis(5));
                 }
             } catch (InterruptedException e) {
