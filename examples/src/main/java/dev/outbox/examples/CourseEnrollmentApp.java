@@ -1,0 +1,315 @@
+package dev.outbox.examples;
+
+import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxTables;
+import dev.outbox.OutboxWriter;
+import dev.outbox.migrations.OutboxMigrations;
+import dev.outbox.postgres.PostgresDialect;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The course-enrolment example: derived data kept current from a change log ("Designing
+ * Data-Intensive Applications", chapter 11).
+ *
+ * <p>Client threads enroll students in courses and cancel enrolments; each operation is one
+ * transaction that changes the business tables and appends an event to the outbox. A relay turns the
+ * outbox into a gap-free, commit-ordered log and feeds two consumers: a read-model table in the same
+ * database (exactly once) and a Lucene search index on local disk (at least once, idempotent). At the
+ * end the app waits until both consumers have caught up with the log, then checks both derived
+ * systems against the business tables and prints {@code consistent}, or the differences and exits
+ * with status 1.
+ *
+ * <p>Run {@code --help} for the options; the README shows the Maven command.
+ */
+public final class CourseEnrollmentApp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CourseEnrollmentApp.class);
+
+    /**
+     * Liquibase logs through java.util.logging, to the console, and prints an update summary of its
+     * own; keep both for warnings only. (Held in a field: java.util.logging keeps loggers weakly.)
+     */
+    private static final java.util.logging.Logger LIQUIBASE_LOG = quietLiquibase();
+
+    /** How long the consumers may take to catch up after the clients stop. */
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
+
+    /** What a run did and found. */
+    public record Report(
+            long operations,
+            long eventsCommitted,
+            long rejected,
+            long failed,
+            long enrollments,
+            long searchHits,
+            Duration elapsed,
+            ConsistencyCheck.Result check) {
+
+        public boolean consistent() {
+            return check.consistent();
+        }
+    }
+
+    private CourseEnrollmentApp() {}
+
+    public static void main(String[] args) {
+        Optional<Settings> settings;
+        try {
+            settings = Settings.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(Settings.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (settings.isEmpty()) {
+            System.out.print(Settings.USAGE);
+            return;
+        }
+        int status;
+        try {
+            status = run(settings.get()).consistent() ? 0 : 1;
+        } catch (Exception e) {
+            LOG.error("the example failed", e);
+            status = 3;
+        }
+        if (status != 0) {
+            System.exit(status); // with exec:java, Maven exits with this status
+        }
+    }
+
+    /** Runs the whole example and returns what it found; logs its progress and result. */
+    public static Report run(Settings settings) throws Exception {
+        long startNanos = System.nanoTime();
+        Path indexDir = settings.indexDir().isPresent()
+                ? Files.createDirectories(settings.indexDir().get())
+                : Files.createTempDirectory("course-search-index-");
+        // Pool: the clients, the relay's sequencer and two consumers, the progress reader, spare.
+        try (ExampleDatabase database = ExampleDatabase.open(settings, settings.clients() + 6)) {
+            LOG.info("database: {}, schema {}", database.description(), settings.schema());
+            return run(settings, database.dataSource(), indexDir, startNanos);
+        } finally {
+            if (settings.indexDir().isEmpty()) {
+                deleteRecursively(indexDir);
+            }
+        }
+    }
+
+    private static Report run(Settings settings, DataSource dataSource, Path indexDir, long startNanos)
+            throws Exception {
+        CourseCatalog.createTables(dataSource);
+        CourseCatalog.populate(dataSource, settings.students(), settings.courses());
+        EnrollmentCountsProjection.createTable(dataSource);
+
+        LOG.info("creating the outbox tables in schema {} (Liquibase)", settings.schema());
+        // [readme:migrate]
+        OutboxTables tables = OutboxTables.of(settings.schema(), "outbox_"); // course_example.outbox_*
+        OutboxMigrations.migrate(dataSource, tables);
+        // [readme:end]
+
+        // [readme:setup]
+        PostgresDialect dialect = PostgresDialect.create();
+        OutboxWriter writer = OutboxWriter.builder(dialect).tables(tables).build();
+        // [readme:end]
+        EnrollmentService service = new EnrollmentService(dataSource, writer);
+        ClientWorkload workload = new ClientWorkload(service, dataSource, settings);
+        OutboxMonitor monitor = new OutboxMonitor(dataSource, tables);
+
+        try (SearchIndex searchIndex = new SearchIndex(indexDir)) {
+            LOG.info(
+                    "{} students, {} courses; search index in {}; {} clients, {}",
+                    settings.students(),
+                    settings.courses(),
+                    indexDir,
+                    settings.clients(),
+                    describeLimit(settings));
+
+            // [readme:consumers]
+            OutboxRelay relay = OutboxRelay.builder(dataSource, dialect)
+                    .tables(tables)
+                    .consumer(OutboxConsumer.transactional("enrollment-counts", new EnrollmentCountsProjection())
+                            .batchSize(500)
+                            .build())
+                    .consumer(OutboxConsumer.atLeastOnce("search-index", searchIndex)
+                            .batchSize(500)
+                            .build())
+                    .build()
+                    .start();
+            // [readme:end]
+
+            try (relay) {
+                workload.start();
+                Progress progress = new Progress(monitor, workload, startNanos);
+                boolean replayed = !settings.replay();
+                while (!workload.await(Duration.ofSeconds(1))) {
+                    progress.log();
+                    if (!replayed && workload.fractionDone() >= 0.5) {
+                        replayed = rewindSearchIndex(relay, monitor);
+                    }
+                }
+                progress.log();
+                LOG.info(
+                        "clients done: {} operations, {} committed ({} enrolments, {} cancellations), {} rejected"
+                                + " (already enrolled {}, course full {}, not enrolled {}), {} failed",
+                        workload.done(),
+                        workload.committed(),
+                        workload.enrolled(),
+                        workload.cancelled(),
+                        workload.rejected(),
+                        workload.rejected(EnrollmentService.Rejected.Reason.ALREADY_ENROLLED),
+                        workload.rejected(EnrollmentService.Rejected.Reason.COURSE_FULL),
+                        workload.rejected(EnrollmentService.Rejected.Reason.NOT_ENROLLED),
+                        workload.failed());
+                progress.awaitCaughtUp(workload.committed(), CATCH_UP_TIMEOUT);
+            }
+
+            ConsistencyCheck.Result result =
+                    new ConsistencyCheck(dataSource, monitor, searchIndex).run(workload.committed(), settings.search());
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+            result.findings().forEach(LOG::info);
+            long enrollments = searchIndex.committedEnrollments().enrolled().size();
+            if (result.consistent()) {
+                LOG.info(String.format(
+                        "consistent: %,d events from %,d operations in %.1f s; the read model and the search"
+                                + " index agree with the %,d enrolments of the business tables",
+                        workload.committed(), workload.done(), elapsed.toMillis() / 1000.0, enrollments));
+            } else {
+                result.differences().forEach(difference -> LOG.error("difference: {}", difference));
+                LOG.error("INCONSISTENT: {} differences", result.differences().size());
+            }
+            return new Report(
+                    workload.done(),
+                    workload.committed(),
+                    workload.rejected(),
+                    workload.failed(),
+                    enrollments,
+                    searchIndex.search(settings.search()).size(),
+                    elapsed,
+                    result);
+        }
+    }
+
+    /**
+     * Moves the search-index consumer's checkpoint back to half of where it is, as a crash before
+     * the checkpoint was saved would: the events after it are delivered again. The index skips what
+     * it has applied already, so it ends the same as if nothing had happened.
+     *
+     * @return whether it rewound (not before the consumer has processed something)
+     */
+    private static boolean rewindSearchIndex(OutboxRelay relay, OutboxMonitor monitor) throws SQLException {
+        long checkpoint = monitor.read().checkpoint(SearchIndex.CONSUMER_NAME);
+        if (checkpoint < 2) {
+            return false;
+        }
+        long from = checkpoint / 2 + 1;
+        relay.resetConsumer(SearchIndex.CONSUMER_NAME, from);
+        LOG.info(
+                "rewound consumer {} from seq {} to {}: it receives events {}..{} again",
+                SearchIndex.CONSUMER_NAME,
+                checkpoint + 1,
+                from,
+                from,
+                checkpoint);
+        return true;
+    }
+
+    private static java.util.logging.Logger quietLiquibase() {
+        for (String property : new String[] {"liquibase.uiService", "liquibase.command.showSummaryOutput"}) {
+            System.setProperty(
+                    property, System.getProperty(property, property.endsWith("uiService") ? "LOGGER" : "LOG"));
+        }
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("liquibase");
+        logger.setLevel(java.util.logging.Level.WARNING);
+        return logger;
+    }
+
+    private static String describeLimit(Settings settings) {
+        String operations = settings.operations() == Long.MAX_VALUE ? "" : settings.operations() + " operations";
+        String duration = settings.duration().map(d -> d.toSeconds() + " s").orElse("");
+        return operations.isEmpty() ? duration : duration.isEmpty() ? operations : operations + " or " + duration;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Logs progress once a second, and waits for the consumers to catch up with the log. */
+    private static final class Progress {
+        private final OutboxMonitor monitor;
+        private final ClientWorkload workload;
+        private final long startNanos;
+
+        Progress(OutboxMonitor monitor, ClientWorkload workload, long startNanos) {
+            this.monitor = monitor;
+            this.workload = workload;
+            this.startNanos = startNanos;
+        }
+
+        void log() {
+            OutboxMonitor.Snapshot s;
+            try {
+                s = monitor.read();
+            } catch (SQLException e) {
+                LOG.warn("cannot read the outbox's progress: {}", e.getMessage());
+                return;
+            }
+            LOG.info(String.format(
+                    "%5.1f s  ops %,7d (%,d committed, %,d rejected)  queued %,5d  log seq %,7d  %s @ %,7d"
+                            + "  %s @ %,7d",
+                    (System.nanoTime() - startNanos) / 1e9,
+                    workload.done(),
+                    workload.committed(),
+                    workload.rejected(),
+                    s.queued(),
+                    s.logHead(),
+                    EnrollmentCountsProjection.CONSUMER_NAME,
+                    s.checkpoint(EnrollmentCountsProjection.CONSUMER_NAME),
+                    SearchIndex.CONSUMER_NAME,
+                    s.checkpoint(SearchIndex.CONSUMER_NAME)));
+        }
+
+        /** Waits until the log holds {@code events} entries and both consumers have processed them. */
+        void awaitCaughtUp(long events, Duration timeout) throws SQLException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long nextLog = System.nanoTime() + 1_000_000_000L;
+            while (true) {
+                OutboxMonitor.Snapshot s = monitor.read();
+                if (s.logHead() >= events
+                        && s.checkpoint(EnrollmentCountsProjection.CONSUMER_NAME) >= events
+                        && s.checkpoint(SearchIndex.CONSUMER_NAME) >= events) {
+                    log();
+                    LOG.info("both consumers caught up with the log at seq {}", s.logHead());
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    log();
+                    LOG.warn("the consumers did not catch up within {} s; checking anyway", timeout.toSeconds());
+                    return;
+                }
+                if (System.nanoTime() > nextLog) {
+                    log();
+                    nextLog += 1_000_000_000L;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+}

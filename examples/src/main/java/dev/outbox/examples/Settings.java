@@ -1,0 +1,148 @@
+package dev.outbox.examples;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The example's command-line settings.
+ *
+ * @param clients concurrent client threads, each running one transaction at a time
+ * @param operations how many operations the clients run in total (enrolments and cancellations,
+ *     committed or rejected)
+ * @param duration if set, the clients stop after this long even if {@code operations} are not done
+ * @param students rows of the {@code students} table
+ * @param courses rows of the {@code courses} table
+ * @param jdbcUrl a PostgreSQL server to use; empty: start an embedded one
+ * @param user database user for {@code jdbcUrl}
+ * @param password database password for {@code jdbcUrl}, or empty
+ * @param schema the schema the example owns: dropped and created again at start
+ * @param indexDir where the Lucene index lives; empty: a temporary directory, deleted at the end
+ * @param search the word of the sample full-text search at the end
+ * @param replay whether to rewind the search-index consumer once, half-way, to show that the index
+ *     stays correct when events are delivered again
+ */
+public record Settings(
+        int clients,
+        long operations,
+        Optional<Duration> duration,
+        int students,
+        int courses,
+        Optional<String> jdbcUrl,
+        String user,
+        Optional<String> password,
+        String schema,
+        Optional<Path> indexDir,
+        String search,
+        boolean replay) {
+
+    static final String USAGE = """
+            Usage: CourseEnrollmentApp [options]
+              --clients N          concurrent client threads (default 8)
+              --operations N       operations to run in total (default 60000)
+              --duration SECONDS   stop the clients after this long instead (default: no limit)
+              --students N         students to create (default 2000)
+              --courses N          courses to create (default 40)
+              --jdbc-url URL       use this PostgreSQL server (default: start an embedded one)
+              --user NAME          database user for --jdbc-url (default postgres)
+              --password SECRET    database password for --jdbc-url (default none)
+              --schema NAME        schema to drop and create for the example (default course_example)
+              --index-dir DIR      Lucene index directory (default: a temporary one); its content is replaced
+              --search WORD        word of the sample full-text search (default distributed)
+              --no-replay          do not rewind the search-index consumer half-way
+              --help               print this and exit
+            """;
+
+    /** The settings with no arguments. */
+    public static Settings defaults() {
+        return parse().orElseThrow();
+    }
+
+    /**
+     * Parses command-line arguments.
+     *
+     * @return the settings, or empty if {@code --help} was asked for
+     * @throws IllegalArgumentException for an unknown option or a bad value, saying what was wrong
+     */
+    public static Optional<Settings> parse(String... args) {
+        int clients = 8;
+        long operations = 60_000;
+        Duration duration = null;
+        int students = 2_000;
+        int courses = 40;
+        String jdbcUrl = null;
+        String user = "postgres";
+        String password = null;
+        String schema = "course_example";
+        Path indexDir = null;
+        String search = "distributed";
+        boolean replay = true;
+        boolean operationsGiven = false;
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            switch (option) {
+                case "--help", "-h" -> {
+                    return Optional.empty();
+                }
+                case "--no-replay" -> replay = false;
+                default -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(option + " needs a value");
+                    }
+                    String value = args[++i];
+                    switch (option) {
+                        case "--clients" -> clients = positiveInt(option, value);
+                        case "--operations" -> {
+                            operations = positiveInt(option, value);
+                            operationsGiven = true;
+                        }
+                        case "--duration" -> duration = Duration.ofSeconds(positiveInt(option, value));
+                        case "--students" -> students = positiveInt(option, value);
+                        case "--courses" -> courses = positiveInt(option, value);
+                        case "--jdbc-url" -> jdbcUrl = value;
+                        case "--user" -> user = value;
+                        case "--password" -> password = value;
+                        case "--schema" -> schema = value;
+                        case "--index-dir" -> indexDir = Path.of(value);
+                        case "--search" -> search = value;
+                        default -> throw new IllegalArgumentException("unknown option " + option);
+                    }
+                }
+            }
+        }
+        if (duration != null && !operationsGiven) {
+            operations = Long.MAX_VALUE; // a duration alone: as many operations as fit in it
+        }
+        if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("--schema must be a lower-case identifier, was " + schema);
+        }
+        if (search.isBlank()) {
+            throw new IllegalArgumentException("--search must not be blank");
+        }
+        return Optional.of(new Settings(
+                clients,
+                operations,
+                Optional.ofNullable(duration),
+                students,
+                courses,
+                Optional.ofNullable(jdbcUrl),
+                user,
+                Optional.ofNullable(password),
+                schema,
+                Optional.ofNullable(indexDir),
+                search,
+                replay));
+    }
+
+    private static int positiveInt(String option, String value) {
+        try {
+            int n = Integer.parseInt(value.replace("_", ""));
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " must be a positive integer, was " + value);
+    }
+}
