@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The client side of a run: every transaction the writers tried, every delivery the at-least-once
@@ -22,6 +23,7 @@ public final class History {
     private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final Map<String, RelayLifetime> relays = new ConcurrentHashMap<>();
+    private final AtomicLong lastDelivery = new AtomicLong();
 
     /** Records a transaction a writer tried. */
     public void record(TransactionRecord transaction) {
@@ -31,11 +33,20 @@ public final class History {
     /** Records one delivery to the at-least-once consumer. */
     public void delivered(Delivery delivery) {
         deliveries.add(Objects.requireNonNull(delivery, "delivery"));
+        lastDelivery.accumulateAndGet(delivery.deliveredMicros(), Math::max);
     }
 
     /** Records deliveries made elsewhere (another process's recording file). */
     public void delivered(Collection<Delivery> more) {
         deliveries.addAll(more);
+        for (Delivery delivery : more) {
+            lastDelivery.accumulateAndGet(delivery.deliveredMicros(), Math::max);
+        }
+    }
+
+    /** When the latest delivery recorded so far was made ({@link HistoryClock}); 0 before any. */
+    public long lastDeliveryMicros() {
+        return lastDelivery.get();
     }
 
     /** Records an injected fault. */

@@ -1,0 +1,299 @@
+package dev.outbox.testkit.history;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxTables;
+import dev.outbox.OutboxWriter;
+import dev.outbox.migrations.OutboxMigrations;
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.database.RestartableDatabase;
+import dev.outbox.testkit.database.TestDatabase;
+import dev.outbox.testkit.database.TestSchema;
+import dev.outbox.testkit.faults.RelayProcess;
+import dev.outbox.testkit.faults.SessionTrackingDataSource;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One history run: a fresh schema, the {@link Workload}, two relays in this JVM, faults injected in
+ * turn while the workload runs, a drain, and the {@link HistoryChecker}'s verdict.
+ *
+ * <p>Faults, each kind in turn, {@link RunOptions#faultInterval()} apart:
+ *
+ * <ol>
+ *   <li>the sequencing relay closed, a new one started;
+ *   <li>the relays' sessions killed from the server side;
+ *   <li>the relays in this JVM closed, a relay started in another JVM; once it owns the work, a
+ *       standby relay here; then the other JVM killed with SIGKILL while a batch is in its
+ *       at-least-once handler; the standby must take over;
+ *   <li>when the database is a {@link RestartableDatabase}: the server crashed and started again.
+ * </ol>
+ *
+ * <p>Every wait is bounded and fails with what it waited for. Not thread-safe: one run per instance.
+ */
+public final class HistoryRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryRun.class);
+    private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(90);
+
+    private final TestDatabase database;
+    private final OutboxDialect dialect;
+    private final RunOptions options;
+    private final History history = new History();
+    private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
+    private final Map<OutboxRelay, String> relayIds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Fault.Kind, Integer> faultCounts = new EnumMap<>(Fault.Kind.class);
+    private final AtomicInteger relayNumber = new AtomicInteger();
+    private TestSchema schema;
+    private HistorySchema historySchema;
+    private HikariDataSource relayPool;
+    private SessionTrackingDataSource trackedRelayPool;
+    private Workload workload;
+
+    private HistoryRun(TestDatabase database, OutboxDialect dialect, RunOptions options) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /** Runs a history on {@code database} and returns the verdict; the schema is dropped after. */
+    public static RunResult run(TestDatabase database, OutboxDialect dialect, RunOptions options) throws Exception {
+        return new HistoryRun(database, dialect, options).run();
+    }
+
+    private RunResult run() throws Exception {
+        schema = database.createSchema("history");
+        try {
+            OutboxTables tables = schema.tables();
+            OutboxMigrations.migrate(schema.dataSource(), tables);
+            historySchema = new HistorySchema(dialect, tables);
+            OutboxWriter writer = OutboxWriter.builder(dialect).tables(tables).build();
+            workload = new Workload(schema.dataSource(), writer, historySchema, history, options.workload());
+            historySchema.create(schema.dataSource(), workload.keys());
+            relayPool = relayPool();
+            trackedRelayPool = new SessionTrackingDataSource(relayPool);
+            try {
+                return runWorkload();
+            } finally {
+                for (OutboxRelay relay : relays) {
+                    closeRelay(relay);
+                }
+                relayPool.close();
+            }
+        } finally {
+            schema.close();
+        }
+    }
+
+    private RunResult runWorkload() throws Exception {
+        startRelay();
+        startRelay();
+        awaitOwner("the first relays to start");
+        long started = System.nanoTime();
+        workload.start();
+        LOG.info(
+                "history run on {}: workload started ({}), faults every {}",
+                database.description(),
+                options.workload(),
+                options.faultInterval());
+        try {
+            injectFaults(started);
+        } finally {
+            workload.stop();
+        }
+        long workloadNanos = System.nanoTime() - started;
+        LOG.info("workload stopped after {} s; draining", TimeUnit.NANOSECONDS.toSeconds(workloadNanos));
+        if (relays.isEmpty()) {
+            startRelay();
+        }
+        long drainStarted = System.nanoTime();
+        Awaitility.await("every committed event sequenced and both consumers at the log's end")
+                .atMost(options.drainTimeout())
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> historySchema.drained(schema.dataSource(), HistoryRelays.CONSUMERS));
+        long drainNanos = System.nanoTime() - drainStarted;
+        for (OutboxRelay relay : relays) {
+            closeRelay(relay);
+        }
+        DatabaseState state = historySchema.readState(schema.dataSource());
+        CheckReport report = new HistoryChecker().check(history, state);
+        RunSummary summary = RunSummary.of(
+                database.description(),
+                options,
+                history,
+                state,
+                report,
+                faultCounts,
+                workloadNanos,
+                drainNanos,
+                workload.failures());
+        return new RunResult(report, summary, history, state);
+    }
+
+    private void injectFaults(long startedNanos) throws Exception {
+        List<Fault.Kind> kinds = new ArrayList<>(List.of(
+                Fault.Kind.RELAY_STOPPED_AND_STARTED,
+                Fault.Kind.RELAY_CONNECTIONS_KILLED,
+                Fault.Kind.RELAY_PROCESS_KILLED));
+        if (database instanceof RestartableDatabase) {
+            kinds.add(Fault.Kind.SERVER_RESTARTED);
+        }
+        long deadline = startedNanos + options.duration().toNanos();
+        int next = 0;
+        while (System.nanoTime() < deadline || faultCounts.size() < kinds.size()) {
+            // the workload runs undisturbed between faults
+            TimeUnit.MILLISECONDS.sleep(options.faultInterval().toMillis());
+            Fault.Kind kind = kinds.get(next++ % kinds.size());
+            LOG.info("injecting {}", kind);
+            switch (kind) {
+                case RELAY_STOPPED_AND_STARTED -> stopAndStartRelay();
+                case RELAY_CONNECTIONS_KILLED -> killRelaySessions();
+                case RELAY_PROCESS_KILLED -> killRelayProcess();
+                case SERVER_RESTARTED -> restartServer();
+            }
+            faultCounts.merge(kind, 1, Integer::sum);
+        }
+    }
+
+    private void stopAndStartRelay() {
+        OutboxRelay active =
+                relays.stream().filter(OutboxRelay::isSequencing).findFirst().orElse(relays.get(0));
+        long start = HistoryClock.nowMicros();
+        String stopped = relayIds.get(active);
+        closeRelay(active);
+        String started = startRelay();
+        awaitOwner("a relay to take over from " + stopped);
+        awaitProgress(start, "deliveries after " + stopped + " was closed");
+        history.fault(new Fault(
+                Fault.Kind.RELAY_STOPPED_AND_STARTED,
+                start,
+                HistoryClock.nowMicros(),
+                "closed " + stopped + ", started " + started));
+    }
+
+    private void killRelaySessions() throws SQLException {
+        long start = HistoryClock.nowMicros();
+        List<Long> killed = trackedRelayPool.killSessions(schema.dataSource());
+        awaitOwner("a relay to own the work again after its sessions were killed");
+        awaitProgress(start, "deliveries after the relays' sessions were killed");
+        history.fault(
+                new Fault(Fault.Kind.RELAY_CONNECTIONS_KILLED, start, HistoryClock.nowMicros(), "sessions " + killed));
+    }
+
+    private void killRelayProcess() throws Exception {
+        for (OutboxRelay relay : relays) {
+            closeRelay(relay);
+        }
+        String relayId = "process-" + relayNumber.incrementAndGet();
+        history.relayStarted(relayId);
+        try (RelayProcess process =
+                RelayProcess.start(relayId, schema.dataSource(), historySchema, dialect, options.lease())) {
+            process.awaitOwnsEverything(TAKEOVER_TIMEOUT);
+            LOG.info("relay process {} owns the work", relayId);
+            String standby = startRelay();
+            long batches = process.batches();
+            try {
+                Awaitility.await("relay process " + relayId + " to be in the middle of a batch")
+                        .atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(1))
+                        .until(() -> process.batches() > batches);
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError(e.getMessage() + "; its output:\n" + process.outputTail(), e);
+            }
+            String batch = process.lastBatch();
+            long killedAt = HistoryClock.nowMicros();
+            process.kill();
+            history.relayEnded(relayId);
+            history.delivered(process.deliveries());
+            LOG.info("relay process {} killed with seqs {} in its handler", relayId, batch);
+            awaitOwner("standby " + standby + " to take over from killed process " + relayId);
+            awaitProgress(killedAt, "deliveries after relay process " + relayId + " was killed");
+            startRelay();
+            history.fault(new Fault(
+                    Fault.Kind.RELAY_PROCESS_KILLED,
+                    killedAt,
+                    HistoryClock.nowMicros(),
+                    relayId + " (pid " + process.pid() + ") killed with seqs " + batch.replace(' ', '-')
+                            + " in its handler; " + standby + " took over"));
+        }
+    }
+
+    private void restartServer() {
+        RestartableDatabase server = (RestartableDatabase) database;
+        long start = HistoryClock.nowMicros();
+        server.restart();
+        workload.renewIdleSession();
+        awaitOwner("a relay to own the work again after the server restarted");
+        awaitProgress(start, "deliveries after the server restarted");
+        history.fault(new Fault(
+                Fault.Kind.SERVER_RESTARTED,
+                start,
+                HistoryClock.nowMicros(),
+                "start #" + server.starts() + " of the server"));
+    }
+
+    private String startRelay() {
+        String relayId = "jvm-" + relayNumber.incrementAndGet();
+        OutboxRelay relay = HistoryRelays.build(
+                trackedRelayPool,
+                historySchema,
+                HistoryRelays.options(relayId, options.lease()),
+                history::delivered,
+                batch -> {});
+        history.relayStarted(relayId);
+        relay.start();
+        relays.add(relay);
+        relayIds.put(relay, relayId);
+        return relayId;
+    }
+
+    private void closeRelay(OutboxRelay relay) {
+        relay.close();
+        relays.remove(relay);
+        String relayId = relayIds.remove(relay);
+        if (relayId != null) {
+            history.relayEnded(relayId);
+        }
+    }
+
+    /** Waits until one relay of this JVM sequences and each consumer runs in one (not always the same). */
+    private void awaitOwner(String what) {
+        Awaitility.await(what)
+                .atMost(TAKEOVER_TIMEOUT)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> relays.stream().anyMatch(OutboxRelay::isSequencing)
+                        && HistoryRelays.CONSUMERS.stream()
+                                .allMatch(consumer -> relays.stream().anyMatch(r -> r.ownsConsumer(consumer))));
+    }
+
+    /** Waits until the at-least-once consumer got an event that committed after {@code sinceMicros}. */
+    private void awaitProgress(long sinceMicros, String what) {
+        Awaitility.await(what)
+                .atMost(TAKEOVER_TIMEOUT)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> history.lastDeliveryMicros() > sinceMicros);
+    }
+
+    private HikariDataSource relayPool() {
+        HikariConfig config = new HikariConfig();
+        schema.dataSource().copyStateTo(config);
+        config.setPoolName("history-relays-" + schema.name());
+        config.setMaximumPoolSize(12);
+        config.setConnectionTimeout(5_000);
+        return new HikariDataSource(config);
+    }
+}
