@@ -95,7 +95,7 @@ public final class OutboxConsumer {
         private final @Nullable EventHandler handler;
         private final @Nullable TransactionalEventHandler transactionalHandler;
         private int batchSize = 100;
-        private StartPosition startFrom = StartPosition.BEGINNING;
+        private StartPosition startFrom = StartPosition.HEAD;
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private FailurePolicy failurePolicy = FailurePolicy.BLOCK;
 
@@ -112,7 +112,12 @@ public final class OutboxConsumer {
             return this;
         }
 
-        /** Where a consumer without a checkpoint starts. Default {@link StartPosition#BEGINNING}. */
+        /**
+         * Where a consumer without a checkpoint starts. Default {@link StartPosition#HEAD}: a consumer
+         * added to a running system (one that sends e-mails, say) does not replay the retained past;
+         * ask for {@link StartPosition#BEGINNING} to build a derived system from the whole log. The
+         * checkpoint is created when a relay that registers the consumer starts.
+         */
         public Builder startFrom(StartPosition startFrom) {
             this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
             return this;

@@ -99,6 +99,14 @@ final class ConsumerLease {
         return true;
     }
 
+    /** Creates the consumer's checkpoint row (at the head or the beginning) if it has none. */
+    void createRowIfMissing() throws SQLException {
+        context.withConnection(connection -> {
+            createRowIfMissing(connection);
+            return null;
+        });
+    }
+
     private void createRowIfMissing(Connection connection) throws SQLException {
         boolean atHead = consumer.startFrom() == StartPosition.HEAD;
         NamedSql insert = atHead ? context.sql.insertConsumerAtHead : context.sql.insertConsumerAtBeginning;

@@ -122,6 +122,14 @@ final class ConsumerWorker implements Runnable {
         return lease.held();
     }
 
+    /**
+     * Creates the consumer's checkpoint row now, so that {@link dev.outbox.StartPosition#HEAD} means
+     * the head when the relay started, not whenever the loop first gets to it.
+     */
+    void createCheckpoint() throws SQLException {
+        lease.createRowIfMissing();
+    }
+
     /** Wakes the loop: new entries may be in the log. */
     void wakeUp() {
         wakeUp.signal();

@@ -55,6 +55,9 @@ public final class RelayRuntime {
     public void start() {
         try {
             context.checkSchema();
+            for (ConsumerWorker worker : workers.values()) {
+                worker.createCheckpoint();
+            }
         } catch (SQLException e) {
             if (context.dialect.classify(e) == SqlFailure.CONNECTION) {
                 // The loops retry until the database is back; the schema is checked again then.
