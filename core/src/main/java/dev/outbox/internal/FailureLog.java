@@ -21,15 +21,28 @@ final class FailureLog {
 
     void failed(String action, Throwable failure) {
         attempts++;
-        String kind = failure.getClass().getName() + ": " + failure.getMessage();
+        String kind = kind(failure);
         if (!kind.equals(lastKind)) {
+            String description = failure.getClass().getName() + ": " + failure.getMessage();
             if (lastKind == null) {
-                logger.warn("{}: {} failed, retrying with back-off: {}", subject, action, kind, failure);
+                logger.warn("{}: {} failed, retrying with back-off: {}", subject, action, description, failure);
             } else {
-                logger.warn("{}: {} still failing, now with: {}", subject, action, kind, failure);
+                logger.warn("{}: {} still failing, now with: {}", subject, action, description, failure);
             }
             lastKind = kind;
         }
+    }
+
+    /**
+     * What makes two failures "the same" for logging: the exception class and SQLState, or the
+     * message without its numbers (timeouts and ids differ from one attempt to the next).
+     */
+    static String kind(Throwable failure) {
+        if (failure instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+            return failure.getClass().getName() + "/" + sql.getSQLState();
+        }
+        return failure.getClass().getName() + ": "
+                + String.valueOf(failure.getMessage()).replaceAll("[0-9]+", "#");
     }
 
     void recovered() {
