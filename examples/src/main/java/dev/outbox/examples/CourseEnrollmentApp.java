@@ -271,13 +271,15 @@ public final class CourseEnrollmentApp {
                 LOG.warn("cannot read the outbox's progress: {}", e.getMessage());
                 return;
             }
+            long committed = workload.committed();
+            long rejected = workload.rejected();
             LOG.info(String.format(
                     "%5.1f s  ops %,7d (%,d committed, %,d rejected)  queued %,5d  log seq %,7d  %s @ %,7d"
                             + "  %s @ %,7d",
                     (System.nanoTime() - startNanos) / 1e9,
-                    workload.done(),
-                    workload.committed(),
-                    workload.rejected(),
+                    committed + rejected + workload.failed(),
+                    committed,
+                    rejected,
                     s.queued(),
                     s.logHead(),
                     EnrollmentCountsProjection.CONSUMER_NAME,

@@ -53,18 +53,24 @@ final class OutboxMonitor {
         return logTable;
     }
 
+    /** Reads the queue, the log's head and the checkpoints in one snapshot, so they fit together. */
     Snapshot read() throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                Statement statement = connection.createStatement()) {
-            long queued = single(statement, "SELECT count(*) FROM " + eventTable);
-            long head = single(statement, "SELECT coalesce(max(seq), 0) FROM " + logTable);
-            Map<String, Long> checkpoints = new TreeMap<>();
-            try (ResultSet rs = statement.executeQuery("SELECT name, checkpoint_seq FROM " + consumerTable)) {
-                while (rs.next()) {
-                    checkpoints.put(rs.getString(1), rs.getLong(2));
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement statement = connection.createStatement()) {
+                long queued = single(statement, "SELECT count(*) FROM " + eventTable);
+                long head = single(statement, "SELECT coalesce(max(seq), 0) FROM " + logTable);
+                Map<String, Long> checkpoints = new TreeMap<>();
+                try (ResultSet rs = statement.executeQuery("SELECT name, checkpoint_seq FROM " + consumerTable)) {
+                    while (rs.next()) {
+                        checkpoints.put(rs.getString(1), rs.getLong(2));
+                    }
                 }
+                return new Snapshot(queued, head, checkpoints);
+            } finally {
+                connection.rollback(); // read only; the pool restores auto-commit and isolation
             }
-            return new Snapshot(queued, head, checkpoints);
         }
     }
 

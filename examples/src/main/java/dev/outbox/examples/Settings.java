@@ -39,7 +39,7 @@ public record Settings(
     static final String USAGE = """
             Usage: CourseEnrollmentApp [options]
               --clients N          concurrent client threads (default 8)
-              --operations N       operations to run in total (default 60000)
+              --operations N       operations to run in total (default 40000)
               --duration SECONDS   stop the clients after this long instead (default: no limit)
               --students N         students to create (default 2000)
               --courses N          courses to create (default 40)
@@ -66,7 +66,7 @@ public record Settings(
      */
     public static Optional<Settings> parse(String... args) {
         int clients = 8;
-        long operations = 60_000;
+        long operations = 40_000;
         Duration duration = null;
         int students = 2_000;
         int courses = 40;
