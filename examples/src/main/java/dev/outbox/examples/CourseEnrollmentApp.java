@@ -4,6 +4,7 @@ import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
+import dev.outbox.StartPosition;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.postgres.PostgresDialect;
 import java.io.IOException;
@@ -139,9 +140,11 @@ public final class CourseEnrollmentApp {
             OutboxRelay relay = OutboxRelay.builder(dataSource, dialect)
                     .tables(tables)
                     .consumer(OutboxConsumer.transactional("enrollment-counts", new EnrollmentCountsProjection())
+                            .startFrom(StartPosition.BEGINNING) // derived from the whole log
                             .batchSize(500)
                             .build())
                     .consumer(OutboxConsumer.atLeastOnce("search-index", searchIndex)
+                            .startFrom(StartPosition.BEGINNING)
                             .batchSize(500)
                             .build())
                     .build()
