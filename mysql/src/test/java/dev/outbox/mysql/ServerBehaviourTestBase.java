@@ -235,7 +235,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
             query(gate, sequencerRow);
             // 2. queue an event; the relay sees it and waits for the sequencer row
             victim = appendEach("victim", 1).get(0);
-            awaitLockWait(tables.sequencerTable());
+            awaitLockWait();
             // 3. the blocker locks the queued row, and makes itself the heavier transaction, so
             //    that InnoDB picks the relay's batch as the victim
             query(
@@ -250,7 +250,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
             }
             // 4. the batch goes on: it copies the row to the log and waits to delete it
             gate.rollback();
-            awaitLockWait(tables.eventTable());
+            awaitWaitingFor(blocker);
             // 5. the blocker asks for the sequencer row the batch holds: a cycle, which InnoDB breaks
             //    at once by rolling back the lighter transaction, the batch; the blocker gets the row
             query(blocker, sequencerRow);
@@ -359,7 +359,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
                 }
             });
             waiter.start();
-            awaitLockWait("contended");
+            awaitWaitingFor(b);
             SQLException deadlock = null;
             try {
                 query(b, lock.formatted(1));
@@ -448,15 +448,34 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
         return ((com.zaxxer.hikari.HikariDataSource) source).getPassword();
     }
 
-    /** Waits until some transaction waits for a row lock in a statement that names {@code table}. */
-    private void awaitLockWait(String table) {
-        await("a transaction waiting for a lock on " + table)
+    /**
+     * Waits until a session of this test's database waits for a row lock. (Not by the statement's
+     * text: INNODB_TRX cuts it at 1024 characters, before the table of a long INSERT ... SELECT.)
+     */
+    private void awaitLockWait() {
+        await("a session of " + schema.name() + " waiting for a row lock")
                 .atMost(TIMEOUT)
                 .pollInterval(Duration.ofMillis(10))
-                .until(() ->
-                        queryLong("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"
-                                        + " AND trx_query LIKE '%" + table + "%'")
-                                > 0);
+                .until(() -> queryLong(
+                                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t"
+                                        + " JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
+                                        + " WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?",
+                                schema.name())
+                        > 0);
+    }
+
+    /** Waits until some transaction waits for a row lock that the one on {@code holder} holds. */
+    private void awaitWaitingFor(Connection holder) throws SQLException {
+        long thread = Long.parseLong(query(holder, "SELECT CONNECTION_ID()"));
+        String waits = mySqlDatabase().isMariaDb()
+                ? "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX b"
+                        + " ON b.trx_id = w.blocking_trx_id WHERE b.trx_mysql_thread_id = ?"
+                : "SELECT COUNT(*) FROM performance_schema.data_lock_waits w JOIN performance_schema.threads t"
+                        + " ON t.THREAD_ID = w.BLOCKING_THREAD_ID WHERE t.PROCESSLIST_ID = ?";
+        await("a transaction waiting for a lock held by session " + thread)
+                .atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> queryLong(waits, thread) > 0);
     }
 
     private static SQLException failure(SqlAction action) {
