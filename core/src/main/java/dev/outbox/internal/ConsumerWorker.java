@@ -95,8 +95,13 @@ final class ConsumerWorker implements Runnable {
     private @Nullable Instant firstFailedAt;
     private @Nullable Instant nextAttemptAt;
     private boolean blocked;
-    /** Deliver one event at a time up to this seq, to find the one a failed batch failed on. */
+    /**
+     * After a batch failed: deliver at most {@code isolationLimit} events per call up to this seq,
+     * halving the limit at each failure, to find the one event the batch failed on.
+     */
     private long isolateUntil = -1;
+
+    private int isolationLimit = 1;
 
     ConsumerWorker(
             OutboxConsumer consumer,
@@ -227,7 +232,7 @@ final class ConsumerWorker implements Runnable {
                 return untilRetry.compareTo(RETRY_WAIT_SLICE) < 0 ? untilRetry : RETRY_WAIT_SLICE;
             }
         }
-        int limit = checkpoint < isolateUntil ? 1 : consumer.batchSize();
+        int limit = checkpoint < isolateUntil ? isolationLimit : consumer.batchSize();
         int delivered;
         try {
             delivered = consumer.isTransactional() ? transactionalBatch(limit) : atLeastOnceBatch(limit);
@@ -361,12 +366,17 @@ final class ConsumerWorker implements Runnable {
         }
         List<OutboxRecord> delivered = failure.delivered;
         if (delivered.size() > 1) {
-            isolateUntil = delivered.get(delivered.size() - 1).seq();
+            // Bisect: a handler with a cost per call (a commit, an HTTP request) finds the failing
+            // event in log2(n) calls, and a transient failure costs a few calls, not n.
+            isolateUntil =
+                    Math.max(isolateUntil, delivered.get(delivered.size() - 1).seq());
+            isolationLimit = Math.max(1, delivered.size() / 2);
             LOG.debug(
-                    "consumer '{}': batch {}..{} failed; delivering its events one at a time",
+                    "consumer '{}': batch {}..{} failed; retrying it {} events at a time",
                     consumer.name(),
                     delivered.get(0).seq(),
-                    isolateUntil);
+                    delivered.get(delivered.size() - 1).seq(),
+                    isolationLimit);
             return Duration.ZERO;
         }
         OutboxRecord event = delivered.get(0);

@@ -7,15 +7,18 @@ import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 import liquibase.Scope;
+import liquibase.UpdateSummaryOutputEnum;
 import liquibase.changelog.ChangeLogParameters;
 import liquibase.command.CommandScope;
 import liquibase.command.core.UpdateCommandStep;
 import liquibase.command.core.helpers.DatabaseChangelogCommandStep;
 import liquibase.command.core.helpers.DbUrlConnectionArgumentsCommandStep;
+import liquibase.command.core.helpers.ShowSummaryArgument;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.ui.LoggerUIService;
 
 /**
  * Creates or upgrades the outbox tables by running the Liquibase changelog {@value #CHANGELOG}.
@@ -59,14 +62,20 @@ public final class OutboxMigrations {
             }
             ChangeLogParameters parameters = new ChangeLogParameters(database);
             parameters.set(PREFIX_PARAMETER, tables.prefix());
+            // A library must not print to the console: Liquibase's UI messages and its update
+            // summary go to its log (java.util.logging unless the application routes it elsewhere).
+            Map<String, Object> scope = Map.of(
+                    Scope.Attr.resourceAccessor.name(),
+                    new ClassLoaderResourceAccessor(OutboxMigrations.class.getClassLoader()),
+                    Scope.Attr.ui.name(),
+                    new LoggerUIService());
             Scope.child(
-                    Map.of(
-                            Scope.Attr.resourceAccessor.name(),
-                            new ClassLoaderResourceAccessor(OutboxMigrations.class.getClassLoader())),
+                    scope,
                     () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
                             .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
                             .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, CHANGELOG)
                             .addArgumentValue(DatabaseChangelogCommandStep.CHANGELOG_PARAMETERS, parameters)
+                            .addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY_OUTPUT, UpdateSummaryOutputEnum.LOG)
                             .execute());
         } catch (Exception e) {
             throw new OutboxException(
