@@ -1,0 +1,120 @@
+package dev.outbox.bench;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Counts, at the JDBC level, the statements executed and the transactions ended through a data
+ * source: what the relay asks of the server (a driver may add round trips of its own, which only
+ * the server sees).
+ */
+final class CountingDataSource implements DataSource {
+
+    final LongAdder statements = new LongAdder();
+    final LongAdder commits = new LongAdder();
+    final LongAdder borrows = new LongAdder();
+    private final DataSource target;
+
+    CountingDataSource(DataSource target) {
+        this.target = target;
+    }
+
+    void resetCounts() {
+        statements.reset();
+        commits.reset();
+        borrows.reset();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        borrows.increment();
+        return wrap(target.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        borrows.increment();
+        return wrap(target.getConnection(username, password));
+    }
+
+    private Connection wrap(Connection connection) {
+        return (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    String name = method.getName();
+                    if (name.equals("commit") || name.equals("rollback")) {
+                        commits.increment();
+                    }
+                    if (name.equals("unwrap") && args != null && args[0] == Connection.class) {
+                        return proxy;
+                    }
+                    Object result = invoke(connection, method, args);
+                    if (result instanceof Statement statement) {
+                        return wrapStatement(statement, method.getReturnType());
+                    }
+                    return result;
+                });
+    }
+
+    private Object wrapStatement(Statement statement, Class<?> type) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().startsWith("execute")) {
+                statements.increment();
+            }
+            return invoke(statement, method, args);
+        };
+        return Proxy.newProxyInstance(Statement.class.getClassLoader(), new Class<?>[] {type}, handler);
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return target.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        target.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        target.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return target.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return target.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return target.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return target.isWrapperFor(iface);
+    }
+}

@@ -1,0 +1,157 @@
+package dev.outbox.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxRelay;
+import dev.outbox.RelayOptions;
+import dev.outbox.StartPosition;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * 5. Idle cost: what an idle relay with default settings and one consumer asks of the server. Counted
+ * at the JDBC level (statements executed through the relay's data source) everywhere, and on a
+ * private PostgreSQL also by the server itself: {@code pg_stat_statements} (every statement,
+ * including BEGIN/COMMIT and the driver's own) and {@code pg_stat_database.xact_commit}.
+ */
+final class IdleBench {
+
+    /** Time for the adaptive poll to back off to its ceiling before counting. */
+    static final long SETTLE_MILLIS = 5_000;
+
+    private final BenchDb db;
+    private final Mode mode;
+    private final Report report;
+    private final @Nullable String statsUrl;
+
+    /** {@code statsUrl}: a database of the same server where pg_stat_statements is installed. */
+    IdleBench(BenchDb db, Mode mode, Report report, @Nullable String statsUrl) {
+        this.db = db;
+        this.mode = mode;
+        this.report = report;
+        this.statsUrl = statsUrl;
+    }
+
+    void run() throws Exception {
+        System.out.println("[idle] " + db.label);
+        db.reset();
+        Stats.Samples jdbc = new Stats.Samples();
+        Stats.Samples transactions = new Stats.Samples();
+        Stats.Samples server = new Stats.Samples();
+        Stats.Samples serverNoTx = new Stats.Samples();
+        Stats.Samples xacts = new Stats.Samples();
+        List<String> breakdown = new ArrayList<>();
+        try (HikariDataSource pool = db.newPool("relay-idle", 4)) {
+            CountingDataSource counting = new CountingDataSource(pool);
+            try (OutboxRelay relay = Relays.relay(
+                            db,
+                            counting,
+                            RelayOptions.builder().build(),
+                            Relays.perRecord("idle", StartPosition.HEAD, r -> {}))
+                    .start()) {
+                Thread.sleep(SETTLE_MILLIS);
+                resetServerStats();
+                long window = mode.idleMillis() / mode.reps();
+                for (int rep = 0; rep < mode.reps(); rep++) {
+                    long[] before = serverCounts();
+                    counting.resetCounts();
+                    long start = System.nanoTime();
+                    Thread.sleep(window);
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    jdbc.add(counting.statements.sum() / seconds);
+                    transactions.add(counting.commits.sum() / seconds);
+                    long[] after = serverCounts();
+                    if (before != null && after != null) {
+                        server.add((after[0] - before[0]) / seconds);
+                        serverNoTx.add((after[1] - before[1]) / seconds);
+                        xacts.add((after[2] - before[2]) / seconds);
+                    }
+                    if (rep == mode.reps() - 1 && statsUrl != null) {
+                        breakdown.addAll(topStatements());
+                    }
+                }
+            }
+        }
+        String section = Report.Sections.IDLE;
+        String window = String.format("%d windows of %.0f s", mode.reps(), mode.idleMillis() / mode.reps() / 1000.0);
+        report.target(
+                section,
+                db.label,
+                "statements/s executed by an idle relay + 1 consumer (JDBC level)",
+                jdbc.stats(),
+                "/s",
+                1,
+                true,
+                window);
+        report.add(section, db.label, "commits/s of the idle relay (JDBC level)", transactions.stats(), "/s");
+        if (statsUrl != null) {
+            report.target(
+                    section,
+                    db.label,
+                    "statements/s seen by the server, all (pg_stat_statements)",
+                    server.stats(),
+                    "/s",
+                    1,
+                    true,
+                    "includes BEGIN/COMMIT and the driver's own statements");
+            report.add(
+                    section,
+                    db.label,
+                    "statements/s seen by the server, without BEGIN/COMMIT",
+                    serverNoTx.stats(),
+                    "/s");
+            report.add(section, db.label, "transactions/s (pg_stat_database.xact_commit)", xacts.stats(), "/s");
+            report.note("idle relay on " + db.label + ", statements over the last window (calls, statement): "
+                    + String.join("; ", breakdown));
+        }
+    }
+
+    /** {all statements, statements without BEGIN/COMMIT, xact_commit} of the bench database. */
+    private long @Nullable [] serverCounts() throws SQLException {
+        if (statsUrl == null) {
+            return null;
+        }
+        try (Connection c = DriverManager.getConnection(statsUrl, db.user, null);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT"
+                        + " (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements st WHERE st.dbid = d.oid"
+                        + "   AND st.query NOT ILIKE '%pg_stat%'),"
+                        + " (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements st WHERE st.dbid = d.oid"
+                        + "   AND st.query NOT ILIKE '%pg_stat%' AND upper(st.query) NOT IN ('BEGIN', 'COMMIT')),"
+                        + " (SELECT xact_commit FROM pg_stat_database sd WHERE sd.datid = d.oid)"
+                        + " FROM pg_database d WHERE d.datname = current_database()")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        }
+    }
+
+    private void resetServerStats() throws SQLException {
+        if (statsUrl == null) {
+            return;
+        }
+        try (Connection c = DriverManager.getConnection(statsUrl, db.user, null);
+                Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_statements_reset()");
+        }
+    }
+
+    private List<String> topStatements() throws SQLException {
+        List<String> top = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(statsUrl, db.user, null);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)"
+                        + " FROM pg_stat_statements st JOIN pg_database d ON d.oid = st.dbid"
+                        + " WHERE d.datname = current_database() AND st.query NOT ILIKE '%pg_stat%'"
+                        + " ORDER BY calls DESC LIMIT 8")) {
+            while (rs.next()) {
+                top.add(rs.getLong(1) + " × `" + rs.getString(2).replace("|", "\\|") + "`");
+            }
+        }
+        return top;
+    }
+}

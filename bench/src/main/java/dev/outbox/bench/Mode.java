@@ -1,0 +1,24 @@
+package dev.outbox.bench;
+
+import java.util.List;
+
+/** How long and how often: quick (a few minutes) or full. */
+record Mode(
+        String name,
+        int reps,
+        long writerMillis,
+        long backlog,
+        List<Integer> batchCurve,
+        long latencyMillis,
+        long debeziumBacklog,
+        long idleMillis) {
+
+    static Mode quick() {
+        return new Mode("quick", 3, 1_500, 100_000, List.of(200, 1_000, 5_000), 3_000, 100_000, 10_000);
+    }
+
+    static Mode full() {
+        return new Mode(
+                "full", 5, 5_000, 1_000_000, List.of(100, 500, 1_000, 2_000, 5_000, 10_000), 15_000, 1_000_000, 60_000);
+    }
+}
