@@ -72,7 +72,11 @@ public final class RelayProcess implements AutoCloseable {
             if (pool.getPassword() != null) {
                 settings.setProperty("password", pool.getPassword());
             }
-            settings.setProperty("schema", pool.getSchema());
+            if (pool.getSchema() != null) {
+                settings.setProperty("poolSchema", pool.getSchema());
+            }
+            settings.setProperty(
+                    "schema", java.util.Objects.requireNonNull(schema.tables().schema(), "tables.schema()"));
             if (pool.getConnectionInitSql() != null) {
                 settings.setProperty("connectionInitSql", pool.getConnectionInitSql());
             }
@@ -196,6 +200,16 @@ public final class RelayProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return deliveries;
+    }
+
+    /** Copies its output so far to {@code <directory>/<relayId>.log}, when the directory can be made. */
+    public void keepOutput(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.copy(output, directory.resolve(relayId + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.debug("could not keep the output of {}: {}", relayId, e.toString());
+        }
     }
 
     /** The end of its output, for failure messages. */

@@ -54,7 +54,9 @@ public final class RelayProcessMain {
         if (settings.getProperty("password") != null) {
             pool.setPassword(settings.getProperty("password"));
         }
-        pool.setSchema(settings.getProperty("schema"));
+        if (settings.getProperty("poolSchema") != null) {
+            pool.setSchema(settings.getProperty("poolSchema"));
+        }
         if (settings.getProperty("connectionInitSql") != null) {
             pool.setConnectionInitSql(settings.getProperty("connectionInitSql"));
         }

@@ -4,6 +4,7 @@ import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRelay;
 import dev.outbox.RelayOptions;
 import dev.outbox.RetryPolicy;
+import dev.outbox.StartPosition;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -53,11 +54,13 @@ public final class HistoryRelays {
                 .tables(schema.tables())
                 .options(options)
                 .consumer(OutboxConsumer.transactional(PROJECTION, new ProjectionHandler(schema, relayId))
+                        .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
                         .build())
                 .consumer(OutboxConsumer.atLeastOnce(
                                 RECORDER, new RecordingEventHandler(RECORDER, relayId, deliveries, afterBatch))
+                        .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
                         .build())

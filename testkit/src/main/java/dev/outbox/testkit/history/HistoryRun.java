@@ -49,6 +49,9 @@ public final class HistoryRun {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryRun.class);
     private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(90);
 
+    /** Where relay processes' output is kept, relative to the working directory (a module's). */
+    private static final java.nio.file.Path OUTPUT = java.nio.file.Paths.get("target", "outbox-history");
+
     private final TestDatabase database;
     private final OutboxDialect dialect;
     private final RunOptions options;
@@ -120,11 +123,10 @@ public final class HistoryRun {
             startRelay();
         }
         long drainStarted = System.nanoTime();
-        Awaitility.await("every committed event sequenced and both consumers at the log's end")
-                .atMost(options.drainTimeout())
-                .pollInterval(Duration.ofMillis(200))
-                .ignoreExceptions()
-                .until(() -> historySchema.drained(schema.dataSource(), HistoryRelays.CONSUMERS));
+        await(
+                "every committed event sequenced and both consumers at the log's end",
+                options.drainTimeout(),
+                () -> historySchema.drained(schema.dataSource(), HistoryRelays.CONSUMERS));
         long drainNanos = System.nanoTime() - drainStarted;
         for (OutboxRelay relay : relays) {
             closeRelay(relay);
@@ -195,6 +197,8 @@ public final class HistoryRun {
     }
 
     private void killRelayProcess() throws Exception {
+        long handover = HistoryClock.nowMicros();
+        List<String> closed = new ArrayList<>(relayIds.values());
         for (OutboxRelay relay : relays) {
             closeRelay(relay);
         }
@@ -202,8 +206,19 @@ public final class HistoryRun {
         history.relayStarted(relayId);
         try (RelayProcess process =
                 RelayProcess.start(relayId, schema.dataSource(), historySchema, dialect, options.lease())) {
-            process.awaitOwnsEverything(TAKEOVER_TIMEOUT);
+            try {
+                process.awaitOwnsEverything(TAKEOVER_TIMEOUT);
+            } finally {
+                process.keepOutput(OUTPUT);
+            }
             LOG.info("relay process {} owns the work", relayId);
+            // the hand-over to the process is a clean stop and start: it must not redeliver
+            history.fault(new Fault(
+                    Fault.Kind.RELAY_STOPPED_AND_STARTED,
+                    handover,
+                    HistoryClock.nowMicros(),
+                    "closed " + closed + ", started " + relayId + " in another JVM"));
+            faultCounts.merge(Fault.Kind.RELAY_STOPPED_AND_STARTED, 1, Integer::sum);
             String standby = startRelay();
             long batches = process.batches();
             try {
@@ -219,6 +234,7 @@ public final class HistoryRun {
             process.kill();
             history.relayEnded(relayId);
             history.delivered(process.deliveries());
+            process.keepOutput(OUTPUT);
             LOG.info("relay process {} killed with seqs {} in its handler", relayId, batch);
             awaitOwner("standby " + standby + " to take over from killed process " + relayId);
             awaitProgress(killedAt, "deliveries after relay process " + relayId + " was killed");
@@ -272,20 +288,77 @@ public final class HistoryRun {
 
     /** Waits until one relay of this JVM sequences and each consumer runs in one (not always the same). */
     private void awaitOwner(String what) {
-        Awaitility.await(what)
-                .atMost(TAKEOVER_TIMEOUT)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> relays.stream().anyMatch(OutboxRelay::isSequencing)
+        await(
+                what,
+                TAKEOVER_TIMEOUT,
+                () -> relays.stream().anyMatch(OutboxRelay::isSequencing)
                         && HistoryRelays.CONSUMERS.stream()
                                 .allMatch(consumer -> relays.stream().anyMatch(r -> r.ownsConsumer(consumer))));
     }
 
     /** Waits until the at-least-once consumer got an event that committed after {@code sinceMicros}. */
     private void awaitProgress(long sinceMicros, String what) {
-        Awaitility.await(what)
-                .atMost(TAKEOVER_TIMEOUT)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> history.lastDeliveryMicros() > sinceMicros);
+        await(what, TAKEOVER_TIMEOUT, () -> history.lastDeliveryMicros() > sinceMicros);
+    }
+
+    /** Awaits {@code condition}; on time-out fails with what the database sessions were waiting for. */
+    private void await(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
+        try {
+            Awaitility.await(what)
+                    .atMost(timeout)
+                    .pollInterval(Duration.ofMillis(10))
+                    .ignoreExceptions()
+                    .until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "timed out after " + timeout + " waiting for " + what + " (queue: " + queueSize()
+                            + " events). Sessions waiting on locks, and who blocks them:\n" + lockWaits(),
+                    e);
+        }
+    }
+
+    private String queueSize() {
+        try (java.sql.Connection connection = schema.dataSource().getConnection();
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM "
+                        + historySchema.table(historySchema.tables().eventTable()))) {
+            rs.next();
+            return Long.toString(rs.getLong(1));
+        } catch (SQLException e) {
+            return "unknown: " + e.getMessage();
+        }
+    }
+
+    /** The server's view of lock waits: the evidence of a stall. */
+    private String lockWaits() {
+        boolean postgres = dialect.sqlDialect().family() == org.jooq.SQLDialect.POSTGRES;
+        String sql = postgres
+                ? "SELECT a.pid || ' (' || a.application_name || ', ' || a.state || ', '"
+                        + " || coalesce(a.wait_event_type || ':' || a.wait_event, 'not waiting') || ') blocked by '"
+                        + " || pg_blocking_pids(a.pid)::text || ': ' || left(a.query, 300)"
+                        + " FROM pg_stat_activity a WHERE a.datname = current_database()"
+                        + " AND cardinality(pg_blocking_pids(a.pid)) > 0"
+                        + " UNION ALL SELECT 'blocker ' || b.pid || ' (' || b.state || ' since ' || b.xact_start || '): '"
+                        + " || left(b.query, 300) FROM pg_stat_activity b WHERE b.pid IN (SELECT unnest(pg_blocking_pids(p.pid))"
+                        + " FROM pg_stat_activity p)"
+                : "SELECT CONCAT('session ', r.trx_mysql_thread_id, ' (trx ', r.trx_id, ', waiting since ', r.trx_wait_started,"
+                        + " ') runs: ', LEFT(COALESCE(r.trx_query, '?'), 300), ' -- blocked by session ', b.trx_mysql_thread_id,"
+                        + " ' (trx ', b.trx_id, ', started ', b.trx_started, ', ', b.trx_rows_modified, ' rows modified, now: ',"
+                        + " COALESCE(b.trx_query, 'idle in transaction'), ')')"
+                        + " FROM information_schema.INNODB_LOCK_WAITS w"
+                        + " JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id"
+                        + " JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id";
+        StringBuilder text = new StringBuilder();
+        try (java.sql.Connection connection = schema.dataSource().getConnection();
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rs = statement.executeQuery(sql)) {
+            while (rs.next()) {
+                text.append("  ").append(rs.getString(1)).append('\n');
+            }
+        } catch (SQLException e) {
+            return "  (could not read lock waits: " + e.getMessage() + ")";
+        }
+        return text.length() == 0 ? "  none" : text.toString();
     }
 
     private HikariDataSource relayPool() {

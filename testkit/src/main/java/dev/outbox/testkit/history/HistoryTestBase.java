@@ -61,7 +61,21 @@ public abstract class HistoryTestBase {
                 + (result.report().ok() ? "" : "\n" + result.report().describeViolations() + "\n");
         LOG.info("history run of {}:\n{}", getClass().getSimpleName(), text);
         write(text);
+        printToConsole(text);
         result.report().assertNoViolations();
+    }
+
+    /**
+     * Surefire sends the test's {@code System.out} to a report file; the summary of a run should be
+     * on the console of whoever ran it, so it goes to the JVM's own standard error as well.
+     */
+    @SuppressWarnings("DefaultCharset")
+    private static void printToConsole(String text) {
+        java.io.PrintStream console = new java.io.PrintStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+        console.println();
+        console.println(text);
+        console.flush();
     }
 
     private void write(String text) throws IOException {

@@ -53,6 +53,18 @@ public record RunSummary(
             firstDelivery.merge(d.eventId(), d.deliveredMicros(), Math::min);
         }
         List<Long> recorderLags = lags(committedAt, firstDelivery);
+        // Away from faults: commits that returned more than 1 s before or after every fault window.
+        List<Fault> faultWindows = history.faults();
+        Map<UUID, Long> committedAwayFromFaults = new HashMap<>();
+        for (Map.Entry<UUID, Long> committed : committedAt.entrySet()) {
+            long at = committed.getValue();
+            boolean near = faultWindows.stream()
+                    .anyMatch(f -> at >= f.startMicros() - 1_000_000 && at <= f.endMicros() + 1_000_000);
+            if (!near) {
+                committedAwayFromFaults.put(committed.getKey(), at);
+            }
+        }
+        List<Long> quietLags = lags(committedAwayFromFaults, firstDelivery);
         Map<UUID, Long> applied = new HashMap<>();
         for (ProjectionRow row : state.projection()) {
             applied.merge(row.eventId(), row.appliedMicros(), Math::min);
@@ -72,13 +84,17 @@ public record RunSummary(
                 "workload",
                 String.format(
                         Locale.ROOT,
-                        "%s (+ %.1f s drain); %d writers on %d keys, %d long writer(s) holding %s+, idle session: %s",
+                        "%s (+ %.1f s drain); %d writers on %d keys, %d long writer(s) holding %s, idle session: %s",
                         duration(workloadNanos),
                         drainNanos / 1e9,
                         options.workload().writers(),
                         options.workload().keys(),
                         options.workload().longWriters(),
-                        options.workload().longHold().dividedBy(2),
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f-%.1f s",
+                                options.workload().longHold().toMillis() / 2e3,
+                                options.workload().longHold().toMillis() * 1.5e-3),
                         options.workload().idleSession() ? "yes" : "no"));
         row(
                 t,
@@ -120,6 +136,10 @@ public record RunSummary(
                         report.committedTransactions() / seconds));
         row(t, "lag at-least-once p50 / p99 / max", percentiles(recorderLags));
         row(t, "lag transactional p50 / p99 / max", percentiles(projectionLags));
+        row(
+                t,
+                "lag at-least-once away from faults p50 / p99 / max",
+                percentiles(quietLags) + " (" + quietLags.size() + " events)");
         return new RunSummary(
                 t.toString(),
                 report.committedEvents(),
