@@ -79,7 +79,6 @@ final class ConsumerWorker implements Runnable {
     private final BooleanSupplier localSequencerLeads;
     private final FailureLog failures;
     private final Backoff idlePolls;
-    private final Backoff failureBackoff;
     private final Clock clock;
     private final SplittableRandom random = new SplittableRandom();
     private volatile boolean stopping;
@@ -113,9 +112,8 @@ final class ConsumerWorker implements Runnable {
         this.lease = new ConsumerLease(consumer, context);
         this.deadLetters = deadLetters;
         this.localSequencerLeads = localSequencerLeads;
-        this.failures = new FailureLog(LOG, "consumer '" + consumer.name() + "'");
+        this.failures = new FailureLog(LOG, "consumer '" + consumer.name() + "'", context.dialect);
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
-        this.failureBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
         this.clock = context.options.clock();
     }
 
@@ -165,19 +163,16 @@ final class ConsumerWorker implements Runnable {
                 try {
                     wait = step();
                     failures.recovered();
-                    failureBackoff.reset();
                 } catch (GapDetected gap) {
                     wait = context.options.pollFloor();
                     if (gapSinceNanos == 0) {
                         gapSinceNanos = System.nanoTime();
                     } else if (System.nanoTime() - gapSinceNanos
                             > context.options.leaseDuration().toNanos()) {
-                        failures.failed("reading the log", gap);
-                        wait = failureBackoff.next();
+                        wait = failures.failed("reading the log", gap);
                     }
                 } catch (SQLException | RuntimeException e) {
-                    failures.failed("consuming", e);
-                    wait = failureBackoff.next();
+                    wait = failures.failed("consuming", e);
                 }
                 if (!wait.isZero() && !stopping) {
                     wakeUp.await(wait);
@@ -361,8 +356,7 @@ final class ConsumerWorker implements Runnable {
         Throwable cause = failure.getCause();
         if (isInfrastructureFailure(cause)) {
             // The database, not the handler: retried for ever, never counted, never parked.
-            failures.failed("delivering to the handler", cause);
-            return failureBackoff.next();
+            return failures.failed("delivering to the handler", cause);
         }
         List<OutboxRecord> delivered = failure.delivered;
         if (delivered.size() > 1) {

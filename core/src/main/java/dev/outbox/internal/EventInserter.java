@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EventInserter {
 
+    /** Payload characters per multi-row insert (about 4 MiB of ASCII), see {@link #chunkEnd}. */
+    static final long MAX_PAYLOAD_CHARS_PER_INSERT = 4L << 20;
+
     private final OutboxSql sql;
     private final OutboxDialect dialect;
     private final int maxPayloadBytes;
@@ -55,22 +58,11 @@ public final class EventInserter {
     /** Inserts validated events in append order on {@code connection}, inside its transaction. */
     public void insert(Connection connection, List<OutboxEvent> events) {
         try {
-            for (int from = 0; from < events.size(); from += OutboxSql.MAX_ROWS_PER_INSERT) {
-                List<OutboxEvent> chunk =
-                        events.subList(from, Math.min(events.size(), from + OutboxSql.MAX_ROWS_PER_INSERT));
-                try (PreparedStatement insert = connection.prepareStatement(
-                        sql.insertEvents(chunk.size()).sql())) {
-                    int index = 1;
-                    for (OutboxEvent event : chunk) {
-                        dialect.bindUuid(insert, index++, event.eventId());
-                        setNullable(insert, index++, event.aggregateType());
-                        insert.setString(index++, event.aggregateId());
-                        insert.setString(index++, event.eventType());
-                        insert.setString(index++, event.payload());
-                        setNullable(insert, index++, HeadersJson.write(event.headers()));
-                    }
-                    insert.executeUpdate();
-                }
+            int from = 0;
+            while (from < events.size()) {
+                int to = chunkEnd(events, from);
+                insertRows(connection, events.subList(from, to));
+                from = to;
             }
             if (notifications != null) {
                 try (PreparedStatement notify = connection.prepareStatement(notifications.notifySql())) {
@@ -81,6 +73,41 @@ public final class EventInserter {
             }
         } catch (SQLException e) {
             throw translate(e, events.size());
+        }
+    }
+
+    /**
+     * The end of the multi-row insert that starts at {@code from}: at most {@link
+     * OutboxSql#MAX_ROWS_PER_INSERT} rows and, beyond its first row, at most {@link
+     * #MAX_PAYLOAD_CHARS_PER_INSERT} characters of payload, so one statement stays far below
+     * MySQL's {@code max_allowed_packet} (16 MiB by default) and the bind-parameter limits.
+     */
+    static int chunkEnd(List<OutboxEvent> events, int from) {
+        int end = from + 1;
+        long chars = events.get(from).payload().length();
+        while (end < events.size() && end - from < OutboxSql.MAX_ROWS_PER_INSERT) {
+            chars += events.get(end).payload().length();
+            if (chars > MAX_PAYLOAD_CHARS_PER_INSERT) {
+                break;
+            }
+            end++;
+        }
+        return end;
+    }
+
+    private void insertRows(Connection connection, List<OutboxEvent> rows) throws SQLException {
+        try (PreparedStatement insert =
+                connection.prepareStatement(sql.insertEvents(rows.size()).sql())) {
+            int index = 1;
+            for (OutboxEvent event : rows) {
+                dialect.bindUuid(insert, index++, event.eventId());
+                setNullable(insert, index++, event.aggregateType());
+                insert.setString(index++, event.aggregateId());
+                insert.setString(index++, event.eventType());
+                insert.setString(index++, event.payload());
+                setNullable(insert, index++, HeadersJson.write(event.headers()));
+            }
+            insert.executeUpdate();
         }
     }
 

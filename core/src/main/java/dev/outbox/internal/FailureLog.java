@@ -1,26 +1,47 @@
 package dev.outbox.internal;
 
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.spi.SqlFailure;
+import java.sql.SQLException;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * Logs failures of a loop once per change of state, not once per attempt: the first failure, a
- * failure of a different kind, and the recovery. A relay that retries against a database that is
- * down for an hour writes three lines, not thousands.
+ * How a relay loop reacts to an infrastructure failure: how long it waits before trying again, and
+ * what it logs. It logs once per change of state, not once per attempt (the first failure, a
+ * failure of a different kind, the recovery): a relay that retries against a database that is down
+ * for an hour writes three lines, not thousands. A deadlock or lock timeout is retried at once a
+ * few times and logged only if it persists: the database resolved it by design.
+ *
+ * <p>One per loop; not thread-safe.
  */
 final class FailureLog {
+
+    /** Transient failures (deadlocks) retried quickly and quietly before they count as a state. */
+    private static final int QUIET_TRANSIENT_RETRIES = 5;
+
     private final Logger logger;
     private final String subject;
+    private final OutboxDialect dialect;
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
     private @Nullable String lastKind;
     private int attempts;
+    private int transientInARow;
 
-    FailureLog(Logger logger, String subject) {
+    FailureLog(Logger logger, String subject, OutboxDialect dialect) {
         this.logger = logger;
         this.subject = subject;
+        this.dialect = dialect;
     }
 
-    void failed(String action, Throwable failure) {
+    /** Records a failure of {@code action}; returns how long to wait before trying again. */
+    Duration failed(String action, Throwable failure) {
         attempts++;
+        if (isTransient(failure) && ++transientInARow <= QUIET_TRANSIENT_RETRIES) {
+            logger.debug("{}: {} hit a transient failure, retrying: {}", subject, action, failure.toString());
+            return Duration.ofMillis(5L * transientInARow);
+        }
         String kind = kind(failure);
         if (!kind.equals(lastKind)) {
             String description = failure.getClass().getName() + ": " + failure.getMessage();
@@ -31,6 +52,30 @@ final class FailureLog {
             }
             lastKind = kind;
         }
+        return backoff.next();
+    }
+
+    /** Records a success: logs the recovery if the loop was failing, and resets the back-off. */
+    void recovered() {
+        transientInARow = 0;
+        backoff.reset();
+        if (lastKind != null) {
+            logger.info("{}: recovered after {} failed attempt(s)", subject, attempts);
+            lastKind = null;
+        }
+        attempts = 0;
+    }
+
+    private boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && dialect.classify(sql) == SqlFailure.TRANSIENT) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /**
@@ -38,22 +83,10 @@ final class FailureLog {
      * message without its numbers (timeouts and ids differ from one attempt to the next).
      */
     static String kind(Throwable failure) {
-        if (failure instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        if (failure instanceof SQLException sql && sql.getSQLState() != null) {
             return failure.getClass().getName() + "/" + sql.getSQLState();
         }
         return failure.getClass().getName() + ": "
                 + String.valueOf(failure.getMessage()).replaceAll("[0-9]+", "#");
-    }
-
-    void recovered() {
-        if (lastKind != null) {
-            logger.info("{}: recovered after {} failed attempt(s)", subject, attempts);
-            lastKind = null;
-            attempts = 0;
-        }
-    }
-
-    boolean isFailing() {
-        return lastKind != null;
     }
 }

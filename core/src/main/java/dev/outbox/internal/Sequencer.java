@@ -32,7 +32,6 @@ final class Sequencer implements Runnable {
     private final Runnable afterBatch;
     private final FailureLog failures;
     private final Backoff idlePolls;
-    private final Backoff failureBackoff;
     private final @Nullable Notifications notifications;
     private final Retention retention;
     private volatile boolean stopping;
@@ -48,9 +47,9 @@ final class Sequencer implements Runnable {
         this.failures = new FailureLog(
                 LOG,
                 "sequencer of "
-                        + context.sql.tables().qualified(context.sql.tables().eventTable()));
+                        + context.sql.tables().qualified(context.sql.tables().eventTable()),
+                context.dialect);
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
-        this.failureBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
         this.notifications = context.options.listenForNotifications() ? context.dialect.notifications() : null;
         this.retention = new Retention(context);
     }
@@ -72,10 +71,8 @@ final class Sequencer implements Runnable {
                 try {
                     wait = step();
                     failures.recovered();
-                    failureBackoff.reset();
                 } catch (SQLException | RuntimeException e) {
-                    failures.failed("sequencing", e);
-                    wait = failureBackoff.next();
+                    wait = failures.failed("sequencing", e);
                 }
                 if (!wait.isZero() && !stopping) {
                     wakeUp.await(wait);
