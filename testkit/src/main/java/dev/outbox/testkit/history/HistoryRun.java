@@ -154,6 +154,12 @@ public final class HistoryRun {
         if (database instanceof RestartableDatabase) {
             kinds.add(Fault.Kind.SERVER_RESTARTED);
         }
+        kinds.retainAll(options.faults());
+        if (kinds.isEmpty()) {
+            TimeUnit.NANOSECONDS.sleep(
+                    Math.max(0, startedNanos + options.duration().toNanos() - System.nanoTime()));
+            return;
+        }
         long deadline = startedNanos + options.duration().toNanos();
         int next = 0;
         while (System.nanoTime() < deadline || faultCounts.size() < kinds.size()) {
