@@ -12,16 +12,26 @@ import org.jooq.Field;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
-/** A dialect for tests that never touch a database. */
-final class NoDialect implements OutboxDialect {
+/** A dialect for tests that render SQL or validate options but never touch a database. */
+public final class NoDialect implements OutboxDialect {
+    private final SQLDialect sqlDialect;
+
+    public NoDialect() {
+        this(SQLDialect.POSTGRES);
+    }
+
+    public NoDialect(SQLDialect sqlDialect) {
+        this.sqlDialect = sqlDialect;
+    }
+
     @Override
     public String name() {
-        return "none";
+        return sqlDialect.getName();
     }
 
     @Override
     public SQLDialect sqlDialect() {
-        return SQLDialect.POSTGRES;
+        return sqlDialect;
     }
 
     @Override
@@ -52,7 +62,7 @@ final class NoDialect implements OutboxDialect {
 
     @Override
     public Field<?> currentTimePlusMillis(Field<Long> millis) {
-        return DSL.field("now()");
+        return DSL.field("(now() + {0})", Object.class, millis);
     }
 
     @Override

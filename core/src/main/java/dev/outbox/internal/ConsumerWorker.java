@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs on its own thread ({@code outbox-consumer-<name>}).
  */
-final class ConsumerWorker implements Runnable {
+final class ConsumerWorker extends RelayLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerWorker.class);
 
@@ -75,13 +75,10 @@ final class ConsumerWorker implements Runnable {
     private final RelayContext context;
     private final ConsumerLease lease;
     private final DeadLetterStore deadLetters;
-    private final Signal wakeUp = new Signal();
     private final BooleanSupplier localSequencerLeads;
-    private final FailureLog failures;
     private final Backoff idlePolls;
     private final Clock clock;
     private final SplittableRandom random = new SplittableRandom();
-    private volatile boolean stopping;
     private volatile boolean recheckLease;
     private volatile boolean deadLettersChanged = true;
     private long checkpoint;
@@ -107,12 +104,12 @@ final class ConsumerWorker implements Runnable {
             RelayContext context,
             DeadLetterStore deadLetters,
             BooleanSupplier localSequencerLeads) {
+        super(new FailureLog(LOG, "consumer '" + consumer.name() + "'", context.dialect));
         this.consumer = consumer;
         this.context = context;
         this.lease = new ConsumerLease(consumer, context);
         this.deadLetters = deadLetters;
         this.localSequencerLeads = localSequencerLeads;
-        this.failures = new FailureLog(LOG, "consumer '" + consumer.name() + "'", context.dialect);
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
         this.clock = context.options.clock();
     }
@@ -150,46 +147,31 @@ final class ConsumerWorker implements Runnable {
         wakeUp.signal();
     }
 
-    void stop() {
-        stopping = true;
-        wakeUp.signal();
+    @Override
+    protected Duration onFailure(Exception failure) {
+        if (failure instanceof GapDetected) {
+            if (gapSinceNanos == 0) {
+                gapSinceNanos = System.nanoTime();
+            }
+            if (System.nanoTime() - gapSinceNanos
+                    <= context.options.leaseDuration().toNanos()) {
+                return context.options.pollFloor(); // a hole is waited out quietly for a while
+            }
+        }
+        return failures.failed("consuming", failure);
     }
 
     @Override
-    public void run() {
+    protected void release() {
         try {
-            while (!stopping) {
-                Duration wait;
-                try {
-                    wait = step();
-                    failures.recovered();
-                } catch (GapDetected gap) {
-                    wait = context.options.pollFloor();
-                    if (gapSinceNanos == 0) {
-                        gapSinceNanos = System.nanoTime();
-                    } else if (System.nanoTime() - gapSinceNanos
-                            > context.options.leaseDuration().toNanos()) {
-                        wait = failures.failed("reading the log", gap);
-                    }
-                } catch (SQLException | RuntimeException e) {
-                    wait = failures.failed("consuming", e);
-                }
-                if (!wait.isZero() && !stopping) {
-                    wakeUp.await(wait);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                lease.release();
-            } catch (SQLException | RuntimeException e) {
-                LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
-            }
+            lease.release();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
         }
     }
 
-    private Duration step() throws SQLException {
+    @Override
+    protected Duration step() throws SQLException {
         if (!lease.held()) {
             if (!lease.tryTakeOver()) {
                 return context.options.leaseDuration().dividedBy(3);

@@ -24,7 +24,6 @@ public final class RelayRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(RelayRuntime.class);
 
     private final RelayContext context;
-    private final Signal sequencerWakeUp = new Signal();
     private final Sequencer sequencer;
     private final Map<String, ConsumerWorker> workers = new LinkedHashMap<>();
     private final DeadLetterStore deadLetters;
@@ -34,7 +33,7 @@ public final class RelayRuntime {
 
     public RelayRuntime(RelayContext context, List<OutboxConsumer> consumers) {
         this.context = context;
-        this.sequencer = new Sequencer(context, sequencerWakeUp, this::wakeConsumers);
+        this.sequencer = new Sequencer(context, this::wakeConsumers);
         this.deadLetters = new DeadLetterStore(context, name -> {
             ConsumerWorker worker = workers.get(name);
             if (worker != null) {
@@ -78,7 +77,7 @@ public final class RelayRuntime {
                         if ("log".equals(payload)) {
                             wakeConsumers();
                         } else {
-                            sequencerWakeUp.signal();
+                            sequencer.wakeUp();
                         }
                     }));
         }
@@ -90,7 +89,7 @@ public final class RelayRuntime {
 
     /** Wakes the sequencer: events may be waiting. */
     public void wakeUp() {
-        sequencerWakeUp.signal();
+        sequencer.wakeUp();
     }
 
     private void wakeConsumers() {

@@ -23,32 +23,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs on its own thread ({@code outbox-sequencer}); not thread-safe otherwise.
  */
-final class Sequencer implements Runnable {
+final class Sequencer extends RelayLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
 
     private final RelayContext context;
-    private final Signal wakeUp;
     private final Runnable afterBatch;
-    private final FailureLog failures;
     private final Backoff idlePolls;
     private final @Nullable Notifications notifications;
     private final Retention retention;
-    private volatile boolean stopping;
     private volatile boolean leader;
     private long epoch;
     private long lastRenewalNanos;
     private boolean lastBatchFull;
 
-    Sequencer(RelayContext context, Signal wakeUp, Runnable afterBatch) {
-        this.context = context;
-        this.wakeUp = wakeUp;
-        this.afterBatch = afterBatch;
-        this.failures = new FailureLog(
+    Sequencer(RelayContext context, Runnable afterBatch) {
+        super(new FailureLog(
                 LOG,
                 "sequencer of "
                         + context.sql.tables().qualified(context.sql.tables().eventTable()),
-                context.dialect);
+                context.dialect));
+        this.context = context;
+        this.afterBatch = afterBatch;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
         this.notifications = context.options.listenForNotifications() ? context.dialect.notifications() : null;
         this.retention = new Retention(context);
@@ -58,35 +54,13 @@ final class Sequencer implements Runnable {
         return leader;
     }
 
-    void stop() {
-        stopping = true;
+    /** Wakes the loop: events may be waiting. */
+    void wakeUp() {
         wakeUp.signal();
     }
 
     @Override
-    public void run() {
-        try {
-            while (!stopping) {
-                Duration wait;
-                try {
-                    wait = step();
-                    failures.recovered();
-                } catch (SQLException | RuntimeException e) {
-                    wait = failures.failed("sequencing", e);
-                }
-                if (!wait.isZero() && !stopping) {
-                    wakeUp.await(wait);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            release();
-        }
-    }
-
-    /** One turn of the loop; returns how long to wait before the next. */
-    private Duration step() throws SQLException {
+    protected Duration step() throws SQLException {
         if (!leader) {
             if (!tryTakeOver()) {
                 return standbyInterval();
@@ -265,7 +239,8 @@ final class Sequencer implements Runnable {
         return renewed;
     }
 
-    private void release() {
+    @Override
+    protected void release() {
         if (!leader) {
             return;
         }

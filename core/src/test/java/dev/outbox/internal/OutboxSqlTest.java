@@ -2,16 +2,9 @@ package dev.outbox.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.NoDialect;
 import dev.outbox.OutboxTables;
 import dev.outbox.spi.OutboxDialect;
-import dev.outbox.spi.SqlFailure;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
-import java.util.UUID;
-import org.jooq.Field;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -87,52 +80,6 @@ class OutboxSqlTest {
     }
 
     static OutboxDialect fakeDialect(SQLDialect sqlDialect) {
-        return new OutboxDialect() {
-            @Override
-            public String name() {
-                return sqlDialect.getName();
-            }
-
-            @Override
-            public SQLDialect sqlDialect() {
-                return sqlDialect;
-            }
-
-            @Override
-            public void checkServer(Connection connection) {}
-
-            @Override
-            public void prepareRelaySession(Connection connection) {}
-
-            @Override
-            public void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
-                statement.setObject(index, value);
-            }
-
-            @Override
-            public UUID readUuid(ResultSet resultSet, int index) throws SQLException {
-                return resultSet.getObject(index, UUID.class);
-            }
-
-            @Override
-            public Instant readInstant(ResultSet resultSet, int index) throws SQLException {
-                return resultSet.getObject(index, Instant.class);
-            }
-
-            @Override
-            public Field<?> currentTime() {
-                return DSL.field("now()");
-            }
-
-            @Override
-            public Field<?> currentTimePlusMillis(Field<Long> millis) {
-                return DSL.field("(now() + {0})", Object.class, millis);
-            }
-
-            @Override
-            public SqlFailure classify(SQLException exception) {
-                return SqlFailure.OTHER;
-            }
-        };
+        return new NoDialect(sqlDialect);
     }
 }

@@ -1,0 +1,60 @@
+package dev.outbox.internal;
+
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * The shape of every relay thread: do one step, wait as long as the step asks (or until woken),
+ * repeat until stopped; on a failure, wait as the {@link FailureLog} says and try again; when
+ * stopped, release what the loop holds. The wait is the only place a loop can be interrupted:
+ * a step in progress always runs to its end (its transaction commits or rolls back).
+ */
+abstract class RelayLoop implements Runnable {
+
+    protected final Signal wakeUp = new Signal();
+    protected final FailureLog failures;
+    protected volatile boolean stopping;
+
+    RelayLoop(FailureLog failures) {
+        this.failures = failures;
+    }
+
+    /** One turn of the loop; returns how long to wait before the next ({@link Duration#ZERO}: none). */
+    protected abstract Duration step() throws SQLException;
+
+    /** How long to wait after {@code step} threw {@code failure}. */
+    protected Duration onFailure(Exception failure) {
+        return failures.failed("working", failure);
+    }
+
+    /** Releases locks and leases after the loop ended; must not throw. */
+    protected abstract void release();
+
+    /** Ends the loop after its current step. */
+    void stop() {
+        stopping = true;
+        wakeUp.signal();
+    }
+
+    @Override
+    public final void run() {
+        try {
+            while (!stopping) {
+                Duration wait;
+                try {
+                    wait = step();
+                    failures.recovered();
+                } catch (SQLException | RuntimeException e) {
+                    wait = onFailure(e);
+                }
+                if (!wait.isZero() && !stopping) {
+                    wakeUp.await(wait);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            release();
+        }
+    }
+}
