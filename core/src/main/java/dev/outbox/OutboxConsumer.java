@@ -94,7 +94,7 @@ public final class OutboxConsumer {
         private final String name;
         private final @Nullable EventHandler handler;
         private final @Nullable TransactionalEventHandler transactionalHandler;
-        private int batchSize = 100;
+        private int batchSize = 1000;
         private StartPosition startFrom = StartPosition.HEAD;
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private FailurePolicy failurePolicy = FailurePolicy.BLOCK;
@@ -106,7 +106,12 @@ public final class OutboxConsumer {
             this.transactionalHandler = transactional;
         }
 
-        /** Most events per handler call. Default 100; range 1 to 10,000. */
+        /**
+         * Most events per handler call, and per checkpoint write. Default 1000; range 1 to 10,000. A
+         * larger batch costs fewer round trips per event (end-to-end drain on PostgreSQL: about 69,000
+         * events/s at 100, 140,000 at 1000, see BENCHMARKS.md); a smaller one bounds what an
+         * at-least-once handler sees again after a crash.
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
