@@ -112,15 +112,22 @@ final class ClientWorkload {
         }
     }
 
+    /** One of the courses the student is enrolled in, chosen at random (a student has a few). */
     private OptionalLong someCourseOf(long student) throws SQLException {
+        List<Long> courses = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(
-                        "SELECT course_id FROM enrollments WHERE student_id = ? ORDER BY random() LIMIT 1")) {
+                PreparedStatement select =
+                        connection.prepareStatement("SELECT course_id FROM enrollments WHERE student_id = ?")) {
             select.setLong(1, student);
             try (ResultSet rs = select.executeQuery()) {
-                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                while (rs.next()) {
+                    courses.add(rs.getLong(1));
+                }
             }
         }
+        return courses.isEmpty()
+                ? OptionalLong.empty()
+                : OptionalLong.of(courses.get(ThreadLocalRandom.current().nextInt(courses.size())));
     }
 
     /** Operations finished: committed, rejected or failed. */

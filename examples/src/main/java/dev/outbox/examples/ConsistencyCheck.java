@@ -8,8 +8,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -20,27 +22,36 @@ import org.jspecify.annotations.Nullable;
  * Compares the derived systems with the business tables once every consumer has caught up: the
  * log with what the clients committed, the read model with a {@code GROUP BY} over {@code
  * enrollments}, the search index's documents with the {@code enrollments} rows, and a sample search
- * with the same question asked of PostgreSQL's own full-text search.
+ * with the same question asked of the database: PostgreSQL's full-text search, or a whole-word
+ * {@code REGEXP} on MariaDB and MySQL. The SQL is the same on every database but for that search;
+ * what SQL dialects spell differently (window functions over JSON, {@code FULL JOIN}) is compared
+ * in Java.
  */
 final class ConsistencyCheck {
 
     private static final int MAX_LISTED = 10;
 
-    /** What was found: lines to print, and the differences (none when consistent). */
-    record Result(List<String> findings, List<String> differences) {
+    /**
+     * What was found: lines to print, and the differences (none when consistent).
+     *
+     * @param searchHits enrolments the index found in the sample search
+     */
+    record Result(List<String> findings, List<String> differences, int searchHits) {
         boolean consistent() {
             return differences.isEmpty();
         }
     }
 
     private final DataSource dataSource;
+    private final DatabaseProduct database;
     private final OutboxMonitor monitor;
     private final SearchIndex searchIndex;
     private final List<String> findings = new ArrayList<>();
     private final List<String> differences = new ArrayList<>();
 
-    ConsistencyCheck(DataSource dataSource, OutboxMonitor monitor, SearchIndex searchIndex) {
+    ConsistencyCheck(DataSource dataSource, DatabaseProduct database, OutboxMonitor monitor, SearchIndex searchIndex) {
         this.dataSource = dataSource;
+        this.database = database;
         this.monitor = monitor;
         this.searchIndex = searchIndex;
     }
@@ -49,8 +60,8 @@ final class ConsistencyCheck {
         checkLog(eventsCommitted);
         checkReadModel();
         checkSearchIndex();
-        checkSearch(searchWord);
-        return new Result(List.copyOf(findings), List.copyOf(differences));
+        int searchHits = checkSearch(searchWord);
+        return new Result(List.copyOf(findings), List.copyOf(differences), searchHits);
     }
 
     /** Every committed event is in the log once, seq 1..n without a gap; nothing is left queued. */
@@ -86,54 +97,47 @@ final class ConsistencyCheck {
      * alternate enrolled, cancelled, enrolled, ... starting with enrolled.
      */
     private void checkOrder() throws SQLException {
-        String sql = """
-                SELECT count(DISTINCT enrollment),
-                       count(*) FILTER (WHERE event_type = coalesce(previous, 'EnrollmentCancelled'))
-                FROM (SELECT event_type,
-                             aggregate_id || ':' || (payload::json ->> 'studentId') AS enrollment,
-                             lag(event_type) OVER (PARTITION BY aggregate_id, payload::json ->> 'studentId'
-                                                   ORDER BY seq) AS previous
-                      FROM %s) events""".formatted(monitor.logTable());
+        Map<String, String> lastType = new HashMap<>(); // enrolment key -> type of its last event so far
+        long outOfOrder = 0;
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(sql)) {
-            rs.next();
-            long enrollments = rs.getLong(1);
-            long outOfOrder = rs.getLong(2);
-            findings.add(String.format(
-                    "log order: the events of each of %,d enrolments alternate enrolled/cancelled in seq order%s",
-                    enrollments, outOfOrder == 0 ? "" : ", except " + outOfOrder));
-            if (outOfOrder != 0) {
-                differences.add(outOfOrder + " events of the log are out of order for their enrolment");
+                ResultSet rs = statement.executeQuery(
+                        "SELECT event_type, payload FROM " + monitor.logTable() + " ORDER BY seq")) {
+            while (rs.next()) {
+                EnrollmentEvent event = EnrollmentEvent.from(rs.getString(1), rs.getString(2));
+                String previous = lastType.put(event.enrollmentKey(), event.type());
+                if (event.type().equals(previous == null ? EnrollmentEvent.CANCELLED : previous)) {
+                    outOfOrder++;
+                }
             }
+        }
+        findings.add(String.format(
+                "log order: the events of each of %,d enrolments alternate enrolled/cancelled in seq order%s",
+                lastType.size(), outOfOrder == 0 ? "" : ", except " + outOfOrder));
+        if (outOfOrder != 0) {
+            differences.add(outOfOrder + " events of the log are out of order for their enrolment");
         }
     }
 
     /** {@code course_enrollment_counts} equals a GROUP BY over the business table, course by course. */
     private void checkReadModel() throws SQLException {
-        String compare = """
-                SELECT coalesce(e.course_id, r.course_id), coalesce(e.enrolled, 0), coalesce(r.enrolled_count, 0)
-                FROM (SELECT course_id, count(*) AS enrolled FROM enrollments GROUP BY course_id) e
-                FULL JOIN course_enrollment_counts r ON r.course_id = e.course_id
-                ORDER BY 1""";
-        long courses = 0;
+        Map<Long, Long> enrolled = counts("SELECT course_id, count(*) FROM enrollments GROUP BY course_id");
+        Map<Long, Long> readModel = counts("SELECT course_id, enrolled_count FROM course_enrollment_counts");
+        Set<Long> courses = new TreeSet<>(enrolled.keySet());
+        courses.addAll(readModel.keySet());
         long total = 0;
         List<String> wrong = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-                Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(compare)) {
-            while (rs.next()) {
-                courses++;
-                total += rs.getLong(3);
-                if (rs.getLong(2) != rs.getLong(3)) {
-                    wrong.add(String.format(
-                            "course %d: %d enrolled, read model says %d", rs.getLong(1), rs.getLong(2), rs.getLong(3)));
-                }
+        for (long course : courses) {
+            long expected = enrolled.getOrDefault(course, 0L);
+            long actual = readModel.getOrDefault(course, 0L);
+            total += actual;
+            if (expected != actual) {
+                wrong.add(String.format("course %d: %d enrolled, read model says %d", course, expected, actual));
             }
         }
         findings.add(String.format(
                 "read model course_enrollment_counts: %,d enrolments in %d courses, %s GROUP BY over enrollments",
-                total, courses, wrong.isEmpty() ? "equal to" : "DIFFERENT from"));
+                total, courses.size(), wrong.isEmpty() ? "equal to" : "DIFFERENT from"));
         if (!wrong.isEmpty()) {
             differences.add("read model differs in " + wrong.size() + " courses: " + listed(wrong));
         }
@@ -155,19 +159,46 @@ final class ConsistencyCheck {
     }
 
     /**
-     * Asks the index for enrolments in courses whose title matches {@code word}, and PostgreSQL's
-     * {@code english} full-text search the same question of the business tables.
+     * Asks the index for enrolments in courses whose title matches {@code word} (one word of letters
+     * and digits), and the database the same question of the business tables, with the same meaning
+     * of "matches" on both sides:
+     *
+     * <ul>
+     *   <li>PostgreSQL: in English, any form of the word. Its {@code english} text-search
+     *       configuration and the index's English analysis both lower-case, drop stop words and apply
+     *       the Snowball English stemmer.
+     *   <li>MariaDB and MySQL: the word itself, whole, in any case. Their FULLTEXT indexes do not stem,
+     *       and what they find depends on server settings (minimum word length, stop-word table), so
+     *       the question is a {@code REGEXP} instead, case-insensitive, between word boundaries; the
+     *       index answers it from a field analysed without stemming or stop words.
+     * </ul>
+     *
+     * @return the enrolments the index found
      */
-    private void checkSearch(String word) throws SQLException, IOException {
-        List<SearchIndex.Hit> hits = searchIndex.search(word);
-        Set<String> expected = enrollmentKeys("""
-                SELECT e.student_id, e.course_id FROM enrollments e JOIN courses c ON c.id = e.course_id
-                WHERE to_tsvector('english', c.title) @@ plainto_tsquery('english', ?)""", word);
+    private int checkSearch(String word) throws SQLException, IOException {
+        if (!word.matches("[A-Za-z0-9]+")) { // as Settings requires: a word, and safe in a pattern
+            throw new IllegalArgumentException("the sample search needs one word of letters and digits, was " + word);
+        }
+        String join = "SELECT e.student_id, e.course_id FROM enrollments e JOIN courses c ON c.id = e.course_id";
+        List<SearchIndex.Hit> hits;
+        Set<String> expected;
+        String question;
+        if (database == DatabaseProduct.POSTGRESQL) {
+            hits = searchIndex.search(word);
+            expected = enrollmentKeys(
+                    join + " WHERE to_tsvector('english', c.title) @@ plainto_tsquery('english', ?)", word);
+            question = "PostgreSQL full-text search (english) finds";
+        } else {
+            hits = searchIndex.searchWord(word);
+            String pattern = "(?i)\\b" + word + "\\b";
+            expected = enrollmentKeys(join + " WHERE c.title REGEXP ?", pattern);
+            question = database + " REGEXP '" + pattern + "' finds";
+        }
         Set<String> titles =
                 hits.stream().map(SearchIndex.Hit::courseTitle).collect(Collectors.toCollection(TreeSet::new));
         findings.add(String.format(
-                "search \"%s\": %,d enrolments in %d courses %s; PostgreSQL full-text search finds %,d",
-                word, hits.size(), titles.size(), titles, expected.size()));
+                "search \"%s\": %,d enrolments in %d courses %s; %s %,d",
+                word, hits.size(), titles.size(), titles, question, expected.size()));
         hits.stream()
                 .sorted(Comparator.comparingLong(SearchIndex.Hit::studentId)
                         .thenComparingLong(SearchIndex.Hit::courseId))
@@ -178,6 +209,20 @@ final class ConsistencyCheck {
                 "search \"" + word + "\"",
                 hits.stream().map(SearchIndex.Hit::enrollmentKey).collect(Collectors.toSet()),
                 expected);
+        return hits.size();
+    }
+
+    /** The two columns of a query as a map from the first to the second. */
+    private Map<Long, Long> counts(String sql) throws SQLException {
+        Map<Long, Long> counts = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
+            while (rs.next()) {
+                counts.put(rs.getLong(1), rs.getLong(2));
+            }
+        }
+        return counts;
     }
 
     private Set<String> enrollmentKeys(String sql, @Nullable String parameter) throws SQLException {

@@ -109,8 +109,13 @@ final class CourseCatalog {
 
     private CourseCatalog() {}
 
-    /** Creates the business tables in the connection's schema. */
-    static void createTables(DataSource dataSource) throws SQLException {
+    /**
+     * Creates the business tables in the connection's schema. The same DDL on every database but for
+     * the type of a moment in time: {@code TIMESTAMP} is one on MariaDB and MySQL, {@code
+     * TIMESTAMPTZ} on PostgreSQL. Foreign keys are declared after the columns: MySQL ignores a
+     * {@code REFERENCES} written on a column.
+     */
+    static void createTables(DataSource dataSource, DatabaseProduct product) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 Statement ddl = connection.createStatement()) {
             ddl.execute("""
@@ -126,11 +131,13 @@ final class CourseCatalog {
                     )""");
             ddl.execute("""
                     CREATE TABLE enrollments (
-                        student_id  BIGINT NOT NULL REFERENCES students,
-                        course_id   BIGINT NOT NULL REFERENCES courses,
-                        enrolled_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-                        PRIMARY KEY (student_id, course_id)
-                    )""");
+                        student_id  BIGINT NOT NULL,
+                        course_id   BIGINT NOT NULL,
+                        enrolled_at %s NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+                        PRIMARY KEY (student_id, course_id),
+                        FOREIGN KEY (student_id) REFERENCES students (id),
+                        FOREIGN KEY (course_id) REFERENCES courses (id)
+                    )""".formatted(product.isMySqlFamily() ? "TIMESTAMP(6)" : "TIMESTAMPTZ"));
             ddl.execute("CREATE INDEX enrollments_course ON enrollments (course_id)");
         }
     }

@@ -6,7 +6,10 @@ import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.StartPosition;
 import dev.outbox.migrations.OutboxMigrations;
+import dev.outbox.mysql.MariaDbDialect;
+import dev.outbox.mysql.MySqlDialect;
 import dev.outbox.postgres.PostgresDialect;
+import dev.outbox.spi.OutboxDialect;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +102,7 @@ public final class CourseEnrollmentApp {
         // Pool: the clients, the relay's sequencer and two consumers, the progress reader, spare.
         try (ExampleDatabase database = ExampleDatabase.open(settings, settings.clients() + 6)) {
             LOG.info("database: {}, schema {}", database.description(), settings.schema());
-            return run(settings, database.dataSource(), indexDir, startNanos);
+            return run(settings, database, indexDir, startNanos);
         } finally {
             if (settings.indexDir().isEmpty()) {
                 deleteRecursively(indexDir);
@@ -107,9 +110,10 @@ public final class CourseEnrollmentApp {
         }
     }
 
-    private static Report run(Settings settings, DataSource dataSource, Path indexDir, long startNanos)
+    private static Report run(Settings settings, ExampleDatabase database, Path indexDir, long startNanos)
             throws Exception {
-        CourseCatalog.createTables(dataSource);
+        DataSource dataSource = database.dataSource();
+        CourseCatalog.createTables(dataSource, database.product());
         CourseCatalog.populate(dataSource, settings.students(), settings.courses());
         EnrollmentCountsProjection.createTable(dataSource);
 
@@ -120,7 +124,11 @@ public final class CourseEnrollmentApp {
         // [readme:end]
 
         // [readme:setup]
-        PostgresDialect dialect = PostgresDialect.create();
+        OutboxDialect dialect = switch (database.product()) { // from the JDBC URL
+            case POSTGRESQL -> PostgresDialect.create();
+            case MARIADB -> MariaDbDialect.create();
+            case MYSQL -> MySqlDialect.create();
+        };
         OutboxWriter writer = OutboxWriter.builder(dialect).tables(tables).build();
         // [readme:end]
         EnrollmentService service = new EnrollmentService(dataSource, writer);
@@ -136,10 +144,11 @@ public final class CourseEnrollmentApp {
                     settings.clients(),
                     describeLimit(settings));
 
+            EnrollmentCountsProjection enrollmentCounts = new EnrollmentCountsProjection(database.product());
             // [readme:consumers]
             OutboxRelay relay = OutboxRelay.builder(dataSource, dialect)
                     .tables(tables)
-                    .consumer(OutboxConsumer.transactional("enrollment-counts", new EnrollmentCountsProjection())
+                    .consumer(OutboxConsumer.transactional("enrollment-counts", enrollmentCounts)
                             .startFrom(StartPosition.BEGINNING) // derived from the whole log
                             .batchSize(500)
                             .build())
@@ -177,8 +186,8 @@ public final class CourseEnrollmentApp {
                 progress.awaitCaughtUp(workload.committed(), CATCH_UP_TIMEOUT);
             }
 
-            ConsistencyCheck.Result result =
-                    new ConsistencyCheck(dataSource, monitor, searchIndex).run(workload.committed(), settings.search());
+            ConsistencyCheck.Result result = new ConsistencyCheck(dataSource, database.product(), monitor, searchIndex)
+                    .run(workload.committed(), settings.search());
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
             result.findings().forEach(LOG::info);
             long enrollments = searchIndex.committedEnrollments().enrolled().size();
@@ -197,7 +206,7 @@ public final class CourseEnrollmentApp {
                     workload.rejected(),
                     workload.failed(),
                     enrollments,
-                    searchIndex.search(settings.search()).size(),
+                    result.searchHits(),
                     elapsed,
                     result);
         }

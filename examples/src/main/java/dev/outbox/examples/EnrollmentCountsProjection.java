@@ -23,6 +23,12 @@ final class EnrollmentCountsProjection implements TransactionalEventHandler {
 
     static final String CONSUMER_NAME = "enrollment-counts";
 
+    private final String upsertSql;
+
+    EnrollmentCountsProjection(DatabaseProduct database) {
+        this.upsertSql = upsertSql(database);
+    }
+
     /** Creates the read-model table in the connection's schema. */
     static void createTable(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection();
@@ -49,17 +55,28 @@ final class EnrollmentCountsProjection implements TransactionalEventHandler {
             };
             deltas.merge(Long.parseLong(record.aggregateId()), delta, Integer::sum);
         }
-        try (PreparedStatement upsert = connection.prepareStatement("""
-                INSERT INTO course_enrollment_counts (course_id, enrolled_count) VALUES (?, ?)
-                ON CONFLICT (course_id)
-                DO UPDATE SET enrolled_count = course_enrollment_counts.enrolled_count + EXCLUDED.enrolled_count""")) {
+        try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
             for (Map.Entry<Long, Integer> delta : deltas.entrySet()) {
-                upsert.setLong(1, delta.getKey());
-                upsert.setInt(2, delta.getValue());
+                upsert.setLong(1, delta.getKey()); // course_id
+                upsert.setInt(2, delta.getValue()); // the count of a new row
+                upsert.setInt(3, delta.getValue()); // added to the count of an existing row
                 upsert.addBatch();
             }
             upsert.executeBatch();
         }
+    }
+
+    /** The upsert, as each database spells it. */
+    private static String upsertSql(DatabaseProduct database) {
+        return switch (database) {
+            case POSTGRESQL -> """
+                    INSERT INTO course_enrollment_counts (course_id, enrolled_count) VALUES (?, ?)
+                    ON CONFLICT (course_id)
+                    DO UPDATE SET enrolled_count = course_enrollment_counts.enrolled_count + ?""";
+            case MARIADB, MYSQL -> """
+                    INSERT INTO course_enrollment_counts (course_id, enrolled_count) VALUES (?, ?)
+                    ON DUPLICATE KEY UPDATE enrolled_count = enrolled_count + ?""";
+        };
     }
     // [readme:end]
 }

@@ -42,9 +42,14 @@ record EnrollmentEvent(String type, long studentId, String studentName, long cou
 
     /** Reads the event back from a log entry. */
     static EnrollmentEvent from(OutboxRecord record) {
-        Map<String, String> json = parseFlatObject(record.payload());
+        return from(record.eventType(), record.payload());
+    }
+
+    /** Reads the event back from its type and its JSON payload ({@link #toJson}). */
+    static EnrollmentEvent from(String type, String payload) {
+        Map<String, String> json = parseFlatObject(payload);
         return new EnrollmentEvent(
-                record.eventType(),
+                type,
                 Long.parseLong(json.get("studentId")),
                 json.get("studentName"),
                 Long.parseLong(json.get("courseId")),

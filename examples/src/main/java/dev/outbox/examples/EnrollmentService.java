@@ -124,12 +124,29 @@ final class EnrollmentService {
         }
     }
 
+    /**
+     * Inserts the enrolment unless it exists. The check cannot be raced: the caller holds the
+     * course's lock, which every change to the course's enrolments takes first. (Portable SQL:
+     * PostgreSQL would say {@code ON CONFLICT DO NOTHING}, MySQL {@code INSERT IGNORE}, which also
+     * turns other errors into warnings.)
+     */
     private static boolean insertEnrollment(Connection connection, long studentId, long courseId) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO enrollments (student_id, course_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT 1 FROM enrollments WHERE student_id = ? AND course_id = ?")) {
+            select.setLong(1, studentId);
+            select.setLong(2, courseId);
+            try (ResultSet rs = select.executeQuery()) {
+                if (rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement insert =
+                connection.prepareStatement("INSERT INTO enrollments (student_id, course_id) VALUES (?, ?)")) {
             insert.setLong(1, studentId);
             insert.setLong(2, courseId);
-            return insert.executeUpdate() == 1;
+            insert.executeUpdate();
+            return true;
         }
     }
 

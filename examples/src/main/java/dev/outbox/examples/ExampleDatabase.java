@@ -15,19 +15,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The example's database: an embedded PostgreSQL started for the run, or the server given with
- * {@code --jdbc-url}; a HikariCP pool on it whose connections use the example's schema, which is
- * dropped and created again so every run starts from nothing. Closing it closes the pool and stops
- * the embedded server.
+ * {@code --jdbc-url} (PostgreSQL, MariaDB or MySQL); a HikariCP pool on it whose connections use the
+ * example's schema, which is dropped and created again so every run starts from nothing. On MariaDB
+ * and MySQL the schema is a database. Closing it closes the pool and stops the embedded server.
  */
 final class ExampleDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExampleDatabase.class);
 
+    private final DatabaseProduct product;
     private final @Nullable EmbeddedPostgres embedded;
     private final HikariDataSource pool;
     private final String description;
 
-    private ExampleDatabase(@Nullable EmbeddedPostgres embedded, HikariDataSource pool, String description) {
+    private ExampleDatabase(
+            DatabaseProduct product, @Nullable EmbeddedPostgres embedded, HikariDataSource pool, String description) {
+        this.product = product;
         this.embedded = embedded;
         this.pool = pool;
         this.description = description;
@@ -39,6 +42,7 @@ final class ExampleDatabase implements AutoCloseable {
      * @param connections the pool size
      */
     static ExampleDatabase open(Settings settings, int connections) throws IOException, SQLException {
+        DatabaseProduct product = settings.product();
         EmbeddedPostgres embedded = null;
         String url;
         String user;
@@ -57,18 +61,29 @@ final class ExampleDatabase implements AutoCloseable {
             description = "embedded PostgreSQL on port " + embedded.getPort();
         }
         try {
-            recreateSchema(url, user, password, settings.schema());
+            recreateSchema(product, url, user, password, settings.schema());
             HikariConfig config = new HikariConfig();
             config.setPoolName("course-example");
             config.setJdbcUrl(url);
             config.setUsername(user);
             config.setPassword(password);
             // The business tables are not schema-qualified in the SQL: each connection's search_path
-            // points at the example's schema. The outbox tables are named explicitly (OutboxTables).
-            config.setSchema(settings.schema());
+            // (PostgreSQL) or default database (MariaDB, MySQL: USE) is the example's schema. The
+            // outbox tables are named explicitly (OutboxTables).
+            if (product.isMySqlFamily()) {
+                config.setCatalog(settings.schema());
+                // PostgreSQL's default: each statement reads what is committed when it starts, so
+                // what an operation reads after locking the course's row includes every change made
+                // under that lock before (EnrollmentService). Under InnoDB's REPEATABLE READ that
+                // would hold only while no plain read came before the lock: its snapshot is taken
+                // at the first plain read of the transaction.
+                config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+            } else {
+                config.setSchema(settings.schema());
+            }
             config.setMaximumPoolSize(connections);
             config.setMinimumIdle(connections);
-            return new ExampleDatabase(embedded, new HikariDataSource(config), description);
+            return new ExampleDatabase(product, embedded, new HikariDataSource(config), description);
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -93,13 +108,26 @@ final class ExampleDatabase implements AutoCloseable {
         }
     }
 
-    private static void recreateSchema(String url, String user, @Nullable String password, String schema)
+    /** Drops the schema with everything in it and creates it empty ({@code schema} is validated). */
+    private static void recreateSchema(
+            DatabaseProduct product, String url, String user, @Nullable String password, String schema)
             throws SQLException {
         try (Connection connection = DriverManager.getConnection(url, user, password);
                 Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            statement.execute("CREATE SCHEMA " + schema);
+            if (product.isMySqlFamily()) {
+                // A binary collation compares text exactly, as PostgreSQL does (and as the outbox
+                // tables do); utf8mb4 holds every Unicode character, which the outbox requires.
+                statement.execute("DROP DATABASE IF EXISTS " + schema);
+                statement.execute("CREATE DATABASE " + schema + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+            } else {
+                statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                statement.execute("CREATE SCHEMA " + schema);
+            }
         }
+    }
+
+    DatabaseProduct product() {
+        return product;
     }
 
     DataSource dataSource() {

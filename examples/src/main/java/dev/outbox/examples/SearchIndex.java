@@ -24,6 +24,7 @@ import org.apache.lucene.analysis.StopFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.WordlistLoader;
+import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.analysis.snowball.SnowballFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.document.Document;
@@ -78,6 +79,7 @@ final class SearchIndex implements EventHandler, Closeable {
     private static final String STUDENT_NAME = "student_name";
     private static final String COURSE_ID = "course_id";
     private static final String COURSE_TITLE = "course_title";
+    private static final String COURSE_TITLE_WORDS = "course_title_words";
     private static final String ENROLLED = "enrolled";
     private static final String CANCELLED = "cancelled";
 
@@ -94,7 +96,10 @@ final class SearchIndex implements EventHandler, Closeable {
     private record Change(long seq, EnrollmentEvent event) {}
 
     private final Directory directory;
-    private final Analyzer analyzer = new EnglishTextAnalyzer();
+    /** English analysis for {@link #COURSE_TITLE}, words as written for {@link #COURSE_TITLE_WORDS}. */
+    private final Analyzer analyzer =
+            new PerFieldAnalyzerWrapper(new EnglishTextAnalyzer(), Map.of(COURSE_TITLE_WORDS, new WordAnalyzer()));
+
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final AtomicLong updates = new AtomicLong();
@@ -160,17 +165,38 @@ final class SearchIndex implements EventHandler, Closeable {
         document.add(new TextField(STUDENT_NAME, event.studentName(), Store.YES));
         document.add(new StoredField(COURSE_ID, event.courseId()));
         document.add(new TextField(COURSE_TITLE, event.courseTitle(), Store.YES));
+        document.add(new TextField(COURSE_TITLE_WORDS, event.courseTitle(), Store.NO));
         return document;
     }
 
-    /** Enrolments whose course title matches {@code word}, from the latest state of the index. */
+    /**
+     * Enrolments whose course title matches {@code word} in English: any form of the word
+     * ("distribution" finds "Distributed"), stop words ignored. From the latest state of the index.
+     */
     List<Hit> search(String word) throws IOException {
-        Query title;
+        return enrolled(titleQuery(COURSE_TITLE, word));
+    }
+
+    /**
+     * Enrolments whose course title contains {@code word} as a whole word, in any case, in no other
+     * form: "distributed" finds "Distributed Systems" but not "Distribution" or "Undistributed".
+     * Titles are split into words at Unicode's word boundaries (UAX #29): at spaces, hyphens and
+     * punctuation, never inside a run of letters, digits and underscores. From the latest state of
+     * the index.
+     */
+    List<Hit> searchWord(String word) throws IOException {
+        return enrolled(titleQuery(COURSE_TITLE_WORDS, word));
+    }
+
+    private Query titleQuery(String field, String word) {
         try {
-            title = new QueryParser(COURSE_TITLE, analyzer).parse(QueryParser.escape(word));
+            return new QueryParser(field, analyzer).parse(QueryParser.escape(word));
         } catch (ParseException e) {
             throw new IllegalArgumentException("cannot search for '" + word + "': " + e.getMessage(), e);
         }
+    }
+
+    private List<Hit> enrolled(Query title) throws IOException {
         Query query = new BooleanQuery.Builder()
                 .add(title, Occur.MUST)
                 .add(new TermQuery(new Term(STATUS, ENROLLED)), Occur.FILTER)
@@ -227,6 +253,15 @@ final class SearchIndex implements EventHandler, Closeable {
         searchers.close();
         writer.close();
         directory.close();
+    }
+
+    /** Tokenizes at Unicode word boundaries and lower-cases: the words as written, in any case. */
+    private static final class WordAnalyzer extends Analyzer {
+        @Override
+        protected TokenStreamComponents createComponents(String fieldName) {
+            Tokenizer source = new StandardTokenizer();
+            return new TokenStreamComponents(source, new LowerCaseFilter(source));
+        }
     }
 
     /**

@@ -13,12 +13,14 @@ import java.util.Optional;
  * @param duration if set, the clients stop after this long even if {@code operations} are not done
  * @param students rows of the {@code students} table
  * @param courses rows of the {@code courses} table
- * @param jdbcUrl a PostgreSQL server to use; empty: start an embedded one
+ * @param jdbcUrl the server to use ({@code jdbc:postgresql:}, {@code jdbc:mariadb:} or {@code
+ *     jdbc:mysql:}); empty: start an embedded PostgreSQL
  * @param user database user for {@code jdbcUrl}
  * @param password database password for {@code jdbcUrl}, or empty
- * @param schema the schema the example owns: dropped and created again at start
+ * @param schema the schema the example owns (on MariaDB and MySQL, a database): dropped and created
+ *     again at start
  * @param indexDir where the Lucene index lives; empty: a temporary directory, deleted at the end
- * @param search the word of the sample full-text search at the end
+ * @param search the word of the sample search at the end: letters and digits only
  * @param replay whether to rewind the search-index consumer once, half-way, to show that the index
  *     stays correct when events are delivered again
  */
@@ -43,12 +45,14 @@ public record Settings(
               --duration SECONDS   stop the clients after this long instead (default: no limit)
               --students N         students to create (default 2000)
               --courses N          courses to create (default 40)
-              --jdbc-url URL       use this PostgreSQL server (default: start an embedded one)
-              --user NAME          database user for --jdbc-url (default postgres)
+              --jdbc-url URL       use this server: jdbc:postgresql://..., jdbc:mariadb://... or jdbc:mysql://...
+                                   (default: start an embedded PostgreSQL)
+              --user NAME          database user for --jdbc-url (default postgres; root on MariaDB and MySQL)
               --password SECRET    database password for --jdbc-url (default none)
-              --schema NAME        schema to drop and create for the example (default course_example)
+              --schema NAME        schema (on MariaDB and MySQL: database) to drop and create for the
+                                   example (default course_example)
               --index-dir DIR      Lucene index directory (default: a temporary one); its content is replaced
-              --search WORD        word of the sample full-text search (default distributed)
+              --search WORD        word of the sample search, letters and digits (default distributed)
               --no-replay          do not rewind the search-index consumer half-way
               --help               print this and exit
             """;
@@ -71,7 +75,7 @@ public record Settings(
         int students = 2_000;
         int courses = 40;
         String jdbcUrl = null;
-        String user = "postgres";
+        String user = null;
         String password = null;
         String schema = "course_example";
         Path indexDir = null;
@@ -113,11 +117,17 @@ public record Settings(
         if (duration != null && !operationsGiven) {
             operations = Long.MAX_VALUE; // a duration alone: as many operations as fit in it
         }
+        DatabaseProduct product = jdbcUrl == null ? DatabaseProduct.POSTGRESQL : DatabaseProduct.fromJdbcUrl(jdbcUrl);
+        if (user == null) {
+            user = product.isMySqlFamily() ? "root" : "postgres";
+        }
         if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("--schema must be a lower-case identifier, was " + schema);
         }
-        if (search.isBlank()) {
-            throw new IllegalArgumentException("--search must not be blank");
+        if (!search.matches("[A-Za-z0-9]+")) {
+            // One plain word means the same to Lucene and to each database's search (see
+            // ConsistencyCheck); several words would be OR for Lucene's parser, AND for PostgreSQL's.
+            throw new IllegalArgumentException("--search must be one word of letters and digits, was '" + search + "'");
         }
         return Optional.of(new Settings(
                 clients,
@@ -132,6 +142,11 @@ public record Settings(
                 Optional.ofNullable(indexDir),
                 search,
                 replay));
+    }
+
+    /** The database: the one {@code jdbcUrl} names, or the embedded PostgreSQL. */
+    DatabaseProduct product() {
+        return jdbcUrl.map(DatabaseProduct::fromJdbcUrl).orElse(DatabaseProduct.POSTGRESQL);
     }
 
     private static int positiveInt(String option, String value) {
