@@ -34,6 +34,18 @@ class ReadmeSnippetsTest {
                 .contains("```java\n" + code + "```\n"));
     }
 
+    @Test
+    void shouldQuoteTheThreeUserStepsInTheProjectReadmeAsTheyAreInTheCode() throws IOException {
+        Map<String, String> snippets = snippets(Path.of("src/main/java"));
+        String readme = Files.readString(Path.of("../README.md"));
+
+        for (String name : List.of("migrate", "setup", "writer", "consumers", "counts-handler")) {
+            assertThat(readme)
+                    .as("../README.md quotes snippet '%s' as it is in the code", name)
+                    .contains("```java\n" + snippets.get(name) + "```\n");
+        }
+    }
+
     static Map<String, String> snippets(Path sources) throws IOException {
         Map<String, String> snippets = new LinkedHashMap<>();
         List<Path> files;
