@@ -15,10 +15,14 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collections;
+import java.util.Map;
 import java.util.UUID;
+import java.util.WeakHashMap;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import org.postgresql.PGConnection;
 
 /**
  * PostgreSQL 13 and later. Pass {@link #create()} to {@code OutboxWriter} and {@code OutboxRelay}.
@@ -35,6 +39,9 @@ public final class PostgresDialect implements OutboxDialect {
     private static final PostgresDialect INSTANCE = new PostgresDialect();
 
     private final Notifications notifications = new PostgresNotifications();
+
+    /** Driver connections known to be in READ COMMITTED; see {@link #prepareRelaySession}. */
+    private final Map<Object, Boolean> readCommitted = Collections.synchronizedMap(new WeakHashMap<>());
 
     private PostgresDialect() {}
 
@@ -61,9 +68,25 @@ public final class PostgresDialect implements OutboxDialect {
         }
     }
 
+    /**
+     * Puts the session in {@code READ COMMITTED} where it is not. Asking costs a round trip with
+     * pgjdbc (it runs {@code SHOW TRANSACTION ISOLATION LEVEL} every time) and the relay borrows a
+     * connection per unit of work, so the driver connections found in {@code READ COMMITTED} are
+     * remembered, weakly, and not asked again: that halves what an idle relay sends. A connection
+     * the relay had to switch is asked again on its next borrow, because pools reset the level when
+     * it is returned. A pool that hands out a connection whose level someone else changed without
+     * resetting it makes the relay run at that level: a stricter level stays correct on PostgreSQL
+     * (serialization failures are retried), it only costs retries.
+     */
     @Override
     public void prepareRelaySession(Connection connection) throws SQLException {
-        if (connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+        Object driverConnection = connection.unwrap(PGConnection.class);
+        if (readCommitted.containsKey(driverConnection)) {
+            return;
+        }
+        if (connection.getTransactionIsolation() == Connection.TRANSACTION_READ_COMMITTED) {
+            readCommitted.put(driverConnection, Boolean.TRUE);
+        } else {
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
     }
