@@ -76,7 +76,7 @@ public record RelayOptions(
         private String relayId = defaultRelayId();
         private int sequencerBatchSize = 1000;
         private Duration pollFloor = Duration.ofMillis(10);
-        private Duration pollCeiling = Duration.ofSeconds(1);
+        private Duration pollCeiling = Duration.ofSeconds(2);
         private Duration leaseDuration = Duration.ofSeconds(30);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private boolean listenForNotifications;
@@ -105,8 +105,11 @@ public record RelayOptions(
         }
 
         /**
-         * Longest wait between polls of an idle queue. Default 1 s; range 1 ms to 1 h. Each wait
-         * doubles from {@code pollFloor} while polls find nothing.
+         * Longest wait between polls of an idle queue. Default 2 s; range 1 ms to 1 h. Each wait
+         * doubles from {@code pollFloor} while polls find nothing. The default keeps an idle relay
+         * with one consumer under one query per second (about 0.9 on PostgreSQL, with the lease
+         * renewals; see BENCHMARKS.md); events appended where no wake-up reaches the relay wait at
+         * most this long.
          */
         public Builder pollCeiling(Duration pollCeiling) {
             this.pollCeiling = pollCeiling;

@@ -30,7 +30,7 @@ class OptionsValidationTest {
         RelayOptions defaults = RelayOptions.defaults();
         assertThat(defaults.sequencerBatchSize()).isEqualTo(1000);
         assertThat(defaults.pollFloor()).isEqualTo(Duration.ofMillis(10));
-        assertThat(defaults.pollCeiling()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.pollCeiling()).isEqualTo(Duration.ofSeconds(2));
         assertThat(defaults.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(defaults.listenForNotifications()).isFalse();
         assertThat(defaults.relayId()).isNotBlank();
