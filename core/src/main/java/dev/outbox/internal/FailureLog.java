@@ -39,7 +39,7 @@ final class FailureLog {
     Duration failed(String action, Throwable failure) {
         attempts++;
         if (isTransient(failure) && ++transientInARow <= QUIET_TRANSIENT_RETRIES) {
-            logger.debug("{}: {} hit a transient failure, retrying: {}", subject, action, failure.toString());
+            logger.debug("{}: {} hit a transient failure (deadlock, lock timeout), retrying", subject, action, failure);
             return Duration.ofMillis(5L * transientInARow);
         }
         String kind = kind(failure);

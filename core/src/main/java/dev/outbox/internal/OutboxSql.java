@@ -111,6 +111,7 @@ public final class OutboxSql {
     final NamedSql renewSequencer;
     final NamedSql releaseSequencer;
     final NamedSql readSchemaVersion;
+    final NamedSql deleteRunFromQueue;
 
     // Consumers
     final NamedSql insertConsumerAtBeginning;
@@ -164,6 +165,14 @@ public final class OutboxSql {
         // primary key index of the queue.
         selectQueuedPositions =
                 render(select(POSITION).from(event).orderBy(POSITION).limit(param("batch", Integer.class)));
+
+        // For databases whose locking range scans read past their end (InnoDB): one run of
+        // consecutive positions; LIMIT stops the scan at the run's last row, so it never reads, and
+        // never waits for, the row after it, which may be another transaction's uncommitted insert.
+        deleteRunFromQueue = render(DSL.deleteFrom(event)
+                .where(POSITION.between(param("first", Long.class), param("last", Long.class)))
+                .orderBy(POSITION)
+                .limit(param("count", Integer.class)));
 
         advanceSequencer = render(DSL.update(sequencer)
                 .set(NEXT_SEQ, param("next_seq", Long.class))

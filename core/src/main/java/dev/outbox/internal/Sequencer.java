@@ -131,12 +131,10 @@ final class Sequencer extends RelayLoop {
                             + positions.length + ": another process changed the queue; batch rolled back");
                 }
             }
-            try (NamedSql.Bound delete = context.sql.deleteFromQueue(positions).prepare(connection)) {
-                int deleted = delete.statement().executeUpdate();
-                if (deleted != positions.length) {
-                    throw new IllegalStateException("deleted " + deleted + " rows from the queue, expected "
-                            + positions.length + ": another process changed the queue; batch rolled back");
-                }
+            int deleted = deleteFromQueue(connection, positions);
+            if (deleted != positions.length) {
+                throw new IllegalStateException("deleted " + deleted + " rows from the queue, expected "
+                        + positions.length + ": another process changed the queue; batch rolled back");
             }
             try (NamedSql.Bound advance = context.sql.advanceSequencer.prepare(connection)) {
                 advance.set("next_seq", nextSeq + positions.length)
@@ -161,6 +159,33 @@ final class Sequencer extends RelayLoop {
             }
         }
         return moved;
+    }
+
+    /** Deletes the moved rows, exactly those; returns how many were deleted. */
+    private int deleteFromQueue(Connection connection, long[] positions) throws SQLException {
+        if (!context.dialect.lockingRangeScansReadPastTheirEnd()) {
+            try (NamedSql.Bound delete = context.sql.deleteFromQueue(positions).prepare(connection)) {
+                return delete.statement().executeUpdate();
+            }
+        }
+        int deleted = 0;
+        try (NamedSql.Bound delete = context.sql.deleteRunFromQueue.prepare(connection)) {
+            int start = 0;
+            for (int i = 1; i <= positions.length; i++) {
+                if (i == positions.length || positions[i] != positions[i - 1] + 1) {
+                    delete.set("first", positions[start])
+                            .set("last", positions[i - 1])
+                            .set("count", i - start)
+                            .statement()
+                            .addBatch();
+                    start = i;
+                }
+            }
+            for (int count : delete.statement().executeBatch()) {
+                deleted += count;
+            }
+        }
+        return deleted;
     }
 
     private boolean queueLooksEmpty() throws SQLException {

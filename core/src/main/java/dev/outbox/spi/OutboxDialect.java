@@ -66,6 +66,19 @@ public interface OutboxDialect {
     /** {@link #currentTime()} plus a number of milliseconds given by {@code millis}. */
     Field<?> currentTimePlusMillis(Field<Long> millis);
 
+    /**
+     * Whether a locking range scan of the queue ({@code DELETE ... WHERE position BETWEEN a AND b})
+     * reads, and so waits for, the index record just past the range: true for InnoDB, where that
+     * record may be the uncommitted insert of a long transaction, which would stall the log until
+     * that transaction ended. Where true, the sequencer deletes each run of consecutive positions of
+     * its batch with {@code DELETE ... ORDER BY position LIMIT n}, which stops at the run's last row
+     * (an {@code IN} list does not help: consecutive values are merged into a range). Default {@code
+     * false} (PostgreSQL: a range scan skips rows it cannot see and locks nothing beyond them).
+     */
+    default boolean lockingRangeScansReadPastTheirEnd() {
+        return false;
+    }
+
     /** What a database error means to the relay. */
     SqlFailure classify(SQLException exception);
 

@@ -31,6 +31,7 @@ class OutboxSqlTest {
                 sql.renewSequencer,
                 sql.releaseSequencer,
                 sql.readSchemaVersion,
+                sql.deleteRunFromQueue,
                 sql.insertConsumerAtBeginning,
                 sql.insertConsumerAtHead,
                 sql.lockConsumerForTakeover,
@@ -73,6 +74,15 @@ class OutboxSqlTest {
                         + " and 11 or `position` in (8))");
         assertThat(sql.deleteFromQueue(new long[] {42}).sql())
                 .isEqualTo("delete from `outbox_event` where `position` in (42)");
+    }
+
+    @Test
+    void shouldStopTheDeleteOfARunAtItsLastRowOnInnoDb() {
+        OutboxSql sql = new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults());
+
+        assertThat(sql.deleteRunFromQueue.sql())
+                .isEqualTo("delete from `outbox_event` where `position` between ? and ? order by `position` limit ?");
+        assertThat(sql.deleteRunFromQueue.parameterNames()).containsExactly("first", "last", "count");
     }
 
     private static String quote(SQLDialect dialect, String name) {

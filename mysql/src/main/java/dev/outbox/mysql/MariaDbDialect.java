@@ -1,17 +1,9 @@
 package dev.outbox.mysql;
 
-import dev.outbox.mysql.internal.MySqlErrors;
 import dev.outbox.mysql.internal.MySqlFamily;
 import dev.outbox.mysql.internal.ServerVersion;
-import dev.outbox.spi.OutboxDialect;
-import dev.outbox.spi.SqlFailure;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.util.UUID;
-import org.jooq.Field;
 import org.jooq.SQLDialect;
 
 /**
@@ -27,7 +19,7 @@ import org.jooq.SQLDialect;
  *
  * <p>Uses plain JDBC only; tested with MariaDB Connector/J. Immutable and thread-safe.
  */
-public final class MariaDbDialect implements OutboxDialect {
+public final class MariaDbDialect extends InnoDbDialect {
 
     /**
      * Oldest supported version: 10.6 brought SKIP LOCKED, which relays need for leases (the
@@ -70,56 +62,6 @@ public final class MariaDbDialect implements OutboxDialect {
                 "MariaDB before 10.6 has no SKIP LOCKED, which relays need for leases, and before 10.2.4 it"
                         + " rebuilt the auto-increment counter as MAX(position)+1 on restart, which breaks the"
                         + " position order of a drained queue");
-    }
-
-    /**
-     * Sets {@code READ COMMITTED}: each statement reads a fresh snapshot, the sequencer's {@code
-     * INSERT ... SELECT} reads the queue without locking it, and no gap locks block writers.
-     */
-    @Override
-    public void prepareRelaySession(Connection connection) throws SQLException {
-        MySqlFamily.prepareRelaySession(connection);
-    }
-
-    @Override
-    public void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
-        MySqlFamily.bindUuid(statement, index, value);
-    }
-
-    @Override
-    public UUID readUuid(ResultSet resultSet, int index) throws SQLException {
-        return MySqlFamily.readUuid(resultSet, index);
-    }
-
-    /**
-     * Reads a {@code DATETIME(6)} holding UTC as a {@link java.time.LocalDateTime} (no driver or
-     * session time-zone conversion applies to it) and takes it as UTC.
-     */
-    @Override
-    public Instant readInstant(ResultSet resultSet, int index) throws SQLException {
-        return MySqlFamily.readInstant(resultSet, index);
-    }
-
-    /** A {@code DATETIME(6)} in UTC, as the columns hold it: see {@link #readInstant}. */
-    @Override
-    public void bindInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
-        MySqlFamily.bindInstant(statement, index, value);
-    }
-
-    /** {@code UTC_TIMESTAMP(6)}: once per statement, microseconds, UTC whatever the session zone. */
-    @Override
-    public Field<?> currentTime() {
-        return MySqlFamily.currentTime();
-    }
-
-    @Override
-    public Field<?> currentTimePlusMillis(Field<Long> millis) {
-        return MySqlFamily.currentTimePlusMillis(millis);
-    }
-
-    @Override
-    public SqlFailure classify(SQLException exception) {
-        return MySqlErrors.classify(exception);
     }
 
     @Override

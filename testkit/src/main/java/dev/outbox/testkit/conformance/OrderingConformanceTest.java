@@ -110,6 +110,33 @@ public abstract class OrderingConformanceTest extends ConformanceTestBase {
     }
 
     @Test
+    void shouldNotStallBehindAnOpenTransactionThatAppendedJustAfterACommittedBatch() throws Exception {
+        RecordingHandler handler = new RecordingHandler();
+        startRelay("r1", relay -> relay.atLeastOnce("recorder", handler));
+        List<OutboxEvent> batch = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            batch.add(OutboxEvent.of("k", "E" + i, "{}"));
+        }
+        OutboxEvent late = OutboxEvent.of("late", "Late", "{}");
+
+        try (Connection first = dataSource.getConnection();
+                Connection open = dataSource.getConnection()) {
+            first.setAutoCommit(false);
+            open.setAutoCommit(false);
+            writer.append(first, batch); // positions p .. p+9
+            writer.append(open, late); // position p+10, right after them, stays uncommitted
+            first.commit();
+
+            // the batch p .. p+9 goes through while the row just past it is still being inserted
+            handler.awaitCount(10, TIMEOUT);
+            assertThat(handler.eventIds()).doesNotContain(late.eventId());
+            open.commit();
+        }
+        handler.awaitCount(11, TIMEOUT);
+        assertGapFreeFromOne(handler.seqs());
+    }
+
+    @Test
     void shouldKeepAppendOrderWithinATransaction() throws Exception {
         RecordingHandler handler = new RecordingHandler();
         startRelay("r1", relay -> relay.atLeastOnce("recorder", handler));
