@@ -28,7 +28,7 @@ class OptionsValidationTest {
     @Test
     void shouldHaveDocumentedDefaults() {
         RelayOptions defaults = RelayOptions.defaults();
-        assertThat(defaults.sequencerBatchSize()).isEqualTo(1000);
+        assertThat(defaults.sequencerBatchSize()).isEqualTo(5000);
         assertThat(defaults.pollFloor()).isEqualTo(Duration.ofMillis(10));
         assertThat(defaults.pollCeiling()).isEqualTo(Duration.ofSeconds(2));
         assertThat(defaults.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
