@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One database the benchmarks run on: a fresh schema (PostgreSQL) or database (MariaDB) named
@@ -76,7 +77,15 @@ final class BenchDb implements AutoCloseable {
     }
 
     HikariDataSource newPool(String name, int size) {
+        return newPool(name, size, null);
+    }
+
+    /** A pool whose connections are in {@code isolation} (a HikariCP name), or the server default. */
+    HikariDataSource newPool(String name, int size, @Nullable String isolation) {
         HikariConfig config = new HikariConfig();
+        if (isolation != null) {
+            config.setTransactionIsolation(isolation);
+        }
         config.setJdbcUrl(schemaUrl);
         config.setUsername(user);
         config.setPoolName(name);

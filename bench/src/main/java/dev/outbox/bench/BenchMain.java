@@ -21,6 +21,9 @@ import java.util.Set;
  */
 public final class BenchMain {
 
+    /** Backlog of each point of the batch-size curves: long enough to be steady, short enough for 30 points. */
+    static final long CURVE_BACKLOG = 200_000;
+
     static final String END_MARKER = "<!-- end of generated results: text below is kept by the next run -->";
 
     /** Liquibase logs through java.util.logging; kept referenced so the level sticks. */
@@ -56,6 +59,7 @@ public final class BenchMain {
                         mode.writerMillis(),
                         mode.backlog(),
                         mode.batchCurve(),
+                        mode.consumerBatchCurve(),
                         mode.latencyMillis(),
                         mode.debeziumBacklog(),
                         mode.idleMillis());
@@ -67,6 +71,7 @@ public final class BenchMain {
                         mode.writerMillis(),
                         backlog,
                         mode.batchCurve(),
+                        mode.consumerBatchCurve(),
                         mode.latencyMillis(),
                         backlog,
                         mode.idleMillis());
@@ -151,7 +156,8 @@ public final class BenchMain {
         }
         if (only.contains("curve")) {
             gate.await("curve, " + db.label);
-            new DrainBench(db, mode, report, mode.backlog()).curve(mode.batchCurve());
+            new DrainBench(db, mode, report, Math.min(mode.backlog(), CURVE_BACKLOG))
+                    .curve(mode.batchCurve(), mode.consumerBatchCurve());
         }
         if (only.contains("latency")) {
             gate.await("latency, " + db.label);
@@ -167,6 +173,9 @@ public final class BenchMain {
         if (only.contains("idle") && !postgres) {
             gate.await("idle, " + db.label);
             new IdleBench(db, mode, report, null).run();
+            // MariaDB's default is REPEATABLE READ: the relay sets READ COMMITTED on each borrowed
+            // connection and the pool sets it back on return, unless the pool is in READ COMMITTED.
+            new IdleBench(db, mode, report, null, "TRANSACTION_READ_COMMITTED").run();
         }
     }
 
@@ -174,7 +183,7 @@ public final class BenchMain {
     record Quiet(double threshold, List<String> log) {
         void await(String section) throws InterruptedException {
             String state = threshold > 0
-                    ? Machine.waitQuiet(threshold, 60_000, 20 * 60_000)
+                    ? Machine.waitQuiet(threshold, 60_000, 5 * 60_000)
                     : "not waited for (no --wait-quiet), " + Machine.loadText();
             log.add(section + ": " + state);
             System.out.println("[" + section + "] " + state);

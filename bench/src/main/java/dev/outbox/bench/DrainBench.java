@@ -130,8 +130,8 @@ final class DrainBench {
         db.reset();
     }
 
-    /** 2b. Sequencer throughput against its batch size. */
-    void curve(List<Integer> batchSizes) throws Exception {
+    /** 2b. Sequencer throughput against its batch size; end to end against the consumer's batch size. */
+    void curve(List<Integer> batchSizes, List<Integer> consumerBatchSizes) throws Exception {
         System.out.println("[curve] " + db.label + ", backlog " + backlog);
         for (int batch : batchSizes) {
             Stats.Samples samples = new Stats.Samples();
@@ -143,7 +143,35 @@ final class DrainBench {
             report.add(
                     Report.Sections.CURVE,
                     db.label,
-                    String.format("sequencerBatchSize %,d, backlog %,d", batch, backlog),
+                    String.format("sequencer alone, sequencerBatchSize %,d, backlog %,d", batch, backlog),
+                    samples.stats(),
+                    "ev/s");
+        }
+        for (int batch : batchSizes) {
+            Stats.Samples samples = new Stats.Samples();
+            for (int rep = 0; rep < mode.reps(); rep++) {
+                db.reset();
+                db.fillQueue(1, backlog, 50_000);
+                samples.add(both(backlog, 0, batch));
+            }
+            report.add(
+                    Report.Sections.CURVE,
+                    db.label,
+                    String.format("end to end, sequencerBatchSize %,d, backlog %,d", batch, backlog),
+                    samples.stats(),
+                    "ev/s");
+        }
+        for (int batch : consumerBatchSizes) {
+            Stats.Samples samples = new Stats.Samples();
+            for (int rep = 0; rep < mode.reps(); rep++) {
+                db.reset();
+                db.fillQueue(1, backlog, 50_000);
+                samples.add(both(backlog, batch));
+            }
+            report.add(
+                    Report.Sections.CURVE,
+                    db.label,
+                    String.format("end to end, consumer batchSize %,d, backlog %,d", batch, backlog),
                     samples.stats(),
                     "ev/s");
         }
@@ -201,11 +229,24 @@ final class DrainBench {
     }
 
     private double both(long events) throws Exception {
+        return both(events, 0);
+    }
+
+    private double both(long events, int consumerBatch) throws Exception {
+        return both(events, consumerBatch, 0);
+    }
+
+    /** Sequencer and consumer; a batch size 0 stands for the default. */
+    private double both(long events, int consumerBatch, int sequencerBatch) throws Exception {
         try (HikariDataSource relayPool = db.newPool("relay-drain", 4)) {
             Relays.Counting counting = new Relays.Counting(events);
-            RelayOptions options = Relays.options("drain-both").build();
+            RelayOptions.Builder builder = Relays.options("drain-both");
+            if (sequencerBatch > 0) {
+                builder.sequencerBatchSize(sequencerBatch);
+            }
+            RelayOptions options = builder.build();
             long start;
-            try (OutboxRelay relay = Relays.relay(db, relayPool, options, counting.consumer("drain"))) {
+            try (OutboxRelay relay = Relays.relay(db, relayPool, options, counting.consumer("drain", consumerBatch))) {
                 start = System.nanoTime();
                 relay.start();
                 counting.await(900);

@@ -28,13 +28,20 @@ final class IdleBench {
     private final Mode mode;
     private final Report report;
     private final @Nullable String statsUrl;
+    private final @Nullable String poolIsolation;
 
     /** {@code statsUrl}: a database of the same server where pg_stat_statements is installed. */
     IdleBench(BenchDb db, Mode mode, Report report, @Nullable String statsUrl) {
+        this(db, mode, report, statsUrl, null);
+    }
+
+    /** {@code poolIsolation}: the relay's pool set to this level (a HikariCP name), or the default. */
+    IdleBench(BenchDb db, Mode mode, Report report, @Nullable String statsUrl, @Nullable String poolIsolation) {
         this.db = db;
         this.mode = mode;
         this.report = report;
         this.statsUrl = statsUrl;
+        this.poolIsolation = poolIsolation;
     }
 
     void run() throws Exception {
@@ -45,8 +52,10 @@ final class IdleBench {
         Stats.Samples server = new Stats.Samples();
         Stats.Samples serverNoTx = new Stats.Samples();
         Stats.Samples xacts = new Stats.Samples();
+        Stats.Samples driver = new Stats.Samples();
         List<String> breakdown = new ArrayList<>();
-        try (HikariDataSource pool = db.newPool("relay-idle", 4)) {
+        try (HikariDataSource pool = db.newPool("relay-idle", 4, poolIsolation);
+                DriverLogCounter driverLog = db.isPostgres() ? null : new DriverLogCounter()) {
             CountingDataSource counting = new CountingDataSource(pool);
             try (OutboxRelay relay = Relays.relay(
                             db,
@@ -60,10 +69,19 @@ final class IdleBench {
                 for (int rep = 0; rep < mode.reps(); rep++) {
                     long[] before = serverCounts();
                     counting.resetCounts();
+                    if (driverLog != null) {
+                        driverLog.reset(true);
+                    }
                     long start = System.nanoTime();
                     Thread.sleep(window);
                     double seconds = (System.nanoTime() - start) / 1e9;
                     jdbc.add(counting.statements.sum() / seconds);
+                    if (driverLog != null) {
+                        driver.add(driverLog.queries.sum() / seconds);
+                        if (rep == mode.reps() - 1) {
+                            driverLog.byQuery.forEach((sql, n) -> breakdown.add(n.sum() + " × `" + sql + "`"));
+                        }
+                    }
                     transactions.add(counting.commits.sum() / seconds);
                     long[] after = serverCounts();
                     if (before != null && after != null) {
@@ -78,17 +96,36 @@ final class IdleBench {
             }
         }
         String section = Report.Sections.IDLE;
+        String pool = poolIsolation == null
+                ? ""
+                : ", relay pool in " + poolIsolation.replace("TRANSACTION_", "").replace('_', ' ');
+        // The measuring connections (opened per reading) are not counted: their statements mention
+        // pg_stat, and their driver's SET application_name is left out with them; the relay's pooled
+        // connections were opened before the first window.
         String window = String.format("%d windows of %.0f s", mode.reps(), mode.idleMillis() / mode.reps() / 1000.0);
-        report.target(
+        report.add(
                 section,
                 db.label,
-                "statements/s executed by an idle relay + 1 consumer (JDBC level)",
+                "statements/s the relay executed (JDBC level, idle relay + 1 consumer)" + pool,
                 jdbc.stats(),
                 "/s",
-                1,
-                true,
+                null,
+                null,
                 window);
-        report.add(section, db.label, "commits/s of the idle relay (JDBC level)", transactions.stats(), "/s");
+        report.add(section, db.label, "commits/s of the idle relay (JDBC level)" + pool, transactions.stats(), "/s");
+        if (!db.isPostgres()) {
+            report.target(
+                    section,
+                    db.label,
+                    "queries/s the driver sent to the server (Connector/J debug log)" + pool,
+                    driver.stats(),
+                    "/s",
+                    1,
+                    true,
+                    "includes the driver's own isolation checks and autocommit switches");
+            report.note("idle relay on " + db.label + pool + ", queries the driver sent in the last window: "
+                    + String.join("; ", breakdown));
+        }
         if (statsUrl != null) {
             report.target(
                     section,
@@ -120,9 +157,9 @@ final class IdleBench {
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT"
                         + " (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements st WHERE st.dbid = d.oid"
-                        + "   AND st.query NOT ILIKE '%pg_stat%'),"
+                        + "   AND st.query NOT ILIKE '%pg_stat%' AND st.query NOT ILIKE 'SET application_name%'),"
                         + " (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements st WHERE st.dbid = d.oid"
-                        + "   AND st.query NOT ILIKE '%pg_stat%' AND upper(st.query) NOT IN ('BEGIN', 'COMMIT')),"
+                        + "   AND st.query NOT ILIKE '%pg_stat%' AND st.query NOT ILIKE 'SET application_name%' AND upper(st.query) NOT IN ('BEGIN', 'COMMIT')),"
                         + " (SELECT xact_commit FROM pg_stat_database sd WHERE sd.datid = d.oid)"
                         + " FROM pg_database d WHERE d.datname = current_database()")) {
             rs.next();
@@ -146,7 +183,7 @@ final class IdleBench {
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)"
                         + " FROM pg_stat_statements st JOIN pg_database d ON d.oid = st.dbid"
-                        + " WHERE d.datname = current_database() AND st.query NOT ILIKE '%pg_stat%'"
+                        + " WHERE d.datname = current_database() AND st.query NOT ILIKE '%pg_stat%' AND st.query NOT ILIKE 'SET application_name%'"
                         + " ORDER BY calls DESC LIMIT 8")) {
             while (rs.next()) {
                 top.add(rs.getLong(1) + " × `" + rs.getString(2).replace("|", "\\|") + "`");

@@ -7,12 +7,14 @@ import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
 import dev.outbox.StartPosition;
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * 3. Latency from commit returned to handler invoked, at a fixed offered load (open loop: event i is
@@ -60,6 +62,15 @@ final class LatencyBench {
     /** Percentiles of one run, in milliseconds. */
     record Percentiles(double p50, double p99, double p999) {}
 
+    /**
+     * Where the time of the last run went, in milliseconds (p50, p99 of each part): commit returned
+     * to the sequencer's move ({@code sequenced_at}, the database clock: the same clock here), and
+     * that move to the handler. The database times are taken at the start of the statement.
+     */
+    record Breakdown(double toSequencedP50, double toSequencedP99, double toHandlerP50, double toHandlerP99) {}
+
+    private Breakdown lastBreakdown = new Breakdown(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
     void run(List<WakeUp> wakeUps) throws Exception {
         System.out.println("[latency] " + db.label);
         // warm-up run, discarded
@@ -69,11 +80,18 @@ final class LatencyBench {
                 Stats.Samples p50 = new Stats.Samples();
                 Stats.Samples p99 = new Stats.Samples();
                 Stats.Samples p999 = new Stats.Samples();
+                Stats.Samples[] parts = {
+                    new Stats.Samples(), new Stats.Samples(), new Stats.Samples(), new Stats.Samples()
+                };
                 for (int rep = 0; rep < mode.reps(); rep++) {
                     Percentiles p = measure(wakeUp, rate, mode.latencyMillis());
                     p50.add(p.p50());
                     p99.add(p.p99());
                     p999.add(p.p999());
+                    parts[0].add(lastBreakdown.toSequencedP50());
+                    parts[1].add(lastBreakdown.toSequencedP99());
+                    parts[2].add(lastBreakdown.toHandlerP50());
+                    parts[3].add(lastBreakdown.toHandlerP99());
                 }
                 String what = String.format("%s, %,d ev/s", wakeUp.label, rate);
                 boolean held = rate == 2_000 && wakeUp != WakeUp.POLL;
@@ -86,6 +104,17 @@ final class LatencyBench {
                     report.add(section, db.label, what + ", p99", p99.stats(), "ms");
                 }
                 report.add(section, db.label, what + ", p99.9", p999.stats(), "ms");
+                if (wakeUp != WakeUp.POLL) {
+                    report.note(String.format(
+                            "%s, %s: commit → sequenced p50 %.1f / p99 %.1f ms, sequenced → handler p50 %.1f /"
+                                    + " p99 %.1f ms (medians over runs)",
+                            db.label,
+                            what,
+                            parts[0].stats().median(),
+                            parts[1].stats().median(),
+                            parts[2].stats().median(),
+                            parts[3].stats().median()));
+                }
             }
         }
     }
@@ -97,12 +126,17 @@ final class LatencyBench {
         int warm = (int) (rate * WARM_UP_MILLIS / 1000);
         long[] committed = new long[total];
         long[] handled = new long[total];
+        long[] committedWall = new long[total];
+        long[] sequencedWall = new long[total];
+        long[] handledWall = new long[total];
         AtomicInteger seen = new AtomicInteger();
         Consumer<OutboxRecord> onRecord = record -> {
             long now = System.nanoTime();
             int i = Integer.parseInt(record.aggregateId().substring(2));
             if (handled[i] == 0) {
                 handled[i] = now;
+                handledWall[i] = micros(Instant.now());
+                sequencedWall[i] = micros(record.sequencedAt());
                 seen.incrementAndGet();
             }
         };
@@ -114,7 +148,7 @@ final class LatencyBench {
                                 db, relayPool, options, Relays.perRecord("latency", StartPosition.BEGINNING, onRecord))
                         .start()) {
             Thread.sleep(300); // leases taken, listener connected
-            offer(rate, total, committed, i -> {
+            offer(rate, total, committed, committedWall, i -> {
                 String key = "k-" + i;
                 switch (wakeUp) {
                     case JVM ->
@@ -143,10 +177,23 @@ final class LatencyBench {
             }
         }
         long[] latencies = new long[total - warm];
+        long[] toSequenced = new long[total - warm];
+        long[] toHandler = new long[total - warm];
         for (int i = warm; i < total; i++) {
             latencies[i - warm] = Math.max(0, handled[i] - committed[i]);
+            toSequenced[i - warm] = Math.max(0, sequencedWall[i] - committedWall[i]);
+            toHandler[i - warm] = Math.max(0, handledWall[i] - sequencedWall[i]);
         }
+        lastBreakdown = new Breakdown(
+                Stats.percentile(toSequenced, 50) / 1e3,
+                Stats.percentile(toSequenced, 99) / 1e3,
+                Stats.percentile(toHandler, 50) / 1e3,
+                Stats.percentile(toHandler, 99) / 1e3);
         return percentiles(latencies);
+    }
+
+    private static long micros(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1_000;
     }
 
     static Percentiles percentiles(long[] nanos) {
@@ -166,6 +213,12 @@ final class LatencyBench {
      * threads, recording when each commit returned.
      */
     static void offer(int rate, int total, long[] committed, Append append) throws Exception {
+        offer(rate, total, committed, null, append);
+    }
+
+    /** Like {@link #offer(int, int, long[], Append)}, also recording the wall-clock time in micros. */
+    static void offer(int rate, int total, long[] committed, long @Nullable [] committedWall, Append append)
+            throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long t0 = System.nanoTime() + 20_000_000;
@@ -184,6 +237,9 @@ final class LatencyBench {
                             try {
                                 append.run(i);
                                 committed[i] = System.nanoTime();
+                                if (committedWall != null) {
+                                    committedWall[i] = micros(Instant.now());
+                                }
                             } catch (Throwable e) {
                                 failure.compareAndSet(null, e);
                             }

@@ -9,16 +9,34 @@ record Mode(
         long writerMillis,
         long backlog,
         List<Integer> batchCurve,
+        List<Integer> consumerBatchCurve,
         long latencyMillis,
         long debeziumBacklog,
         long idleMillis) {
 
     static Mode quick() {
-        return new Mode("quick", 3, 1_500, 100_000, List.of(200, 1_000, 5_000), 3_000, 100_000, 10_000);
+        return new Mode(
+                "quick",
+                3,
+                1_000,
+                100_000,
+                List.of(200, 1_000, 5_000),
+                List.of(100, 1_000, 5_000),
+                2_000,
+                100_000,
+                15_000);
     }
 
     static Mode full() {
         return new Mode(
-                "full", 5, 5_000, 1_000_000, List.of(100, 500, 1_000, 2_000, 5_000, 10_000), 15_000, 1_000_000, 60_000);
+                "full",
+                3,
+                4_000,
+                1_000_000,
+                List.of(100, 500, 1_000, 2_000, 5_000, 10_000),
+                List.of(100, 500, 1_000, 2_000, 5_000),
+                15_000,
+                1_000_000,
+                60_000);
     }
 }

@@ -44,10 +44,16 @@ final class Relays {
         }
 
         OutboxConsumer consumer(String name) {
-            return consumer(name, OutboxConsumer.atLeastOnce(name, this::handle).startFrom(StartPosition.BEGINNING));
+            return consumer(name, 0);
         }
 
-        OutboxConsumer consumer(String name, OutboxConsumer.Builder builder) {
+        /** {@code batchSize} 0: the consumer's default. */
+        OutboxConsumer consumer(String name, int batchSize) {
+            OutboxConsumer.Builder builder =
+                    OutboxConsumer.atLeastOnce(name, this::handle).startFrom(StartPosition.BEGINNING);
+            if (batchSize > 0) {
+                builder.batchSize(batchSize);
+            }
             return builder.build();
         }
 

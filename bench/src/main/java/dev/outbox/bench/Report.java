@@ -178,7 +178,7 @@ final class Report {
             return switch (key) {
                 case WRITER -> "1. Writer overhead (business transactions per second)";
                 case DRAIN -> "2. Drain of a backlog (events per second)";
-                case CURVE -> "2b. Sequencer batch size curve (sequencer alone, events per second)";
+                case CURVE -> "2b. Batch-size curves (events per second)";
                 case LATENCY -> "3. Latency, commit returned to handler invoked";
                 case NOTIFY -> "4. Cost of NOTIFY on commit throughput";
                 case IDLE -> "5. Idle cost (default settings)";
