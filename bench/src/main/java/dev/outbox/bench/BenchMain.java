@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * <pre>
  * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium]
- *     [--db=postgres,mariadb] [--reps=N] [--wait-quiet[=LOAD]] [--out=FILE]
+ *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
 public final class BenchMain {
@@ -39,6 +39,7 @@ public final class BenchMain {
         Set<String> only = Set.of("writer", "drain", "curve", "latency", "notify", "idle", "debezium");
         Set<String> databases = Set.of("postgres", "mariadb");
         double quietLoad = -1;
+        long quietMaxSeconds = 300;
         Path out = Path.of("BENCHMARKS.md");
         String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
         String mariaHost = "127.0.0.1:3306";
@@ -78,7 +79,11 @@ public final class BenchMain {
             } else if (arg.equals("--wait-quiet")) {
                 quietLoad = 0.5;
             } else if (arg.startsWith("--wait-quiet=")) {
-                quietLoad = Double.parseDouble(arg.substring(13));
+                String[] parts = arg.substring(13).split(",");
+                quietLoad = Double.parseDouble(parts[0]);
+                if (parts.length > 1) {
+                    quietMaxSeconds = Long.parseLong(parts[1]);
+                }
             } else if (arg.startsWith("--out=")) {
                 out = Path.of(arg.substring(6));
             } else if (arg.startsWith("--postgres-url=")) {
@@ -97,7 +102,7 @@ public final class BenchMain {
         System.out.println("outbox bench, " + mode.name() + " mode, " + Machine.describe());
         System.out.println(Machine.loadText());
 
-        Quiet gate = new Quiet(quietLoad, quiet);
+        Quiet gate = new Quiet(quietLoad, quietMaxSeconds, quiet);
         if (databases.contains("postgres")) {
             try (BenchDb pg = BenchDb.postgres("PostgreSQL (shared)", pgUrl, "postgres")) {
                 servers.put(pg.label, pg.serverSettings());
@@ -180,10 +185,10 @@ public final class BenchMain {
     }
 
     /** Before each section: wait for a quiet machine if asked, and record how quiet it was. */
-    record Quiet(double threshold, List<String> log) {
+    record Quiet(double threshold, long maxSeconds, List<String> log) {
         void await(String section) throws InterruptedException {
             String state = threshold > 0
-                    ? Machine.waitQuiet(threshold, 60_000, 5 * 60_000)
+                    ? Machine.waitQuiet(threshold, 60_000, maxSeconds * 1000)
                     : "not waited for (no --wait-quiet), " + Machine.loadText();
             log.add(section + ": " + state);
             System.out.println("[" + section + "] " + state);

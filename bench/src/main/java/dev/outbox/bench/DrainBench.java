@@ -53,6 +53,9 @@ final class DrainBench {
             db.reset();
             db.fillQueue(1, backlog, 50_000);
             double s = sequencerAlone(RelayOptions.defaults().sequencerBatchSize());
+            // A log just filled has no statistics: without them PostgreSQL plans the keyset read as
+            // a sequential scan and a sort (EXPLAIN in BENCHMARKS.md); autovacuum analyses it soon.
+            db.execute(db.isPostgres() ? "ANALYZE " + db.log() : "ANALYZE TABLE " + db.log());
             double c = consumerAlone();
             double r = readCeiling();
             db.reset();
