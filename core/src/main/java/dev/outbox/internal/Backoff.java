@@ -28,9 +28,4 @@ final class Backoff {
     void reset() {
         currentNanos = floorNanos;
     }
-
-    /** Whether the last {@link #next()} returned the floor (no back-off in effect). */
-    boolean atFloor() {
-        return currentNanos <= floorNanos;
-    }
 }

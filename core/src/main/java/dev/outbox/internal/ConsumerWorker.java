@@ -258,13 +258,20 @@ final class ConsumerWorker extends RelayLoop {
             }
         }
         long last = batch.get(batch.size() - 1).seq();
-        try {
-            context.inTransaction(connection -> {
-                parkBehindKey(connection, parkedBehindKey);
-                return saveCheckpointOrRollBack(connection, last);
-            });
-        } catch (LeaseLost lost) {
-            return LEASE_LOST;
+        if (parkedBehindKey.isEmpty()) {
+            // the common case: one auto-committed update, no transaction to open
+            if (!context.withConnection(connection -> lease.saveCheckpoint(connection, last))) {
+                return LEASE_LOST;
+            }
+        } else {
+            try {
+                context.inTransaction(connection -> {
+                    parkBehindKey(connection, parkedBehindKey);
+                    return saveCheckpointOrRollBack(connection, last);
+                });
+            } catch (LeaseLost lost) {
+                return LEASE_LOST;
+            }
         }
         checkpoint = last;
         return batch.size();
