@@ -139,7 +139,8 @@ public record RelayOptions(
         /**
          * Listen for server-side notifications (PostgreSQL LISTEN/NOTIFY) on one extra connection.
          * Default {@code false}. Writers send them only with {@code
-         * OutboxWriter.Builder.notifyRelays(true)}.
+         * OutboxWriter.Builder.notifyRelays(true)}; with it on, the sequencer also notifies after
+         * each batch, and NOTIFY serializes commits: see that method for the measured cost.
          */
         public Builder listenForNotifications(boolean listen) {
             this.listenForNotifications = listen;
