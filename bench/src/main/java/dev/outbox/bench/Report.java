@@ -118,7 +118,10 @@ final class Report {
     String markdownTable() {
         StringBuilder md = new StringBuilder();
         String section = null;
-        for (Row row : rows()) {
+        List<Row> sorted = new ArrayList<>(rows());
+        // one table per section, the databases one after the other (the sort is stable)
+        sorted.sort(java.util.Comparator.comparing(row -> Sections.title(row.section())));
+        for (Row row : sorted) {
             if (!row.section().equals(section)) {
                 section = row.section();
                 md.append("\n### ").append(Sections.title(section)).append("\n\n");
