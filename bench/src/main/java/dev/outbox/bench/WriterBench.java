@@ -49,6 +49,7 @@ final class WriterBench {
             measure(variant, 4, Math.max(1_000, mode.writerMillis() / 2));
         }
         for (int threads : List.of(1, 4, 16)) {
+            String clients = threads + " client" + (threads == 1 ? "" : "s");
             Map<Variant, Stats.Samples> samples = new EnumMap<>(Variant.class);
             Stats.Samples bOverC = new Stats.Samples();
             Stats.Samples bOverA = new Stats.Samples();
@@ -77,31 +78,21 @@ final class WriterBench {
                 report.add(
                         Report.Sections.WRITER,
                         db.label,
-                        variant.label + ", " + threads + " client" + (threads == 1 ? "" : "s"),
+                        variant.label + ", " + clients,
                         samples.get(variant).stats(),
                         "tx/s");
             }
             report.target(
                     Report.Sections.WRITER,
                     db.label,
-                    "(b)/(c) writer vs hand-written insert, " + threads + " clients",
+                    "(b)/(c) writer vs hand-written insert, " + clients,
                     bOverC.stats(),
                     "x",
                     0.95,
                     false,
                     "");
-            report.add(
-                    Report.Sections.WRITER,
-                    db.label,
-                    "(b)/(a) cost of one event, " + threads + " clients",
-                    bOverA.stats(),
-                    "x");
-            report.add(
-                    Report.Sections.WRITER,
-                    db.label,
-                    "(d)/(a) cost of ten events, " + threads + " clients",
-                    dOverA.stats(),
-                    "x");
+            report.add(Report.Sections.WRITER, db.label, "(b)/(a) cost of one event, " + clients, bOverA.stats(), "x");
+            report.add(Report.Sections.WRITER, db.label, "(d)/(a) cost of ten events, " + clients, dOverA.stats(), "x");
         }
         db.reset();
     }
