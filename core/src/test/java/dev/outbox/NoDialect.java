@@ -38,7 +38,7 @@ public final class NoDialect implements OutboxDialect {
     public void checkServer(Connection connection) {}
 
     @Override
-    public void prepareRelaySession(Connection connection) {}
+    public void beginRelayTransaction(Connection connection) {}
 
     @Override
     public void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException {

@@ -70,6 +70,7 @@ public final class RelayContext {
         try {
             connection.setAutoCommit(false);
             try {
+                dialect.beginRelayTransaction(connection);
                 T result = work.run(connection);
                 connection.commit();
                 return result;
@@ -122,7 +123,6 @@ public final class RelayContext {
                     throw e;
                 }
             }
-            dialect.prepareRelaySession(connection);
             inUse.add(connection);
             return connection;
         } catch (Throwable e) {

@@ -41,28 +41,31 @@ final class Retention {
         }
         ranOnce = true;
         lastRunNanos = now;
-        long deleted = context.withConnection(connection -> {
-            long passedByAll = lowestCheckpoint(connection);
-            long from = context.lowestRetainedSeq(connection);
-            long total = 0;
-            for (int round = 0; round < DELETES_PER_RUN && from <= passedByAll; round++) {
-                long to = Math.min(passedByAll, from + ROWS_PER_DELETE - 1);
-                int count;
+        long[] bounds = context.withConnection(
+                connection -> new long[] {context.lowestRetainedSeq(connection), lowestCheckpoint(connection)});
+        long from = bounds[0];
+        long passedByAll = bounds[1];
+        long deleted = 0;
+        for (int round = 0; round < DELETES_PER_RUN && from <= passedByAll; round++) {
+            long first = from;
+            long last = Math.min(passedByAll, from + ROWS_PER_DELETE - 1);
+            // Each bounded delete is a relay transaction of its own: READ COMMITTED keeps InnoDB
+            // from gap-locking the end of the log, where the sequencer inserts.
+            int count = context.inTransaction(connection -> {
                 try (NamedSql.Bound delete = context.ops.deleteRetained.prepare(connection)) {
-                    count = delete.set("from_seq", from)
-                            .set("to_seq", to)
+                    return delete.set("from_seq", first)
+                            .set("to_seq", last)
                             .set("minus_retention_ms", -retention.toMillis())
                             .statement()
                             .executeUpdate();
                 }
-                total += count;
-                if (count < to - from + 1) {
-                    break; // the rest of the range is younger than the retention period
-                }
-                from = to + 1;
+            });
+            deleted += count;
+            if (count < last - first + 1) {
+                break; // the rest of the range is younger than the retention period
             }
-            return total;
-        });
+            from = last + 1;
+        }
         if (deleted > 0) {
             LOG.debug("retention deleted {} log entries", deleted);
         }

@@ -35,10 +35,14 @@ public interface OutboxDialect {
     void checkServer(Connection connection) throws SQLException;
 
     /**
-     * Prepares a connection the relay borrowed before it runs any statement, for example sets
-     * {@code READ COMMITTED}. Must be idempotent and must leave a state a pool can reset.
+     * Starts one of the relay's transactions in {@code READ COMMITTED}: called on a borrowed
+     * connection right after auto-commit was turned off, before the transaction's first statement.
+     * The relay's auto-committed statements (polls, lease renewals, reads of the log) do not call
+     * it: single statements need no isolation level of their own. Must leave behind no state that
+     * outlives the transaction, except what a pool resets on return (JDBC's {@code
+     * setTransactionIsolation}): the pool may be the application's.
      */
-    void prepareRelaySession(Connection connection) throws SQLException;
+    void beginRelayTransaction(Connection connection) throws SQLException;
 
     /** Binds an event id to a parameter of the {@code event_id} column's type. */
     void bindUuid(PreparedStatement statement, int index, UUID value) throws SQLException;

@@ -20,12 +20,15 @@ import org.jooq.Field;
 abstract class InnoDbDialect implements OutboxDialect {
 
     /**
-     * Sets {@code READ COMMITTED}: each statement reads a fresh snapshot, the sequencer's {@code
-     * INSERT ... SELECT} reads the queue without locking it, and no gap locks block writers.
+     * {@code SET TRANSACTION ISOLATION LEVEL READ COMMITTED}, which applies to the next transaction
+     * only: each statement reads a fresh snapshot, the sequencer's {@code INSERT ... SELECT} reads the
+     * queue without locking it, and no gap locks block writers. Nothing is left on the session, so the
+     * pool has nothing to reset (setting the level through JDBC cost a round trip to set it and one
+     * for the pool to reset it, on every borrow).
      */
     @Override
-    public void prepareRelaySession(Connection connection) throws SQLException {
-        MySqlFamily.prepareRelaySession(connection);
+    public void beginRelayTransaction(Connection connection) throws SQLException {
+        MySqlFamily.beginReadCommittedTransaction(connection);
     }
 
     @Override

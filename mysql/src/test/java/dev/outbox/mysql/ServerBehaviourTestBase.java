@@ -313,13 +313,25 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
     // --- sessions and error classification -----------------------------------------------------
 
     @Test
-    void shouldRunRelaySessionsInReadCommitted() throws Exception {
+    void shouldRunRelayTransactionsInReadCommittedAndLeaveTheSessionAsItWas() throws Exception {
         try (Connection connection = dataSource.getConnection()) {
-            dialect().prepareRelaySession(connection);
-            String variable =
-                    mySqlDatabase().isMariaDb() ? "@@session.tx_isolation" : "@@session.transaction_isolation";
-            assertThat(query(connection, "SELECT " + variable)).isEqualTo("READ-COMMITTED");
+            String sessionLevel = query(connection, "SELECT " + isolationVariable());
+            connection.setAutoCommit(false);
+            dialect().beginRelayTransaction(connection);
+            query(connection, "SELECT COUNT(*) FROM " + table(tables.sequencerTable()) + " FOR UPDATE");
+            assertThat(query(
+                            connection,
+                            "SELECT trx_isolation_level FROM information_schema.INNODB_TRX"
+                                    + " WHERE trx_mysql_thread_id = CONNECTION_ID()"))
+                    .isEqualTo("READ COMMITTED");
+            connection.commit();
+            connection.setAutoCommit(true);
+            assertThat(query(connection, "SELECT " + isolationVariable())).isEqualTo(sessionLevel);
         }
+    }
+
+    private String isolationVariable() {
+        return mySqlDatabase().isMariaDb() ? "@@session.tx_isolation" : "@@session.transaction_isolation";
     }
 
     @Test

@@ -40,7 +40,7 @@ public final class PostgresDialect implements OutboxDialect {
 
     private final Notifications notifications = new PostgresNotifications();
 
-    /** Driver connections known to be in READ COMMITTED; see {@link #prepareRelaySession}. */
+    /** Driver connections known to be in READ COMMITTED; see {@link #beginRelayTransaction}. */
     private final Map<Object, Boolean> readCommitted = Collections.synchronizedMap(new WeakHashMap<>());
 
     private PostgresDialect() {}
@@ -69,17 +69,16 @@ public final class PostgresDialect implements OutboxDialect {
     }
 
     /**
-     * Puts the session in {@code READ COMMITTED} where it is not. Asking costs a round trip with
-     * pgjdbc (it runs {@code SHOW TRANSACTION ISOLATION LEVEL} every time) and the relay borrows a
-     * connection per unit of work, so the driver connections found in {@code READ COMMITTED} are
-     * remembered, weakly, and not asked again: that halves what an idle relay sends. A connection
-     * the relay had to switch is asked again on its next borrow, because pools reset the level when
-     * it is returned. A pool that hands out a connection whose level someone else changed without
+     * Puts the session in {@code READ COMMITTED} where it is not (PostgreSQL's default). Asking costs
+     * a round trip with pgjdbc (it runs {@code SHOW TRANSACTION ISOLATION LEVEL} every time), so the
+     * driver connections found in {@code READ COMMITTED} are remembered, weakly, and not asked again.
+     * A connection the relay had to switch is asked again next time, because pools reset the level
+     * when it is returned. A pool that hands out a connection whose level someone else changed without
      * resetting it makes the relay run at that level: a stricter level stays correct on PostgreSQL
      * (serialization failures are retried), it only costs retries.
      */
     @Override
-    public void prepareRelaySession(Connection connection) throws SQLException {
+    public void beginRelayTransaction(Connection connection) throws SQLException {
         Object driverConnection = connection.unwrap(PGConnection.class);
         if (readCommitted.containsKey(driverConnection)) {
             return;

@@ -84,9 +84,9 @@ public final class MySqlFamily {
      * sees every row committed before it), {@code INSERT ... SELECT} reads the queue without locking
      * it, and InnoDB takes no gap locks, so the relay never blocks writers' inserts into the queue.
      */
-    public static void prepareRelaySession(Connection connection) throws SQLException {
-        if (connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
-            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+    public static void beginReadCommittedTransaction(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
         }
     }
 
