@@ -10,9 +10,6 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collections;
@@ -121,20 +118,12 @@ public final class PostgresDialect implements OutboxDialect {
 
     @Override
     public SqlFailure classify(SQLException exception) {
-        if (exception instanceof SQLTransientConnectionException
-                || exception instanceof SQLNonTransientConnectionException
-                || exception instanceof SQLRecoverableException) {
-            return SqlFailure.CONNECTION;
-        }
         String state = exception.getSQLState();
-        if (state == null) {
-            return SqlFailure.OTHER;
-        }
-        return switch (state) {
-            case "40001", "40P01", "55P03" -> SqlFailure.TRANSIENT; // serialization, deadlock, lock not available
+        return switch (state == null ? "" : state) {
+            case "40P01", "55P03" -> SqlFailure.TRANSIENT; // deadlock, lock not available
             case "42P01", "42703", "3F000" -> SqlFailure.UNDEFINED_OBJECT; // table, column, schema
             case "57P01", "57P02", "57P03", "53300" -> SqlFailure.CONNECTION; // shutdown, crash, starting, too many
-            default -> state.startsWith("08") ? SqlFailure.CONNECTION : SqlFailure.OTHER;
+            default -> SqlFailure.standard(exception); // connection classes, 08xxx, 40001
         };
     }
 

@@ -2,9 +2,6 @@ package dev.outbox.mysql.internal;
 
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientConnectionException;
 import java.util.Set;
 
 /**
@@ -56,21 +53,14 @@ public final class MySqlErrors {
         if (byCode != SqlFailure.OTHER) {
             return byCode;
         }
-        // The drivers raise these themselves when the socket breaks, with code 0 or a client code.
-        if (exception instanceof SQLTransientConnectionException
-                || exception instanceof SQLNonTransientConnectionException
-                || exception instanceof SQLRecoverableException) {
-            return SqlFailure.CONNECTION;
+        // The drivers raise connection exceptions themselves when the socket breaks, with code 0
+        // or a client code; SQLState class 08 and 40001 are standard.
+        SqlFailure standard = SqlFailure.standard(exception);
+        if (standard != SqlFailure.OTHER) {
+            return standard;
         }
         String state = exception.getSQLState();
-        if (state == null) {
-            return SqlFailure.OTHER;
-        }
-        if (state.startsWith("08")) {
-            return SqlFailure.CONNECTION;
-        }
-        return switch (state) {
-            case "40001" -> SqlFailure.TRANSIENT; // serialization failure: deadlock
+        return switch (state == null ? "" : state) {
             case "42S02", "42S22" -> SqlFailure.UNDEFINED_OBJECT; // table, column
             default -> SqlFailure.OTHER;
         };
