@@ -1,10 +1,8 @@
 package dev.outbox.testkit.database;
 
-import dev.outbox.OutboxTables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -12,14 +10,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A private MariaDB server that the test owns and may crash and restart: {@code mariadb-install-db}
@@ -42,50 +36,25 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close()} (also from a shutdown hook) kills the server and deletes the directory; a
  * server left behind by a JVM that was killed is removed by the next {@link #launch()}. Thread-safe.
  */
-public final class RestartableMariaDb implements RestartableDatabase {
+public final class RestartableMariaDb extends PrivateServer<MySqlTestDatabase> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RestartableMariaDb.class);
+    private static final String PRODUCT = "MariaDB";
     private static final String DIRECTORY_PREFIX = "outbox-restartable-mariadb-";
-    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(120);
 
     private final Path server;
-    private final Path directory;
-    private final Path data;
-    private final Path logFile;
-    private final int port;
-    private final String url;
-    private final Thread shutdownHook;
     private @Nullable Process process;
-    private @Nullable MySqlTestDatabase database;
-    private boolean closed;
-    private int starts;
 
     private RestartableMariaDb(Path server, Path directory, int port) {
+        super(PRODUCT, directory, port, "jdbc:mariadb://127.0.0.1:" + port + "/test?sslMode=disable");
         this.server = server;
-        this.directory = directory;
-        this.data = directory.resolve("data");
-        this.logFile = directory.resolve("server.log");
-        this.port = port;
-        this.url = "jdbc:mariadb://127.0.0.1:" + port + "/test?sslMode=disable";
-        this.shutdownHook = new Thread(this::closeQuietly, "restartable-mariadb-cleanup");
     }
 
     /** Creates a data directory in a new temporary directory and starts the server on it. */
     public static RestartableMariaDb launch() {
         Path[] binaries = findBinaries();
-        removeLeftovers();
-        Path directory;
-        try {
-            directory = Files.createTempDirectory(DIRECTORY_PREFIX);
-            Files.writeString(
-                    directory.resolve("owner.pid"),
-                    Long.toString(ProcessHandle.current().pid()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a directory for a private MariaDB server", e);
-        }
-        RestartableMariaDb mariaDb = new RestartableMariaDb(binaries[0], directory, Commands.freePort());
-        Runtime.getRuntime().addShutdownHook(mariaDb.shutdownHook);
-        try {
+        removeLeftovers(DIRECTORY_PREFIX, PRODUCT, RestartableMariaDb::killLeftover);
+        Path directory = createDirectory(DIRECTORY_PREFIX, PRODUCT);
+        return setUp(new RestartableMariaDb(binaries[0], directory, Commands.freePort()), mariaDb -> {
             Commands.run(
                     List.of(
                             binaries[1].toString(),
@@ -96,41 +65,24 @@ public final class RestartableMariaDb implements RestartableDatabase {
                             "--skip-test-db"),
                     TOOL_TIMEOUT);
             mariaDb.start();
-            try (Connection connection = mariaDb.rootConnection();
-                    Statement statement = connection.createStatement()) {
-                statement.execute("CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4");
-            }
-            mariaDb.database = new MySqlTestDatabase(
-                    mariaDb.url, "root", null, "private restartable server, port " + mariaDb.port);
-            return mariaDb;
-        } catch (SQLException e) {
-            mariaDb.close();
-            throw new IllegalStateException("private MariaDB started but refused a connection: " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            mariaDb.close();
-            throw e;
-        }
+        });
     }
 
     private Connection rootConnection() throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "root");
         properties.setProperty("connectTimeout", "2000");
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=disable", properties);
+        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port() + "/?sslMode=disable", properties);
     }
 
     @Override
-    public synchronized void start() {
-        requireOpen();
-        if (process != null && process.isAlive()) {
-            return;
-        }
+    void startProcess() {
         try {
             process = new ProcessBuilder(
                             server.toString(),
                             "--no-defaults",
                             "--datadir=" + data,
-                            "--port=" + port,
+                            "--port=" + port(),
                             "--bind-address=127.0.0.1",
                             "--socket=" + directory.resolve("mariadb.sock"),
                             "--pid-file=" + directory.resolve("mariadb.pid"),
@@ -173,14 +125,24 @@ public final class RestartableMariaDb implements RestartableDatabase {
             throw new IllegalStateException("private MariaDB did not accept connections within 120 s: "
                     + last.getMessage() + "; its log ends with:\n" + Commands.tail(logFile, 30));
         }
-        starts++;
-        LOG.info("private MariaDB on port {} started (start #{})", port, starts);
+    }
+
+    /** Creates the database {@code test} on the first start: the install skipped it. */
+    @Override
+    MySqlTestDatabase connect() {
+        try (Connection connection = rootConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4");
+        } catch (SQLException e) {
+            throw new IllegalStateException("private MariaDB started but refused a connection: " + e.getMessage(), e);
+        }
+        return new MySqlTestDatabase(url(), "root", null, "private restartable server, port " + port());
     }
 
     @Override
-    public synchronized void stop(StopMode mode) {
+    void stopProcess(StopMode mode) {
         Process running = process;
-        if (running == null || !running.isAlive()) {
+        if (running == null) {
             return;
         }
         if (mode == StopMode.CRASH) {
@@ -198,7 +160,6 @@ public final class RestartableMariaDb implements RestartableDatabase {
             throw new IllegalStateException("interrupted while MariaDB stopped", e);
         }
         process = null;
-        LOG.info("private MariaDB on port {} stopped ({})", port, mode);
     }
 
     @Override
@@ -206,121 +167,17 @@ public final class RestartableMariaDb implements RestartableDatabase {
         return process != null && process.isAlive();
     }
 
-    @Override
-    public synchronized int starts() {
-        return starts;
-    }
-
-    @Override
-    public String url() {
-        return url;
-    }
-
-    /** The port the server listens on (127.0.0.1). */
-    public int port() {
-        return port;
-    }
-
-    /** The server's error log, for diagnosis. */
-    public Path logFile() {
-        return logFile;
-    }
-
-    /** The server as a {@link MySqlTestDatabase}. */
-    public synchronized MySqlTestDatabase database() {
-        requireOpen();
-        if (database == null) {
-            throw new IllegalStateException("private MariaDB was never started");
-        }
-        return database;
-    }
-
-    @Override
-    public String description() {
-        return database().description();
-    }
-
-    @Override
-    public TestSchema createSchema(String hint) {
-        return database().createSchema(hint);
-    }
-
-    @Override
-    public DataSource insertOnlyDataSource(TestSchema schema, OutboxTables tables) {
-        return database().insertOnlyDataSource(schema, tables);
-    }
-
-    @Override
-    public void killConnections(TestSchema schema) {
-        database().killConnections(schema);
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    /** Kills the server a dead JVM left running on {@code directory}, if one runs. */
+    private static void killLeftover(Path directory) {
         try {
-            stop(StopMode.CRASH);
-        } catch (RuntimeException e) {
-            LOG.warn("could not stop private MariaDB on port {}", port, e);
-        } finally {
-            Commands.deleteRecursively(directory);
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is shutting down: this is the hook
-            }
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException ignored) {
-            // the JVM is exiting
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("private MariaDB on port " + port + " was closed");
-        }
-    }
-
-    /** Kills and deletes servers of JVMs that died without closing theirs. */
-    private static void removeLeftovers() {
-        Path tmp = Paths.get(System.getProperty("java.io.tmpdir"));
-        try (DirectoryStream<Path> candidates = Files.newDirectoryStream(tmp, DIRECTORY_PREFIX + "*")) {
-            for (Path candidate : candidates) {
-                long owner;
-                try {
-                    owner = Long.parseLong(Files.readString(candidate.resolve("owner.pid"), StandardCharsets.UTF_8)
-                            .trim());
-                } catch (IOException | NumberFormatException e) {
-                    continue;
-                }
-                if (Commands.alive(owner)) {
-                    continue;
-                }
-                LOG.warn("removing the private MariaDB left behind by dead JVM {} in {}", owner, candidate);
-                try {
-                    long pid = Long.parseLong(Files.readString(candidate.resolve("mariadb.pid"), StandardCharsets.UTF_8)
-                            .trim());
-                    ProcessHandle.of(pid)
-                            .filter(p -> p.info()
-                                    .command()
-                                    .map(c -> c.contains("mariadbd"))
-                                    .orElse(false))
-                            .ifPresent(ProcessHandle::destroyForcibly);
-                } catch (IOException | NumberFormatException ignored) {
-                    // no server ran
-                }
-                Commands.deleteRecursively(candidate);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not look for left-over private servers in {}", tmp, e);
+            long pid = Long.parseLong(Files.readString(directory.resolve("mariadb.pid"), StandardCharsets.UTF_8)
+                    .trim());
+            ProcessHandle.of(pid)
+                    .filter(p ->
+                            p.info().command().map(c -> c.contains("mariadbd")).orElse(false))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+        } catch (IOException | NumberFormatException ignored) {
+            // no server ran
         }
     }
 

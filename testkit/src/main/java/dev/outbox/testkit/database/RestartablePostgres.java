@@ -1,22 +1,18 @@
 package dev.outbox.testkit.database;
 
-import dev.outbox.OutboxTables;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.sql.DataSource;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A private PostgreSQL server that the test owns and may crash and restart: {@code initdb} on a
@@ -37,57 +33,65 @@ import org.slf4j.LoggerFactory;
  * directory {@code pg_config --bindir} names. PostgreSQL refuses to run as root: when the JVM is
  * root the tools run as OS user {@code postgres} through {@code runuser}. The server runs with
  * {@code fsync=off}, which loses nothing when the server process crashes (the operating system
- * keeps the written pages), only when the machine does.
+ * keeps the written pages), only when the machine does; {@link #launch(Map)} takes other settings.
  *
  * <p>{@link #close()} (also from a shutdown hook) stops the server and deletes the directory. A
  * server left behind by a JVM that was killed is stopped and deleted by the next {@link
  * #launch()}. Thread-safe.
  */
-public final class RestartablePostgres implements RestartableDatabase {
+public final class RestartablePostgres extends PrivateServer<PostgresTestDatabase> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RestartablePostgres.class);
+    private static final String PRODUCT = "PostgreSQL";
     private static final String DIRECTORY_PREFIX = "outbox-restartable-pg-";
     private static final String OS_USER = "postgres";
-    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(120);
+
+    /** Fast and crash-safe for the server process; {@link #launch(Map)} adds to or replaces them. */
+    private static final Map<String, String> DEFAULT_SETTINGS = defaultSettings();
+
+    // pg_ctl hands its -o options to a shell: only names and values that need no quoting
+    private static final Pattern UNQUOTED = Pattern.compile("[A-Za-z0-9_.,:/+-]+");
 
     private final Path binaries;
-    private final Path directory;
-    private final Path data;
-    private final Path logFile;
-    private final int port;
-    private final String url;
-    private final Thread shutdownHook;
-    private @Nullable PostgresTestDatabase database;
+    private final String options;
     private boolean running;
-    private boolean closed;
-    private int starts;
 
-    private RestartablePostgres(Path binaries, Path directory, int port) {
+    private RestartablePostgres(Path binaries, Path directory, int port, Map<String, String> settings) {
+        super(PRODUCT, directory, port, "jdbc:postgresql://127.0.0.1:" + port + "/postgres");
         this.binaries = binaries;
-        this.directory = directory;
-        this.data = directory.resolve("data");
-        this.logFile = directory.resolve("server.log");
-        this.port = port;
-        this.url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
-        this.shutdownHook = new Thread(this::closeQuietly, "restartable-postgres-cleanup");
+        StringBuilder options = new StringBuilder("-p " + port + " -k " + directory + " -c listen_addresses=127.0.0.1");
+        settings.forEach(
+                (name, value) -> options.append(" -c ").append(name).append('=').append(value));
+        this.options = options.toString();
     }
 
     /** Creates a cluster in a new temporary directory and starts it. */
     public static RestartablePostgres launch() {
+        return launch(Map.of());
+    }
+
+    /**
+     * Like {@link #launch()}, with server settings ({@code postgres -c name=value}) that add to or
+     * replace the defaults: {@code fsync=off}, {@code synchronous_commit=on}, {@code
+     * max_connections=200}, {@code shared_buffers=64MB}. They hold for every start. Names and values
+     * must need no shell quoting (letters, digits and {@code _.,:/+-}).
+     *
+     * <pre>{@code
+     * RestartablePostgres.launch(Map.of("wal_level", "logical", "fsync", "on"))
+     * }</pre>
+     */
+    public static RestartablePostgres launch(Map<String, String> settings) {
+        Map<String, String> merged = new LinkedHashMap<>(DEFAULT_SETTINGS);
+        settings.forEach((name, value) -> {
+            if (!UNQUOTED.matcher(name).matches() || !UNQUOTED.matcher(value).matches()) {
+                throw new IllegalArgumentException(
+                        "setting " + name + "=" + value + " needs quoting, which the pg_ctl command line does not do");
+            }
+            merged.put(name, value);
+        });
         Path binaries = findBinaries();
-        removeLeftovers(binaries);
-        Path directory;
-        try {
-            directory = Files.createTempDirectory(DIRECTORY_PREFIX);
-            Files.writeString(
-                    directory.resolve("owner.pid"),
-                    Long.toString(ProcessHandle.current().pid()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a directory for a private PostgreSQL server", e);
-        }
-        RestartablePostgres server = new RestartablePostgres(binaries, directory, Commands.freePort());
-        Runtime.getRuntime().addShutdownHook(server.shutdownHook);
-        try {
+        removeLeftovers(DIRECTORY_PREFIX, PRODUCT, leftover -> stopLeftover(binaries, leftover));
+        Path directory = createDirectory(DIRECTORY_PREFIX, PRODUCT);
+        return setUp(new RestartablePostgres(binaries, directory, Commands.freePort(), merged), server -> {
             if (Commands.runningAsRoot()) {
                 Commands.run(List.of("chown", "-R", OS_USER + ":", directory.toString()), TOOL_TIMEOUT);
             }
@@ -108,21 +112,20 @@ public final class RestartablePostgres implements RestartableDatabase {
                                     "--no-sync")),
                     TOOL_TIMEOUT);
             server.start();
-            return server;
-        } catch (RuntimeException | Error e) {
-            server.close();
-            throw e;
-        }
+        });
+    }
+
+    private static Map<String, String> defaultSettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("fsync", "off");
+        settings.put("synchronous_commit", "on");
+        settings.put("max_connections", "200");
+        settings.put("shared_buffers", "64MB");
+        return Collections.unmodifiableMap(settings);
     }
 
     @Override
-    public synchronized void start() {
-        requireOpen();
-        if (running) {
-            return;
-        }
-        String options = "-p " + port + " -k " + directory + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                + " -c synchronous_commit=on -c max_connections=200 -c shared_buffers=64MB";
+    void startProcess() {
         try {
             Commands.run(
                     Commands.asUser(
@@ -145,18 +148,15 @@ public final class RestartablePostgres implements RestartableDatabase {
                     "private PostgreSQL did not start; its log ends with:\n" + Commands.tail(logFile, 30), e);
         }
         running = true;
-        starts++;
-        if (database == null) {
-            database = new PostgresTestDatabase(url, "postgres", null, "private restartable server, port " + port);
-        }
-        LOG.info("private PostgreSQL on port {} started (start #{})", port, starts);
     }
 
     @Override
-    public synchronized void stop(StopMode mode) {
-        if (!running) {
-            return;
-        }
+    PostgresTestDatabase connect() {
+        return new PostgresTestDatabase(url(), "postgres", null, "private restartable server, port " + port());
+    }
+
+    @Override
+    void stopProcess(StopMode mode) {
         Commands.run(
                 Commands.asUser(
                         OS_USER,
@@ -172,7 +172,6 @@ public final class RestartablePostgres implements RestartableDatabase {
                                 "stop")),
                 TOOL_TIMEOUT);
         running = false;
-        LOG.info("private PostgreSQL on port {} stopped ({})", port, mode);
     }
 
     @Override
@@ -180,128 +179,22 @@ public final class RestartablePostgres implements RestartableDatabase {
         return running;
     }
 
-    @Override
-    public synchronized int starts() {
-        return starts;
-    }
-
-    @Override
-    public String url() {
-        return url;
-    }
-
-    /** The port the server listens on (127.0.0.1). */
-    public int port() {
-        return port;
-    }
-
-    /** The server's own log file, for diagnosis. */
-    public Path logFile() {
-        return logFile;
-    }
-
-    @Override
-    public String description() {
-        return database().description();
-    }
-
-    @Override
-    public TestSchema createSchema(String hint) {
-        return database().createSchema(hint);
-    }
-
-    @Override
-    public DataSource insertOnlyDataSource(TestSchema schema, OutboxTables tables) {
-        return database().insertOnlyDataSource(schema, tables);
-    }
-
-    @Override
-    public void killConnections(TestSchema schema) {
-        database().killConnections(schema);
-    }
-
-    /** The server as a {@link PostgresTestDatabase}: admin connections, statements as superuser. */
-    public synchronized PostgresTestDatabase database() {
-        requireOpen();
-        if (database == null) {
-            throw new IllegalStateException("private PostgreSQL was never started");
-        }
-        return database;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            stop(StopMode.CRASH);
-        } catch (RuntimeException e) {
-            LOG.warn("could not stop private PostgreSQL on port {}", port, e);
-        } finally {
-            Commands.deleteRecursively(directory);
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is shutting down: this is the hook
-            }
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException ignored) {
-            // the JVM is exiting
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("private PostgreSQL on port " + port + " was closed");
-        }
-    }
-
-    /** Stops and deletes servers of JVMs that died without closing theirs. */
-    private static void removeLeftovers(Path binaries) {
-        Path tmp = Paths.get(System.getProperty("java.io.tmpdir"));
-        try (DirectoryStream<Path> candidates = Files.newDirectoryStream(tmp, DIRECTORY_PREFIX + "*")) {
-            for (Path candidate : candidates) {
-                Path owner = candidate.resolve("owner.pid");
-                long pid;
-                try {
-                    pid = Long.parseLong(
-                            Files.readString(owner, StandardCharsets.UTF_8).trim());
-                } catch (IOException | NumberFormatException e) {
-                    continue;
-                }
-                if (Commands.alive(pid)) {
-                    continue;
-                }
-                LOG.warn("removing the private PostgreSQL left behind by dead JVM {} in {}", pid, candidate);
-                if (Files.exists(candidate.resolve("data").resolve("postmaster.pid"))) {
-                    try {
-                        Commands.run(
-                                Commands.asUser(
-                                        OS_USER,
-                                        List.of(
-                                                binaries.resolve("pg_ctl").toString(),
-                                                "-D",
-                                                candidate.resolve("data").toString(),
-                                                "-m",
-                                                "immediate",
-                                                "-w",
-                                                "stop")),
-                                TOOL_TIMEOUT);
-                    } catch (RuntimeException e) {
-                        LOG.warn("could not stop the left-over server in {}", candidate, e);
-                    }
-                }
-                Commands.deleteRecursively(candidate);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not look for left-over private servers in {}", tmp, e);
+    /** Stops the server a dead JVM left running on {@code directory}, if one runs. */
+    private static void stopLeftover(Path binaries, Path directory) {
+        Path leftoverData = directory.resolve("data");
+        if (Files.exists(leftoverData.resolve("postmaster.pid"))) {
+            Commands.run(
+                    Commands.asUser(
+                            OS_USER,
+                            List.of(
+                                    binaries.resolve("pg_ctl").toString(),
+                                    "-D",
+                                    leftoverData.toString(),
+                                    "-m",
+                                    "immediate",
+                                    "-w",
+                                    "stop")),
+                    TOOL_TIMEOUT);
         }
     }
 
