@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxTables;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,7 +11,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * A MySQL or MariaDB server found by {@link MySqlServers}. A test class's "schema" is a database of
  * its own, created with {@code utf8mb4}; its pools run every session in {@link #SESSION_TIME_ZONE}.
  */
-public final class MySqlTestDatabase implements TestDatabase {
+public final class MySqlTestDatabase extends ServerTestDatabase {
 
     /**
      * Session time zone of test pools: not UTC, not a whole number of hours, and an offset rather
@@ -37,13 +35,12 @@ public final class MySqlTestDatabase implements TestDatabase {
     private final String urlBase;
     private final String defaultDatabase;
     private final String parameters;
-    private final String user;
-    private final @Nullable String password;
     private final boolean mariaDb;
     private final String version;
     private final String description;
 
     MySqlTestDatabase(String url, String user, @Nullable String password, String source) {
+        super(user, password);
         Matcher matcher = URL.matcher(url);
         if (!matcher.matches()) {
             throw new IllegalStateException("not a jdbc:mariadb:// or jdbc:mysql:// URL: " + url);
@@ -51,8 +48,6 @@ public final class MySqlTestDatabase implements TestDatabase {
         this.urlBase = matcher.group(1);
         this.defaultDatabase = matcher.group(2) == null ? "" : matcher.group(2);
         this.parameters = matcher.group(3) == null ? "" : matcher.group(3);
-        this.user = user;
-        this.password = password;
         try (Connection connection = adminConnection();
                 Statement statement = connection.createStatement();
                 ResultSet rs = statement.executeQuery("SELECT VERSION()")) {
@@ -99,52 +94,19 @@ public final class MySqlTestDatabase implements TestDatabase {
         return colon < 0 ? 3306 : Integer.parseInt(hostPort.substring(colon + 1));
     }
 
-    /** The administrative user: may create databases and users, and kill sessions. */
-    public String user() {
-        return user;
-    }
-
-    public @Nullable String password() {
-        return password;
-    }
-
-    /** A connection as the administrative user, to the located URL's database. */
-    public Connection adminConnection() throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        if (password != null) {
-            properties.setProperty("password", password);
-        }
-        return DriverManager.getConnection(url(defaultDatabase), properties);
-    }
-
-    /** Runs statements as the administrative user. */
-    public void execute(String... statements) {
-        try (Connection connection = adminConnection();
-                Statement statement = connection.createStatement()) {
-            for (String sql : statements) {
-                statement.execute(sql);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("failed: " + String.join("; ", statements) + ": " + e.getMessage(), e);
-        }
+    /** The located URL's database. */
+    @Override
+    String adminUrl() {
+        return url(defaultDatabase);
     }
 
     @Override
     public TestSchema createSchema(String hint) {
-        String database = PostgresTestDatabase.schemaName(hint);
+        String database = schemaName(hint);
         execute("CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url(database));
-        config.setUsername(user);
-        if (password != null) {
-            config.setPassword(password);
-        }
-        config.setPoolName("test-" + database);
-        config.setMaximumPoolSize(24);
+        HikariConfig config = schemaPool(url(database), database);
         // The server is shared and its connection limit small: open connections when needed.
         config.setMinimumIdle(2);
-        config.setConnectionTimeout(10_000);
         config.setConnectionInitSql("SET time_zone = '" + SESSION_TIME_ZONE + "'");
         HikariDataSource dataSource = new HikariDataSource(config);
         return new TestSchema(database, dataSource, () -> {
@@ -166,12 +128,7 @@ public final class MySqlTestDatabase implements TestDatabase {
         execute(
                 "CREATE USER " + account + " IDENTIFIED BY '" + rolePassword + "'",
                 "GRANT INSERT ON `" + schema.name() + "`.`" + tables.eventTable() + "` TO " + account);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url(schema.name()));
-        config.setUsername(role);
-        config.setPassword(rolePassword);
-        config.setPoolName("test-" + role);
-        config.setMaximumPoolSize(4);
+        HikariConfig config = insertOnlyPool(url(schema.name()), role, rolePassword);
         config.setMinimumIdle(1);
         config.setConnectionInitSql("SET time_zone = '" + SESSION_TIME_ZONE + "'");
         HikariDataSource dataSource = new HikariDataSource(config);

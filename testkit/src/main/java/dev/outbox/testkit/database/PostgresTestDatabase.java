@@ -4,30 +4,23 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxTables;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /** A PostgreSQL server found by {@link PostgresServers}. */
-public final class PostgresTestDatabase implements TestDatabase {
+public final class PostgresTestDatabase extends ServerTestDatabase {
 
     /** Session time zone of test pools: not UTC, and not a whole number of hours. */
     public static final String SESSION_TIME_ZONE = "America/St_Johns";
 
     private final String url;
-    private final String user;
-    private final @Nullable String password;
     private final String description;
 
     PostgresTestDatabase(String url, String user, @Nullable String password, String source) {
+        super(user, password);
         this.url = url;
-        this.user = user;
-        this.password = password;
         String version;
         try (Connection connection = adminConnection()) {
             version = connection.getMetaData().getDatabaseProductVersion();
@@ -47,50 +40,17 @@ public final class PostgresTestDatabase implements TestDatabase {
         return url;
     }
 
-    public String user() {
-        return user;
-    }
-
-    public @Nullable String password() {
-        return password;
-    }
-
-    /** A connection as the administrative user, outside every test schema. */
-    public Connection adminConnection() throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        if (password != null) {
-            properties.setProperty("password", password);
-        }
-        return DriverManager.getConnection(url, properties);
-    }
-
-    /** Runs statements as the administrative user. */
-    public void execute(String... statements) {
-        try (Connection connection = adminConnection();
-                Statement statement = connection.createStatement()) {
-            for (String sql : statements) {
-                statement.execute(sql);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("failed: " + String.join("; ", statements) + ": " + e.getMessage(), e);
-        }
+    @Override
+    String adminUrl() {
+        return url;
     }
 
     @Override
     public TestSchema createSchema(String hint) {
         String schema = schemaName(hint);
         execute("CREATE SCHEMA \"" + schema + "\"");
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        if (password != null) {
-            config.setPassword(password);
-        }
+        HikariConfig config = schemaPool(url, schema);
         config.setSchema(schema);
-        config.setPoolName("test-" + schema);
-        config.setMaximumPoolSize(24);
-        config.setConnectionTimeout(10_000);
         config.addDataSourceProperty("ApplicationName", applicationName(schema));
         config.setConnectionInitSql("SET TIME ZONE '" + SESSION_TIME_ZONE + "'");
         HikariDataSource dataSource = new HikariDataSource(config);
@@ -110,13 +70,8 @@ public final class PostgresTestDatabase implements TestDatabase {
                 "CREATE ROLE \"" + role + "\" LOGIN PASSWORD '" + rolePassword + "'",
                 "GRANT USAGE ON SCHEMA \"" + schema.name() + "\" TO \"" + role + "\"",
                 "GRANT INSERT ON " + eventTable + " TO \"" + role + "\"");
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(role);
-        config.setPassword(rolePassword);
+        HikariConfig config = insertOnlyPool(url, role, rolePassword);
         config.setSchema(schema.name());
-        config.setPoolName("test-" + role);
-        config.setMaximumPoolSize(4);
         config.addDataSourceProperty("ApplicationName", applicationName(schema.name()));
         HikariDataSource dataSource = new HikariDataSource(config);
         schema.closeWith(() -> {
@@ -138,14 +93,5 @@ public final class PostgresTestDatabase implements TestDatabase {
 
     private static String applicationName(String schema) {
         return "outbox-test-" + schema;
-    }
-
-    static String schemaName(String hint) {
-        String clean = hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
-        if (clean.length() > 30) {
-            clean = clean.substring(0, 30);
-        }
-        return "outbox_" + clean + "_"
-                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
     }
 }
