@@ -1,5 +1,6 @@
 package dev.outbox.bench;
 
+import dev.outbox.testkit.database.RestartablePostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,21 @@ public final class BenchMain {
     static final long CURVE_BACKLOG = 200_000;
 
     static final String END_MARKER = "<!-- end of generated results: text below is kept by the next run -->";
+
+    /**
+     * The private PostgreSQL of the idle and Debezium sections: {@code wal_level=logical} (Debezium
+     * needs it) and {@code pg_stat_statements}; otherwise the settings of the shared server (fsync and
+     * synchronous_commit on, shared_buffers 128MB), not the test server's fsync off.
+     */
+    private static final Map<String, String> PRIVATE_POSTGRES_SETTINGS = Map.of(
+            "wal_level", "logical",
+            "max_wal_senders", "4",
+            "max_replication_slots", "4",
+            "shared_preload_libraries", "pg_stat_statements",
+            "fsync", "on",
+            "synchronous_commit", "on",
+            "shared_buffers", "128MB",
+            "max_connections", "60");
 
     /** Liquibase logs through java.util.logging; kept referenced so the level sticks. */
     private static final java.util.logging.Logger LIQUIBASE = java.util.logging.Logger.getLogger("liquibase");
@@ -116,13 +132,13 @@ public final class BenchMain {
             }
         }
         if (databases.contains("postgres") && (only.contains("debezium") || only.contains("idle"))) {
-            try (PrivatePostgres server = PrivatePostgres.start();
-                    BenchDb pg = BenchDb.postgres("PostgreSQL (private, logical)", server.url, "postgres")) {
+            try (RestartablePostgres server = RestartablePostgres.launch(PRIVATE_POSTGRES_SETTINGS);
+                    BenchDb pg = BenchDb.postgres("PostgreSQL (private, logical)", server.url(), "postgres")) {
                 pg.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public");
                 servers.put(pg.label, pg.serverSettings());
                 if (only.contains("idle")) {
                     gate.await("idle, " + pg.label);
-                    new IdleBench(pg, mode, report, server.url).run();
+                    new IdleBench(pg, mode, report, server.url()).run();
                 }
                 if (only.contains("debezium")) {
                     gate.await("debezium, " + pg.label);

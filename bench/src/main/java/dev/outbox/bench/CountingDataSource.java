@@ -1,16 +1,14 @@
 package dev.outbox.bench;
 
-import java.io.PrintWriter;
+import dev.outbox.testkit.ForwardingDataSource;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -18,15 +16,14 @@ import javax.sql.DataSource;
  * source: what the relay asks of the server (a driver may add round trips of its own, which only
  * the server sees).
  */
-final class CountingDataSource implements DataSource {
+final class CountingDataSource extends ForwardingDataSource {
 
     final LongAdder statements = new LongAdder();
     final LongAdder commits = new LongAdder();
     final LongAdder borrows = new LongAdder();
-    private final DataSource target;
 
     CountingDataSource(DataSource target) {
-        this.target = target;
+        super(target);
     }
 
     void resetCounts() {
@@ -38,13 +35,13 @@ final class CountingDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         borrows.increment();
-        return wrap(target.getConnection());
+        return wrap(super.getConnection());
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         borrows.increment();
-        return wrap(target.getConnection(username, password));
+        return wrap(super.getConnection(username, password));
     }
 
     private Connection wrap(Connection connection) {
@@ -81,40 +78,5 @@ final class CountingDataSource implements DataSource {
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return target.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        target.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        target.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return target.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return target.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return target.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return target.isWrapperFor(iface);
     }
 }

@@ -3,6 +3,7 @@ package dev.outbox.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
+import dev.outbox.testkit.database.RestartablePostgres;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -30,12 +31,12 @@ final class DebeziumBench {
     static final String PUBLICATION = "bench_pub";
 
     private final BenchDb db;
-    private final PrivatePostgres server;
+    private final RestartablePostgres server;
     private final Mode mode;
     private final Report report;
     private final OutboxWriter writer;
 
-    DebeziumBench(BenchDb db, PrivatePostgres server, Mode mode, Report report) {
+    DebeziumBench(BenchDb db, RestartablePostgres server, Mode mode, Report report) {
         this.db = db;
         this.server = server;
         this.mode = mode;
@@ -333,7 +334,7 @@ final class DebeziumBench {
             props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
             props.setProperty("offset.flush.interval.ms", "60000");
             props.setProperty("database.hostname", "127.0.0.1");
-            props.setProperty("database.port", Integer.toString(server.port));
+            props.setProperty("database.port", Integer.toString(server.port()));
             props.setProperty("database.user", "postgres");
             props.setProperty("database.password", "unused");
             props.setProperty("database.dbname", "postgres");

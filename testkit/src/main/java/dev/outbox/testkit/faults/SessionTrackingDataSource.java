@@ -1,6 +1,6 @@
 package dev.outbox.testkit.faults;
 
-import java.io.PrintWriter;
+import dev.outbox.testkit.ForwardingDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,10 +10,9 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.WeakHashMap;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -25,21 +24,20 @@ import org.slf4j.LoggerFactory;
  * <p>The id is asked once per physical connection (the pool's proxy is unwrapped to find it), so
  * the wrapper costs one round trip per new connection. Thread-safe.
  */
-public final class SessionTrackingDataSource implements DataSource {
+public final class SessionTrackingDataSource extends ForwardingDataSource {
 
-    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(SessionTrackingDataSource.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SessionTrackingDataSource.class);
 
-    private final DataSource pool;
     private final Map<Connection, Long> sessions = new WeakHashMap<>();
     private volatile boolean postgres;
 
     public SessionTrackingDataSource(DataSource pool) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        super(pool);
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection connection = pool.getConnection();
+        Connection connection = super.getConnection();
         try {
             Connection physical = connection.unwrap(Connection.class);
             boolean known;
@@ -123,40 +121,5 @@ public final class SessionTrackingDataSource implements DataSource {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         throw new SQLFeatureNotSupportedException("use getConnection()");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return pool.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        pool.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        pool.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return pool.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return pool.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : pool.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || pool.isWrapperFor(iface);
     }
 }
