@@ -5,6 +5,7 @@ import dev.outbox.StartPosition;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One relay's hold on one consumer: the owner, epoch and lease_until of the consumer's row.
@@ -56,19 +57,41 @@ final class ConsumerLease {
     }
 
     /**
-     * Creates the consumer's row if it has none, then takes the lease if nobody holds a live one.
-     * Skips a row locked by the owner's running transactional batch: that owner is alive.
+     * Takes the lease if nobody holds a live one. Skips a row locked by the owner's running
+     * transactional batch: that owner is alive. Creates the consumer's row first if it has none
+     * (normally done when the relay starts).
+     *
+     * <p>The row is created only after a plain read found it missing, never on every attempt: on
+     * InnoDB an {@code INSERT IGNORE} of an existing key takes a shared lock on the row for the rest
+     * of the transaction, and the {@code FOR UPDATE} after it then deadlocks with the owner's
+     * checkpoint update, which makes the owner deliver its batch again.
      */
     boolean tryTakeOver() throws SQLException {
-        long[] taken = context.inTransaction(connection -> {
-            createRowIfMissing(connection);
+        long[] taken = takeOverIfFree();
+        if (taken == null && !rowExists()) {
+            createRowIfMissing();
+            taken = takeOverIfFree();
+        }
+        if (taken == null) {
+            return false;
+        }
+        epoch = taken[0];
+        checkpointAtTakeover = taken[1];
+        held = true;
+        renewed();
+        return true;
+    }
+
+    /** The new epoch and the saved checkpoint, or {@code null} if the lease is not free. */
+    private long @Nullable [] takeOverIfFree() throws SQLException {
+        return context.inTransaction(connection -> {
             long newEpoch;
             long savedCheckpoint;
             try (NamedSql.Bound lock = context.sql.lockConsumerForTakeover.prepare(connection)) {
                 lock.set("name", consumer.name());
                 try (ResultSet rs = lock.statement().executeQuery()) {
                     if (!rs.next()) {
-                        return null;
+                        return null; // locked by the owner's running batch, or no row yet
                     }
                     String owner = rs.getString(1);
                     boolean expired = rs.getInt(3) == 1;
@@ -89,14 +112,17 @@ final class ConsumerLease {
             }
             return new long[] {newEpoch, savedCheckpoint};
         });
-        if (taken == null) {
-            return false;
-        }
-        epoch = taken[0];
-        checkpointAtTakeover = taken[1];
-        held = true;
-        renewed();
-        return true;
+    }
+
+    private boolean rowExists() throws SQLException {
+        return context.withConnection(connection -> {
+            try (NamedSql.Bound select = context.sql.consumerExists.prepare(connection)) {
+                select.set("name", consumer.name());
+                try (ResultSet rs = select.statement().executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 
     /** Creates the consumer's checkpoint row (at the head or the beginning) if it has none. */

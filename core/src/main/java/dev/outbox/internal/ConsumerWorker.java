@@ -260,7 +260,7 @@ final class ConsumerWorker extends RelayLoop {
         long last = batch.get(batch.size() - 1).seq();
         if (parkedBehindKey.isEmpty()) {
             // the common case: one auto-committed update, no transaction to open
-            if (!context.withConnection(connection -> lease.saveCheckpoint(connection, last))) {
+            if (!saveCheckpointAfterDelivery(last)) {
                 return LEASE_LOST;
             }
         } else {
@@ -438,6 +438,22 @@ final class ConsumerWorker extends RelayLoop {
         }
         succeeded();
         return Duration.ZERO;
+    }
+
+    /**
+     * Saves an at-least-once checkpoint after the handler succeeded. A deadlock or lock timeout is
+     * retried here rather than by the loop: the loop would deliver the batch again.
+     */
+    private boolean saveCheckpointAfterDelivery(long last) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return context.withConnection(connection -> lease.saveCheckpoint(connection, last));
+            } catch (SQLException e) {
+                if (attempt >= 5 || context.dialect.classify(e) != SqlFailure.TRANSIENT) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Saves the checkpoint, or throws {@link LeaseLost} to roll the transaction back. */

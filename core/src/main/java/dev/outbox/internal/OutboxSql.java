@@ -117,6 +117,7 @@ public final class OutboxSql {
     final NamedSql insertConsumerAtBeginning;
     final NamedSql insertConsumerAtHead;
     final NamedSql lockConsumerForTakeover;
+    final NamedSql consumerExists;
     final NamedSql takeOverConsumer;
     final NamedSql lockConsumer;
     final NamedSql readLog;
@@ -223,6 +224,9 @@ public final class OutboxSql {
 
         // SKIP LOCKED: a row locked by its owner's running transactional batch means the owner is
         // alive; a standby passes instead of waiting for the batch.
+        // A plain read: whether a consumer has its row, without locking it (see ConsumerLease).
+        consumerExists = render(select(inline(1)).from(consumer).where(NAME.eq(param("name", String.class))));
+
         lockConsumerForTakeover = render(select(OWNER, EPOCH, leaseExpired, CHECKPOINT_SEQ)
                 .from(consumer)
                 .where(NAME.eq(param("name", String.class)))

@@ -1,6 +1,7 @@
 package dev.outbox.internal;
 
 import dev.outbox.OutboxException;
+import java.sql.Connection;
 import java.sql.SQLException;
 
 /** Operations on consumer rows that run outside the relay's loops. */
@@ -15,21 +16,32 @@ public final class RelayAdmin {
     public static void resetConsumer(RelayContext context, String name, long checkpoint) {
         try {
             context.inTransaction(connection -> {
-                try (NamedSql.Bound create = context.sql.insertConsumerAtBeginning.prepare(connection)) {
-                    create.set("name", name).statement().executeUpdate();
+                // Update first, create only if there was nothing to update: an INSERT IGNORE of an
+                // existing key would take a shared lock that the update then has to upgrade, a
+                // deadlock with the owner's checkpoint update on InnoDB.
+                if (reset(connection, name, checkpoint, context) == 0) {
+                    try (NamedSql.Bound create = context.sql.insertConsumerAtBeginning.prepare(connection)) {
+                        create.set("name", name).statement().executeUpdate();
+                    }
+                    reset(connection, name, checkpoint, context);
                 }
-                try (NamedSql.Bound reset = context.sql.resetConsumer.prepare(connection)) {
-                    return reset.set("checkpoint", checkpoint)
-                            .set("name", name)
-                            .statement()
-                            .executeUpdate();
-                }
+                return null;
             });
         } catch (SQLException e) {
             throw new OutboxException(
                     "resetting consumer '" + name + "' to checkpoint " + checkpoint + " failed (SQLState "
                             + e.getSQLState() + "): " + e.getMessage(),
                     e);
+        }
+    }
+
+    private static int reset(Connection connection, String name, long checkpoint, RelayContext context)
+            throws SQLException {
+        try (NamedSql.Bound reset = context.sql.resetConsumer.prepare(connection)) {
+            return reset.set("checkpoint", checkpoint)
+                    .set("name", name)
+                    .statement()
+                    .executeUpdate();
         }
     }
 }
