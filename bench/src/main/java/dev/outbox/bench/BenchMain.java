@@ -22,7 +22,10 @@ import java.util.Set;
  */
 public final class BenchMain {
 
-    /** Backlog of each point of the batch-size curves: long enough to be steady, short enough for 30 points. */
+    /**
+     * Most backlog of each point of the batch-size curves: long enough to be steady, short enough for 30
+     * points. Each point drains half the drain section's backlog at most, which keeps quick mode near 8 minutes.
+     */
     static final long CURVE_BACKLOG = 200_000;
 
     static final String END_MARKER = "<!-- end of generated results: text below is kept by the next run -->";
@@ -118,7 +121,7 @@ public final class BenchMain {
         System.out.println("outbox bench, " + mode.name() + " mode, " + Machine.describe());
         System.out.println(Machine.loadText());
 
-        Quiet gate = new Quiet(quietLoad, quietMaxSeconds, quiet);
+        Quiet gate = new Quiet(quietLoad, quietMaxSeconds, quiet, t0);
         if (databases.contains("postgres")) {
             try (BenchDb pg = BenchDb.postgres("PostgreSQL (shared)", pgUrl, "postgres")) {
                 servers.put(pg.label, pg.serverSettings());
@@ -177,7 +180,7 @@ public final class BenchMain {
         }
         if (only.contains("curve")) {
             gate.await("curve, " + db.label);
-            new DrainBench(db, mode, report, Math.min(mode.backlog(), CURVE_BACKLOG))
+            new DrainBench(db, mode, report, Math.min(mode.backlog() / 2, CURVE_BACKLOG))
                     .curve(mode.batchCurve(), mode.consumerBatchCurve());
         }
         if (only.contains("latency")) {
@@ -200,14 +203,15 @@ public final class BenchMain {
         }
     }
 
-    /** Before each section: wait for a quiet machine if asked, and record how quiet it was. */
-    record Quiet(double threshold, long maxSeconds, List<String> log) {
+    /** Before each section: wait for a quiet machine if asked, and record when it started and how quiet it was. */
+    record Quiet(double threshold, long maxSeconds, List<String> log, long startNanos) {
         void await(String section) throws InterruptedException {
             String state = threshold > 0
                     ? Machine.waitQuiet(threshold, 60_000, maxSeconds * 1000)
                     : "not waited for (no --wait-quiet), " + Machine.loadText();
-            log.add(section + ": " + state);
-            System.out.println("[" + section + "] " + state);
+            String startedAt = String.format("started %.1f min into the run", (System.nanoTime() - startNanos) / 60e9);
+            log.add(section + ": " + startedAt + ", " + state);
+            System.out.println("[" + section + "] " + startedAt + ", " + state);
         }
     }
 
@@ -244,8 +248,9 @@ public final class BenchMain {
             server.getValue().forEach((k, v) -> settings.add(k + "=" + v));
             md.append(String.join(", ", settings)).append('\n');
         }
-        md.append("- **How quiet the machine was** before each section (1-minute load average; 2 cores shared with"
-                + " other engineers' builds and tests):\n");
+        md.append(
+                "- **When each section started and how quiet the machine was** (1-minute load average; 2 cores shared with"
+                        + " other engineers' builds and tests):\n");
         for (String line : quiet) {
             md.append("  - ").append(line).append('\n');
         }
