@@ -137,48 +137,36 @@ final class DrainBench {
     void curve(List<Integer> batchSizes, List<Integer> consumerBatchSizes) throws Exception {
         System.out.println("[curve] " + db.label + ", backlog " + backlog);
         for (int batch : batchSizes) {
-            Stats.Samples samples = new Stats.Samples();
-            for (int rep = 0; rep < mode.reps(); rep++) {
-                db.reset();
-                db.fillQueue(1, backlog, 50_000);
-                samples.add(sequencerAlone(batch));
-            }
-            report.add(
-                    Report.Sections.CURVE,
-                    db.label,
-                    String.format("sequencer alone, sequencerBatchSize %,d, backlog %,d", batch, backlog),
-                    samples.stats(),
-                    "ev/s");
+            curvePoint("sequencer alone, sequencerBatchSize", batch, () -> sequencerAlone(batch));
         }
         for (int batch : batchSizes) {
-            Stats.Samples samples = new Stats.Samples();
-            for (int rep = 0; rep < mode.reps(); rep++) {
-                db.reset();
-                db.fillQueue(1, backlog, 50_000);
-                samples.add(both(backlog, 0, batch));
-            }
-            report.add(
-                    Report.Sections.CURVE,
-                    db.label,
-                    String.format("end to end, sequencerBatchSize %,d, backlog %,d", batch, backlog),
-                    samples.stats(),
-                    "ev/s");
+            curvePoint("end to end, sequencerBatchSize", batch, () -> both(backlog, 0, batch));
         }
         for (int batch : consumerBatchSizes) {
-            Stats.Samples samples = new Stats.Samples();
-            for (int rep = 0; rep < mode.reps(); rep++) {
-                db.reset();
-                db.fillQueue(1, backlog, 50_000);
-                samples.add(both(backlog, batch));
-            }
-            report.add(
-                    Report.Sections.CURVE,
-                    db.label,
-                    String.format("end to end, consumer batchSize %,d, backlog %,d", batch, backlog),
-                    samples.stats(),
-                    "ev/s");
+            curvePoint("end to end, consumer batchSize", batch, () -> both(backlog, batch));
         }
         db.reset();
+    }
+
+    /** One point of a curve: {@code drain} of a fresh backlog, once per run, reported as a median. */
+    private void curvePoint(String figure, int batch, Drain drain) throws Exception {
+        Stats.Samples samples = new Stats.Samples();
+        for (int rep = 0; rep < mode.reps(); rep++) {
+            db.reset();
+            db.fillQueue(1, backlog, 50_000);
+            samples.add(drain.eventsPerSecond());
+        }
+        report.add(
+                Report.Sections.CURVE,
+                db.label,
+                String.format("%s %,d, backlog %,d", figure, batch, backlog),
+                samples.stats(),
+                "ev/s");
+    }
+
+    @FunctionalInterface
+    private interface Drain {
+        double eventsPerSecond() throws Exception;
     }
 
     private double sequencerAlone(int batchSize) throws Exception {

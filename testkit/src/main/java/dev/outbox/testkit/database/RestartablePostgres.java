@@ -157,20 +157,7 @@ public final class RestartablePostgres extends PrivateServer<PostgresTestDatabas
 
     @Override
     void stopProcess(StopMode mode) {
-        Commands.run(
-                Commands.asUser(
-                        OS_USER,
-                        List.of(
-                                binaries.resolve("pg_ctl").toString(),
-                                "-D",
-                                data.toString(),
-                                "-m",
-                                mode == StopMode.CRASH ? "immediate" : "fast",
-                                "-w",
-                                "-t",
-                                "120",
-                                "stop")),
-                TOOL_TIMEOUT);
+        pgCtlStop(binaries, data, mode == StopMode.CRASH ? "immediate" : "fast");
         running = false;
     }
 
@@ -183,19 +170,26 @@ public final class RestartablePostgres extends PrivateServer<PostgresTestDatabas
     private static void stopLeftover(Path binaries, Path directory) {
         Path leftoverData = directory.resolve("data");
         if (Files.exists(leftoverData.resolve("postmaster.pid"))) {
-            Commands.run(
-                    Commands.asUser(
-                            OS_USER,
-                            List.of(
-                                    binaries.resolve("pg_ctl").toString(),
-                                    "-D",
-                                    leftoverData.toString(),
-                                    "-m",
-                                    "immediate",
-                                    "-w",
-                                    "stop")),
-                    TOOL_TIMEOUT);
+            pgCtlStop(binaries, leftoverData, "immediate");
         }
+    }
+
+    /** {@code pg_ctl stop} in shutdown mode {@code mode} ("fast", "immediate"), waiting for it. */
+    private static void pgCtlStop(Path binaries, Path data, String mode) {
+        Commands.run(
+                Commands.asUser(
+                        OS_USER,
+                        List.of(
+                                binaries.resolve("pg_ctl").toString(),
+                                "-D",
+                                data.toString(),
+                                "-m",
+                                mode,
+                                "-w",
+                                "-t",
+                                "120",
+                                "stop")),
+                TOOL_TIMEOUT);
     }
 
     private static Path findBinaries() {
