@@ -19,11 +19,11 @@ public final class RelayAdmin {
                 // Update first, create only if there was nothing to update: an INSERT IGNORE of an
                 // existing key would take a shared lock that the update then has to upgrade, a
                 // deadlock with the owner's checkpoint update on InnoDB.
-                if (reset(connection, name, checkpoint, context) == 0) {
+                if (reset(context, connection, name, checkpoint) == 0) {
                     try (NamedSql.Bound create = context.sql.insertConsumerAtBeginning.prepare(connection)) {
                         create.set("name", name).statement().executeUpdate();
                     }
-                    reset(connection, name, checkpoint, context);
+                    reset(context, connection, name, checkpoint);
                 }
                 return null;
             });
@@ -35,7 +35,7 @@ public final class RelayAdmin {
         }
     }
 
-    private static int reset(Connection connection, String name, long checkpoint, RelayContext context)
+    private static int reset(RelayContext context, Connection connection, String name, long checkpoint)
             throws SQLException {
         try (NamedSql.Bound reset = context.sql.resetConsumer.prepare(connection)) {
             return reset.set("checkpoint", checkpoint)
