@@ -9,24 +9,32 @@ import org.jspecify.annotations.Nullable;
  * OutboxRelay#status()}. Immutable.
  *
  * @param name the consumer
- * @param state running, blocked or stopped
+ * @param registeredHere whether the relay that read this status registers the consumer; a row no
+ *     relay registers any more holds log retention back until {@link
+ *     OutboxRelay#deleteConsumer(String)} removes it
+ * @param state running, blocked, waiting for its downstream, or stopped
  * @param owner the relay that holds the consumer's lease, or {@code null} when none does
  * @param checkpoint the last seq the consumer processed (0 before the first)
  * @param lagEvents log entries after the checkpoint
  * @param lag age of the oldest log entry after the checkpoint ({@link Duration#ZERO} when none)
  * @param blockedAtSeq the seq a {@link FailurePolicy#BLOCK}ed consumer is stuck at, or {@code null}
- * @param lastError the last handler error (class and message), or {@code null} after a success
+ * @param waitingSince when the consumer began waiting for its downstream ({@link
+ *     DownstreamUnavailableException}), or {@code null} when it is not waiting
+ * @param lastError the error of the failure the consumer is in now (class and message): the
+ *     handler's, or the relay's own; {@code null} once a delivery succeeded after it
  * @param lastErrorAt when {@code lastError} happened, or {@code null}
  * @param parkedCount events of this consumer in the dead-letter table waiting for a decision
  */
 public record ConsumerStatus(
         String name,
+        boolean registeredHere,
         State state,
         @Nullable String owner,
         long checkpoint,
         long lagEvents,
         Duration lag,
         @Nullable Long blockedAtSeq,
+        @Nullable Instant waitingSince,
         @Nullable String lastError,
         @Nullable Instant lastErrorAt,
         long parkedCount) {
@@ -37,6 +45,11 @@ public record ConsumerStatus(
         RUNNING,
         /** A relay holds its lease but the consumer is stuck at {@code blockedAtSeq}. */
         BLOCKED,
+        /**
+         * A relay holds its lease and retries a delivery because the handler's downstream is
+         * unavailable, since {@code waitingSince}; nothing is counted or parked meanwhile.
+         */
+        WAITING_FOR_DOWNSTREAM,
         /** No relay holds its lease: every relay that registers it is stopped, or none took it yet. */
         STOPPED
     }

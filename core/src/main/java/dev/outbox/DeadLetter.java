@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param consumer the consumer that parked it
  * @param record the event as it was delivered
- * @param status parked, or waiting for re-drive
+ * @param status parked, waiting for re-drive, or being re-driven now
  * @param errorClass class of the handler's exception; {@code null} for an event parked behind
  *     an earlier parked event of its key
  * @param errorMessage the exception's message, or why the event was parked without a delivery
@@ -31,8 +31,16 @@ public record DeadLetter(
 
     /** Where a dead letter is in its life. Discarded dead letters are kept for audit, not listed. */
     public enum Status {
+        /** Parked: waits for a re-drive or a discard. */
         PARKED,
+        /** A re-drive was asked for; the relay that runs the consumer delivers it soon. */
         REDRIVE_REQUESTED,
+        /**
+         * The relay that runs the consumer is delivering it now; it cannot be discarded until that
+         * delivery ends (re-driven: the row is gone; failed: parked again).
+         */
+        REDRIVING,
+        /** Given up with a reason; never delivered. Kept for audit. */
         DISCARDED
     }
 }

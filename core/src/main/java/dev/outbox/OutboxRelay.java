@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import dev.outbox.internal.RelayAdmin;
 import dev.outbox.internal.RelayContext;
 import dev.outbox.internal.RelayRuntime;
 import dev.outbox.spi.OutboxDialect;
@@ -120,8 +119,29 @@ public final class OutboxRelay implements AutoCloseable {
             throw new OutboxConfigurationException(
                     "resetConsumer('" + name + "'): fromSeq must be >= 1, was " + fromSeq);
         }
-        RelayAdmin.resetConsumer(context, name, fromSeq - 1);
-        runtime.leaseChanged(name);
+        runtime.resetConsumer(name, fromSeq - 1);
+    }
+
+    /**
+     * Deletes consumer {@code name} from the tables: its checkpoint row and its dead letters
+     * (discarded ones included). Do this when you retire a consumer: its row holds log retention
+     * back for as long as it exists. A relay that registers the name later starts it afresh, from
+     * its {@link StartPosition}. Works whether or not this relay is started.
+     *
+     * @return whether the consumer had a row
+     * @throws OutboxException if a relay runs the consumer now (its lease is live), or this relay
+     *     registers it and is started: remove it from that relay's consumers and restart it first
+     */
+    public boolean deleteConsumer(String name) {
+        Objects.requireNonNull(name, "name");
+        synchronized (this) {
+            if (state == State.STARTED
+                    && consumers.stream().anyMatch(c -> c.name().equals(name))) {
+                throw new OutboxException("consumer '" + name + "' is registered on this relay, which is running:"
+                        + " remove it from the relay's consumers and restart the relay, then delete it");
+            }
+        }
+        return runtime.deleteConsumer(name);
     }
 
     /**
@@ -133,17 +153,33 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * The status of every consumer registered on this relay, read from the database (so it is
-     * right whichever relay runs each consumer), in registration order.
+     * The status of every consumer of these tables, read from the database (so it is right
+     * whichever relay runs each consumer): first those registered on this relay, in registration
+     * order, then every other consumer row, by name, with {@link ConsumerStatus#registeredHere()}
+     * false. A row no relay registers any more holds log retention back: see {@link
+     * #deleteConsumer(String)}.
+     *
+     * @throws OutboxException if the database cannot be read
      */
     public List<ConsumerStatus> status() {
-        return runtime.status(consumers.stream().map(OutboxConsumer::name).toList());
+        return runtime.status(consumers.stream().map(OutboxConsumer::name).toList(), true);
     }
 
     /** The status of consumer {@code name}, registered here or not. */
     public ConsumerStatus status(String name) {
         Objects.requireNonNull(name, "name");
-        return runtime.status(List.of(name)).get(0);
+        return runtime.status(List.of(name), false).get(0);
+    }
+
+    /**
+     * What this relay cannot fix by itself and keeps working around now, oldest first: a loop that
+     * keeps failing (the database unreachable, the tables missing, an unexpected error in the relay's
+     * own code), or another relay running with the same relayId. Each was logged when it appeared;
+     * it is gone once the loop recovers. Empty when all is well. Kept in memory by this relay: what
+     * the database records about consumers is in {@link #status()}.
+     */
+    public List<RelayProblem> problems() {
+        return runtime.problems();
     }
 
     /** Builds an {@link OutboxRelay}. Not thread-safe; {@link #build()} validates. */

@@ -12,6 +12,9 @@ import java.util.Objects;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Appends events to the outbox inside the caller's transaction, so they commit exactly when the
@@ -35,6 +38,8 @@ import org.jooq.impl.DSL;
  * <p>Immutable and thread-safe: create one and share it.
  */
 public final class OutboxWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxWriter.class);
 
     /** Default of {@link Builder#maxPayloadBytes(int)}: 1 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
@@ -118,6 +123,10 @@ public final class OutboxWriter {
      * in this JVM. If {@code work} throws, or anything fails, the transaction is rolled back and
      * nothing is appended.
      *
+     * <p>Once the commit succeeded, the call returns normally even if restoring or closing the
+     * connection fails afterwards (that is logged): the transaction is committed, and a caller that
+     * took the failure for a rollback and retried would duplicate its business effects.
+     *
      * @return what {@code work} returned
      * @throws OutboxException wrapping a checked exception thrown by {@code work} or a database
      *     error; unchecked exceptions of {@code work} are rethrown as they are
@@ -125,39 +134,82 @@ public final class OutboxWriter {
     public <T> T inTransaction(DataSource dataSource, Work<T> work) {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(work, "work");
-        boolean committed = false;
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw new OutboxException(
+                    "transaction failed: no connection (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
+        }
         T result;
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (autoCommit) {
+        boolean restoreAutoCommit = false;
+        try {
+            restoreAutoCommit = connection.getAutoCommit();
+            if (restoreAutoCommit) {
                 connection.setAutoCommit(false);
             }
-            try {
-                BufferingTransaction transaction = new BufferingTransaction(connection);
-                result = work.run(transaction);
-                transaction.close();
-                if (!transaction.events.isEmpty()) {
-                    inserter.insert(connection, transaction.events);
-                }
-                connection.commit();
-                committed = true;
-            } catch (Throwable failure) {
-                rollback(connection, failure);
-                throw failure;
-            } finally {
-                if (autoCommit) {
-                    restoreAutoCommit(connection, committed);
-                }
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (SQLException e) {
-            throw new OutboxException("transaction failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new OutboxException("transaction failed: " + e, e);
+            result = runAndCommit(connection, work);
+        } catch (Throwable failure) {
+            // Not committed: nothing was appended. The connection goes back to the pool as it can.
+            release(connection, restoreAutoCommit, failure);
+            throw rethrowable(failure);
         }
+        // Committed: whatever the connection does now, the events exist. A failure to restore it is
+        // the pool's business (it discards a broken connection), not a failed transaction: reporting
+        // it as one would make a caller that retries duplicate its business effects.
+        release(connection, restoreAutoCommit, null);
         LocalWakeups.signal(tables);
         return result;
+    }
+
+    private <T> T runAndCommit(Connection connection, Work<T> work) throws Exception {
+        try {
+            BufferingTransaction transaction = new BufferingTransaction(connection);
+            T result = work.run(transaction);
+            transaction.close();
+            if (!transaction.events.isEmpty()) {
+                inserter.insert(connection, transaction.events);
+            }
+            connection.commit();
+            return result;
+        } catch (Throwable failure) {
+            rollback(connection, failure);
+            throw failure;
+        }
+    }
+
+    /**
+     * Restores auto-commit and closes the connection. After a failure, what goes wrong here is
+     * added to it as suppressed; after a commit, it is logged.
+     */
+    private static void release(Connection connection, boolean restoreAutoCommit, @Nullable Throwable failure) {
+        try (connection) {
+            if (restoreAutoCommit) {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                LOG.warn(
+                        "the transaction committed, but returning its connection failed (SQLState {}): {}",
+                        e.getSQLState(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static RuntimeException rethrowable(Throwable failure) {
+        if (failure instanceof RuntimeException e) {
+            return e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure instanceof SQLException e) {
+            return new OutboxException("transaction failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
+        }
+        return new OutboxException("transaction failed: " + failure, failure);
     }
 
     private static void requireTransaction(Connection connection, String call) {
@@ -178,16 +230,6 @@ public final class OutboxWriter {
             connection.rollback();
         } catch (SQLException e) {
             failure.addSuppressed(e);
-        }
-    }
-
-    private static void restoreAutoCommit(Connection connection, boolean committed) throws SQLException {
-        try {
-            connection.setAutoCommit(true);
-        } catch (SQLException e) {
-            if (committed) {
-                throw e;
-            }
         }
     }
 

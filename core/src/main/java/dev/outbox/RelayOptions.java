@@ -8,8 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Settings of an {@link OutboxRelay}. Immutable and thread-safe; build with {@link #builder()},
- * which validates every value in {@link Builder#build()}.
+ * Settings of an {@link OutboxRelay}. Immutable and thread-safe; build with {@link #builder()}. The
+ * canonical constructor validates every value, so options built any way are in range.
  *
  * @param relayId name of this relay in lease columns and logs; default host/pid/random
  * @param sequencerBatchSize events moved from the queue to the log per sequencer transaction
@@ -38,14 +38,36 @@ public record RelayOptions(
         Duration retentionInterval,
         Clock clock) {
 
+    /**
+     * Validates every value, whichever way the options were built.
+     *
+     * @throws OutboxConfigurationException naming the property, its valid range and the value
+     */
     public RelayOptions {
-        Objects.requireNonNull(relayId, "relayId");
-        Objects.requireNonNull(pollFloor, "pollFloor");
-        Objects.requireNonNull(pollCeiling, "pollCeiling");
-        Objects.requireNonNull(leaseDuration, "leaseDuration");
-        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
-        Objects.requireNonNull(retentionInterval, "retentionInterval");
+        if (relayId == null || relayId.isBlank() || relayId.length() > 200) {
+            throw new OutboxConfigurationException(
+                    "relay: relayId must be 1 to 200 characters and not blank, was '" + relayId + "'");
+        }
+        if (sequencerBatchSize < 1 || sequencerBatchSize > 100_000) {
+            throw new OutboxConfigurationException(
+                    "relay: sequencerBatchSize must be in [1, 100000], was " + sequencerBatchSize);
+        }
+        requireRange("pollCeiling", pollCeiling, Duration.ofMillis(1), Duration.ofHours(1));
+        requireRange("pollFloor", pollFloor, Duration.ZERO, pollCeiling);
+        requireRange("leaseDuration", leaseDuration, Duration.ofMillis(300), Duration.ofHours(1));
+        requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofHours(1));
+        requireRange("retentionInterval", retentionInterval, Duration.ofMillis(10), Duration.ofHours(1));
+        if (logRetention != null) {
+            requireRange("logRetention", logRetention, Duration.ofMillis(1), Duration.ofDays(365_000));
+        }
         Objects.requireNonNull(clock, "clock");
+    }
+
+    private static void requireRange(String property, @Nullable Duration value, Duration min, Duration max) {
+        if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new OutboxConfigurationException(
+                    "relay: " + property + " must be in [" + min + ", " + max + "], was " + value);
+        }
     }
 
     public static RelayOptions defaults() {
@@ -86,7 +108,14 @@ public record RelayOptions(
 
         private Builder() {}
 
-        /** Name of this relay, 1 to 200 characters. Default {@code host/pid/random}. */
+        /**
+         * Name of this relay in lease columns, status and logs, 1 to 200 characters. Default {@code
+         * host/pid/random}, unique per relay. Two relays must never run with the same id against the
+         * same tables: a relay never takes over a live lease held under its own id by another relay
+         * instance, so a relay restarted with a fixed id after a crash takes its work back when its
+         * old leases expire (within {@code leaseDuration}); a second live relay with the same id is
+         * reported in {@link OutboxRelay#problems()} and the log, and stays on standby.
+         */
         public Builder relayId(String relayId) {
             this.relayId = relayId;
             return this;
@@ -178,23 +207,12 @@ public record RelayOptions(
             return this;
         }
 
+        /**
+         * The options.
+         *
+         * @throws OutboxConfigurationException if a value is out of its range
+         */
         public RelayOptions build() {
-            if (relayId == null || relayId.isBlank() || relayId.length() > 200) {
-                throw new OutboxConfigurationException(
-                        "relay: relayId must be 1 to 200 characters and not blank, was '" + relayId + "'");
-            }
-            if (sequencerBatchSize < 1 || sequencerBatchSize > 100_000) {
-                throw new OutboxConfigurationException(
-                        "relay: sequencerBatchSize must be in [1, 100000], was " + sequencerBatchSize);
-            }
-            requireRange("pollCeiling", pollCeiling, Duration.ofMillis(1), Duration.ofHours(1));
-            requireRange("pollFloor", pollFloor, Duration.ZERO, pollCeiling);
-            requireRange("leaseDuration", leaseDuration, Duration.ofMillis(300), Duration.ofHours(1));
-            requireRange("shutdownTimeout", shutdownTimeout, Duration.ZERO, Duration.ofHours(1));
-            requireRange("retentionInterval", retentionInterval, Duration.ofMillis(10), Duration.ofHours(1));
-            if (logRetention != null) {
-                requireRange("logRetention", logRetention, Duration.ofMillis(1), Duration.ofDays(365_000));
-            }
             return new RelayOptions(
                     relayId,
                     sequencerBatchSize,
@@ -206,13 +224,6 @@ public record RelayOptions(
                     logRetention,
                     retentionInterval,
                     clock);
-        }
-
-        static void requireRange(String property, Duration value, Duration min, Duration max) {
-            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new OutboxConfigurationException(
-                        "relay: " + property + " must be in [" + min + ", " + max + "], was " + value);
-            }
         }
 
         private static String defaultRelayId() {

@@ -13,6 +13,24 @@ import java.util.Objects;
  * handler's writes and the checkpoint commit together or not at all. The handler must not commit,
  * roll back, close or change the auto-commit mode of the connection; the relay owns it.
  *
+ * <h2>Failures</h2>
+ *
+ * <p>Whatever the handler throws ({@link Throwable}, errors included) rolls back the handler's
+ * writes with the batch: a failed delivery, logged, recorded in the consumer's status and retried
+ * by the consumer's {@link RetryPolicy}, then handled by its {@link FailurePolicy}; the consumer
+ * never stops. Each log entry's writes are committed exactly once, or the entry is in the
+ * dead-letter table (parked or discarded), or it is still ahead of the checkpoint.
+ *
+ * <ul>
+ *   <li>Throwing: the relay bisects the batch to find the event that fails.
+ *   <li>{@link PartialSuccessException}: the failing event is the one after the first {@code n};
+ *       those {@code n} are rolled back too, then delivered again as one batch without it, and
+ *       the failing one is retried alone (no bisection).
+ *   <li>{@link DownstreamUnavailableException}, and a lost connection, deadlock or lock timeout of
+ *       the relay's own connection: retried for ever with back-off, never counted, never parked,
+ *       shown as {@link ConsumerStatus.State#WAITING_FOR_DOWNSTREAM}.
+ * </ul>
+ *
  * <p>Called from the consumer's own thread, one batch at a time.
  */
 @FunctionalInterface
@@ -24,12 +42,22 @@ public interface TransactionalEventHandler {
      */
     void handle(List<OutboxRecord> batch, Connection connection) throws Exception;
 
-    /** A transactional handler that processes one event at a time, in order. */
+    /**
+     * A transactional handler that processes one event at a time, in order; when one fails after
+     * others of the batch, it says which with a {@link PartialSuccessException}.
+     */
     static TransactionalEventHandler perEvent(PerEvent handler) {
         Objects.requireNonNull(handler, "handler");
         return (batch, connection) -> {
-            for (OutboxRecord record : batch) {
-                handler.handle(record, connection);
+            for (int i = 0; i < batch.size(); i++) {
+                try {
+                    handler.handle(batch.get(i), connection);
+                } catch (Exception | Error e) {
+                    if (i == 0) {
+                        throw e;
+                    }
+                    throw new PartialSuccessException(i, e);
+                }
             }
         };
     }

@@ -26,6 +26,49 @@ class OptionsValidationTest {
     }
 
     @Test
+    void shouldValidateRelayOptionsBuiltWithTheirConstructorToo() {
+        RelayOptions valid = RelayOptions.defaults();
+        assertThatThrownBy(() -> new RelayOptions(
+                        "r1",
+                        0,
+                        valid.pollFloor(),
+                        valid.pollCeiling(),
+                        valid.leaseDuration(),
+                        valid.shutdownTimeout(),
+                        false,
+                        valid.logRetention(),
+                        valid.retentionInterval(),
+                        valid.clock()))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessage("relay: sequencerBatchSize must be in [1, 100000], was 0");
+        assertThatThrownBy(() -> new RelayOptions(
+                        "r1",
+                        1000,
+                        Duration.ZERO,
+                        Duration.ZERO,
+                        valid.leaseDuration(),
+                        valid.shutdownTimeout(),
+                        false,
+                        valid.logRetention(),
+                        valid.retentionInterval(),
+                        valid.clock()))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessage("relay: pollCeiling must be in [PT0.001S, PT1H], was PT0S");
+        assertThatThrownBy(() -> new RelayOptions(
+                        "r1",
+                        1000,
+                        valid.pollFloor(),
+                        valid.pollCeiling(),
+                        null,
+                        valid.shutdownTimeout(),
+                        false,
+                        valid.logRetention(),
+                        valid.retentionInterval(),
+                        valid.clock()))
+                .hasMessage("relay: leaseDuration must be in [PT0.3S, PT1H], was null");
+    }
+
+    @Test
     void shouldHaveDocumentedDefaults() {
         RelayOptions defaults = RelayOptions.defaults();
         assertThat(defaults.sequencerBatchSize()).isEqualTo(5000);

@@ -5,28 +5,39 @@ import dev.outbox.StartPosition;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One relay's hold on one consumer: the owner, epoch and lease_until of the consumer's row.
+ * One relay's hold on one consumer: the owner, epoch and lease_until of the consumer's row, and the
+ * writes on that row that must name the epoch (checkpoint, failure state, release).
  *
- * <p>Every write on the row that matters (checkpoint, error state, release) names the epoch the
- * lease was taken with. Taking the lease over bumps the epoch, so a relay that paused past its lease
- * finds its writes rejected (no row matched) and knows it lost the consumer. Used by the consumer's
- * thread only.
+ * <p>Taking the lease over bumps the epoch, so a relay that paused past its lease finds its writes
+ * rejected (no row matched) and knows it lost the consumer: every such write throws {@link
+ * LeaseLostException}. A relay never takes over a live lease recorded under its own relayId that
+ * this instance does not hold: that is either its own earlier life, which crashed (the lease
+ * expires soon), or another relay running with the same id, which is reported.
+ *
+ * <p>Used by the consumer's thread, except {@link #renewWhileHandling()}, which the {@link
+ * LeaseKeeper}'s thread calls while an at-least-once handler runs.
  */
 final class ConsumerLease {
 
+    /** What the consumer's row held when this relay took the lease. */
+    record Takeover(long epoch, long checkpoint, @Nullable Long blockedSeq, boolean hasFailure) {}
+
     private final OutboxConsumer consumer;
     private final RelayContext context;
-    private boolean held;
-    private long epoch;
-    private long checkpointAtTakeover;
-    private long lastRenewalNanos;
+    private final OwnIdWatch ownId;
+    private volatile boolean held;
+    private volatile long epoch;
+    private volatile long lastRenewalNanos;
+    private volatile boolean fenced;
 
-    ConsumerLease(OutboxConsumer consumer, RelayContext context) {
+    ConsumerLease(OutboxConsumer consumer, RelayContext context, RelayProblems problems) {
         this.consumer = consumer;
         this.context = context;
+        this.ownId = new OwnIdWatch("consumer '" + consumer.name() + "'", context.options.relayId(), problems);
     }
 
     boolean held() {
@@ -35,16 +46,6 @@ final class ConsumerLease {
 
     long epoch() {
         return epoch;
-    }
-
-    /** The checkpoint the row held when the lease was taken. */
-    long checkpointAtTakeover() {
-        return checkpointAtTakeover;
-    }
-
-    /** Records that a write naming the epoch succeeded, which renewed the lease. */
-    void renewed() {
-        lastRenewalNanos = System.nanoTime();
     }
 
     void lost() {
@@ -57,36 +58,38 @@ final class ConsumerLease {
     }
 
     /**
-     * Takes the lease if nobody holds a live one. Skips a row locked by the owner's running
-     * transactional batch: that owner is alive. Creates the consumer's row first if it has none
-     * (normally done when the relay starts).
+     * Takes the lease if nobody holds a live one, and returns what the row held; {@code null} if it
+     * is not free. Skips a row locked by the owner's running transactional batch: that owner is
+     * alive. Creates the consumer's row first if it has none (normally done when the relay starts).
      *
      * <p>The row is created only after a plain read found it missing, never on every attempt: on
      * InnoDB an {@code INSERT IGNORE} of an existing key takes a shared lock on the row for the rest
      * of the transaction, and the {@code FOR UPDATE} after it then deadlocks with the owner's
      * checkpoint update, which makes the owner deliver its batch again.
      */
-    boolean tryTakeOver() throws SQLException {
-        long[] taken = takeOverIfFree();
+    @Nullable
+    Takeover tryTakeOver() throws SQLException {
+        Takeover taken = takeOverIfFree();
         if (taken == null && !rowExists()) {
             createRowIfMissing();
             taken = takeOverIfFree();
         }
         if (taken == null) {
-            return false;
+            return null;
         }
-        epoch = taken[0];
-        checkpointAtTakeover = taken[1];
+        ownId.taken();
+        epoch = taken.epoch();
+        fenced = false;
         held = true;
-        renewed();
-        return true;
+        lastRenewalNanos = System.nanoTime();
+        return taken;
     }
 
-    /** The new epoch and the saved checkpoint, or {@code null} if the lease is not free. */
-    private long @Nullable [] takeOverIfFree() throws SQLException {
+    private @Nullable Takeover takeOverIfFree() throws SQLException {
+        String relayId = context.options.relayId();
         return context.inTransaction(connection -> {
             long newEpoch;
-            long savedCheckpoint;
+            Takeover takeover;
             try (NamedSql.Bound lock = context.sql.lockConsumerForTakeover.prepare(connection)) {
                 lock.set("name", consumer.name());
                 try (ResultSet rs = lock.statement().executeQuery()) {
@@ -95,22 +98,26 @@ final class ConsumerLease {
                     }
                     String owner = rs.getString(1);
                     boolean expired = rs.getInt(3) == 1;
-                    if (owner != null && !expired && !owner.equals(context.options.relayId())) {
+                    if (owner != null && !expired) {
+                        if (owner.equals(relayId)) {
+                            ownId.seen(rs.getObject(5) == null ? null : context.dialect.readInstant(rs, 5));
+                        }
                         return null;
                     }
                     newEpoch = rs.getLong(2) + 1;
-                    savedCheckpoint = rs.getLong(4);
+                    long blocked = rs.getLong(6);
+                    takeover = new Takeover(newEpoch, rs.getLong(4), rs.wasNull() ? null : blocked, rs.getInt(7) == 1);
                 }
             }
             try (NamedSql.Bound takeOver = context.sql.takeOverConsumer.prepare(connection)) {
-                takeOver.set("owner", context.options.relayId())
+                takeOver.set("owner", relayId)
                         .set("epoch", newEpoch)
                         .set("lease_ms", context.leaseMillis())
                         .set("name", consumer.name())
                         .statement()
                         .executeUpdate();
             }
-            return new long[] {newEpoch, savedCheckpoint};
+            return takeover;
         });
     }
 
@@ -128,73 +135,121 @@ final class ConsumerLease {
     /** Creates the consumer's checkpoint row (at the head or the beginning) if it has none. */
     void createRowIfMissing() throws SQLException {
         context.withConnection(connection -> {
-            createRowIfMissing(connection);
-            return null;
+            boolean atHead = consumer.startFrom() == StartPosition.HEAD;
+            NamedSql insert = atHead ? context.sql.insertConsumerAtHead : context.sql.insertConsumerAtBeginning;
+            try (NamedSql.Bound create = insert.prepare(connection)) {
+                create.set("name", consumer.name());
+                if (atHead) {
+                    create.set("sequencer", OutboxSql.SEQUENCER_NAME);
+                }
+                return create.statement().executeUpdate();
+            }
         });
     }
 
-    private void createRowIfMissing(Connection connection) throws SQLException {
-        boolean atHead = consumer.startFrom() == StartPosition.HEAD;
-        NamedSql insert = atHead ? context.sql.insertConsumerAtHead : context.sql.insertConsumerAtBeginning;
-        try (NamedSql.Bound create = insert.prepare(connection)) {
-            create.set("name", consumer.name());
-            if (atHead) {
-                create.set("sequencer", OutboxSql.SEQUENCER_NAME);
-            }
-            create.statement().executeUpdate();
+    /** Extends the lease; throws {@link LeaseLostException} if it was taken over or reset meanwhile. */
+    void renew() throws SQLException {
+        if (!renewOnce()) {
+            held = false;
+            throw new LeaseLostException();
         }
     }
 
-    /** Extends the lease; {@code false} if it was taken over or reset meanwhile. */
-    boolean renew() throws SQLException {
+    /**
+     * Extends the lease while an at-least-once handler runs, from the lease keeper's thread. If the
+     * lease was lost, the handler's batch must not be saved: {@link #checkNotFenced()} says so once
+     * the handler returns.
+     */
+    void renewWhileHandling() throws SQLException {
+        if (held && !fenced && !renewOnce()) {
+            fenced = true;
+        }
+    }
+
+    private boolean renewOnce() throws SQLException {
+        long renewing = epoch;
         boolean renewed = context.withConnection(connection -> {
             try (NamedSql.Bound renew = context.sql.renewConsumer.prepare(connection)) {
                 return renew.set("lease_ms", context.leaseMillis())
                                 .set("name", consumer.name())
-                                .set("epoch", epoch)
+                                .set("epoch", renewing)
                                 .statement()
                                 .executeUpdate()
                         == 1;
             }
         });
         if (renewed) {
-            renewed();
-        } else {
-            held = false;
+            lastRenewalNanos = System.nanoTime();
         }
         return renewed;
     }
 
+    /** Throws {@link LeaseLostException} if the lease keeper found the lease lost meanwhile. */
+    void checkNotFenced() {
+        if (fenced) {
+            held = false;
+            throw new LeaseLostException();
+        }
+    }
+
     /**
-     * Locks the consumer's row for the rest of the transaction and returns its checkpoint, or -1 if
-     * the lease was taken over or reset meanwhile.
+     * Locks the consumer's row for the rest of the transaction and returns its checkpoint; throws
+     * {@link LeaseLostException} if the lease was taken over or reset meanwhile.
      */
     long lockRow(Connection connection) throws SQLException {
         try (NamedSql.Bound lock = context.sql.lockConsumer.prepare(connection)) {
             lock.set("name", consumer.name());
             try (ResultSet rs = lock.statement().executeQuery()) {
                 if (!rs.next() || rs.getLong(2) != epoch) {
-                    return -1;
+                    held = false;
+                    throw new LeaseLostException();
                 }
                 return rs.getLong(1);
             }
         }
     }
 
-    /** Saves the checkpoint (and renews the lease); {@code false} if the lease was lost. */
-    boolean saveCheckpoint(Connection connection, long seq) throws SQLException {
-        try (NamedSql.Bound save = context.sql.saveCheckpoint.prepare(connection)) {
-            boolean saved = save.set("checkpoint", seq)
-                            .set("lease_ms", context.leaseMillis())
-                            .set("name", consumer.name())
-                            .set("epoch", epoch)
-                            .statement()
-                            .executeUpdate()
-                    == 1;
-            if (saved) {
-                renewed();
+    /**
+     * Saves the checkpoint and renews the lease; with {@code clearFailure} also clears the failure
+     * state the status shows. Throws {@link LeaseLostException} if the lease was lost.
+     */
+    void saveCheckpoint(Connection connection, long seq, boolean clearFailure) throws SQLException {
+        NamedSql statement = clearFailure ? context.sql.saveCheckpointClearingFailure : context.sql.saveCheckpoint;
+        try (NamedSql.Bound save = statement.prepare(connection)) {
+            int saved = save.set("checkpoint", seq)
+                    .set("lease_ms", context.leaseMillis())
+                    .set("name", consumer.name())
+                    .set("epoch", epoch)
+                    .statement()
+                    .executeUpdate();
+            if (saved != 1) {
+                held = false;
+                throw new LeaseLostException();
             }
-            return saved;
+            lastRenewalNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Records the failure the consumer is in, for {@link dev.outbox.OutboxRelay#status()}: the
+     * error, the seq it is blocked at (or {@code null}), and whether it waits for its downstream.
+     */
+    void recordFailure(Throwable error, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
+        Objects.requireNonNull(error, "error");
+        int recorded = context.withConnection(connection -> {
+            try (NamedSql.Bound update = context.sql.recordFailure.prepare(connection)) {
+                return update.setString("error", DeadLetterStore.describe(error))
+                        .setLong("blocked_seq", blockedSeq)
+                        .set("waiting", waiting ? 1 : 0)
+                        .set("name", consumer.name())
+                        .set("epoch", epoch)
+                        .statement()
+                        .executeUpdate();
+            }
+        });
+        if (recorded != 1) {
+            held = false;
+            throw new LeaseLostException();
         }
     }
 

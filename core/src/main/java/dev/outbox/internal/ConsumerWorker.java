@@ -1,18 +1,14 @@
 package dev.outbox.internal;
 
-import dev.outbox.DeadLetter;
+import dev.outbox.DownstreamUnavailableException;
 import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
-import dev.outbox.OutboxRecord;
-import dev.outbox.RetryPolicy;
 import dev.outbox.spi.SqlFailure;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -22,16 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one consumer: takes its lease, reads the log after its checkpoint, calls the handler, saves
- * the checkpoint; retries failed events by the consumer's {@link RetryPolicy} and then applies its
- * {@link FailurePolicy}; carries out re-drives of its dead letters.
+ * Runs one consumer: takes its lease, carries out re-drives, reads the log after its checkpoint,
+ * hands it to the {@link Delivery}, and acts on what the {@link FailureTracker} decides when the
+ * handler fails: retry, bisect, block, park, or wait for the downstream. It records the failure
+ * the consumer is in on the consumer's row, so that {@code status()} is true whichever relay runs
+ * it, and clears it with the checkpoint of the first success after it.
  *
- * <p>A batch that fails is not retried as a batch: its events are delivered one at a time until
- * the batch's range is passed, so the retry count, the block and the dead letter belong to the one
- * event that fails. Failures of the database itself (connection lost, server restarting, deadlock)
- * are not handler failures: they are retried with back-off for ever and never count as attempts.
- *
- * <p>Runs on its own thread ({@code outbox-consumer-<name>}).
+ * <p>Failures of the relay's own work (the database unreachable, a deadlock on the checkpoint) are
+ * not handler failures: the {@link RelayLoop} retries them with back-off and they never count as
+ * attempts. Runs on its own thread ({@code outbox-consumer-<name>}).
  */
 final class ConsumerWorker extends RelayLoop {
 
@@ -40,78 +35,58 @@ final class ConsumerWorker extends RelayLoop {
     /** Longest sleep while a retry is scheduled, so that the injected clock is looked at again. */
     private static final Duration RETRY_WAIT_SLICE = Duration.ofMillis(250);
 
-    /** The handler threw; carries the events it was given through the transaction template. */
-    private static final class HandlerFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient List<OutboxRecord> delivered;
-
-        HandlerFailure(Exception cause, List<OutboxRecord> delivered) {
-            super(cause);
-            this.delivered = delivered;
-        }
-    }
-
-    /** The log has a hole after the checkpoint; it is waited out, never skipped. */
-    private static final class GapDetected extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        GapDetected(String message) {
-            super(message);
-        }
-    }
-
-    /** Thrown inside a transaction whose epoch-checked write matched no row, to roll it back. */
-    private static final class LeaseLost extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        LeaseLost() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static final int LEASE_LOST = -1;
-
     private final OutboxConsumer consumer;
     private final RelayContext context;
+    private final StartupCheck startup;
     private final ConsumerLease lease;
     private final DeadLetterStore deadLetters;
+    private final Delivery delivery;
+    private final Redriver redriver;
+    private final FailureTracker tracker;
     private final BooleanSupplier localSequencerLeads;
     private final Backoff idlePolls;
     private final Clock clock;
-    private final SplittableRandom random = new SplittableRandom();
     private volatile boolean recheckLease;
     private volatile boolean deadLettersChanged = true;
     private long checkpoint;
     private long gapSinceNanos;
+    /** Whether the consumer's row may show a failure, which the next success must clear. */
+    private boolean failureInRow;
+    /** The failure last recorded on the row, to record again when part of it ends. */
+    private @Nullable Throwable recordedFailure;
+
     private Set<String> parkedKeys = Set.of();
-
-    // Retry state of the event that fails now, if any.
-    private long failingSeq = -1;
-    private int failedAttempts;
-    private @Nullable Instant firstFailedAt;
-    private @Nullable Instant nextAttemptAt;
-    private boolean blocked;
-    /**
-     * After a batch failed: deliver at most {@code isolationLimit} events per call up to this seq,
-     * halving the limit at each failure, to find the one event the batch failed on.
-     */
-    private long isolateUntil = -1;
-
-    private int isolationLimit = 1;
 
     ConsumerWorker(
             OutboxConsumer consumer,
             RelayContext context,
+            RelayProblems problems,
+            StartupCheck startup,
             DeadLetterStore deadLetters,
+            LeaseKeeper keeper,
             BooleanSupplier localSequencerLeads) {
-        super(new FailureLog(LOG, "consumer '" + consumer.name() + "'", context.dialect));
+        super(new FailureLog(
+                LOG,
+                "consumer '" + consumer.name() + "'",
+                "consumer '" + consumer.name() + "'",
+                context.dialect,
+                problems));
         this.consumer = consumer;
         this.context = context;
-        this.lease = new ConsumerLease(consumer, context);
+        this.startup = startup;
+        this.lease = new ConsumerLease(consumer, context, problems);
         this.deadLetters = deadLetters;
+        this.delivery = consumer.isTransactional()
+                ? new TransactionalDelivery(
+                        consumer, Objects.requireNonNull(consumer.transactionalHandler()), context, lease, deadLetters)
+                : new AtLeastOnceDelivery(
+                        consumer, Objects.requireNonNull(consumer.handler()), context, lease, deadLetters, keeper);
+        this.clock = context.options.clock();
+        this.redriver = new Redriver(consumer, delivery, deadLetters, clock, this::kindOf);
+        this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());
         this.localSequencerLeads = localSequencerLeads;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
-        this.clock = context.options.clock();
+        startup.register(lease);
     }
 
     String name() {
@@ -120,14 +95,6 @@ final class ConsumerWorker extends RelayLoop {
 
     boolean isOwner() {
         return lease.held();
-    }
-
-    /**
-     * Creates the consumer's checkpoint row now, so that {@link dev.outbox.StartPosition#HEAD} means
-     * the head when the relay started, not whenever the loop first gets to it.
-     */
-    void createCheckpoint() throws SQLException {
-        lease.createRowIfMissing();
     }
 
     /** Wakes the loop: new entries may be in the log. */
@@ -148,8 +115,8 @@ final class ConsumerWorker extends RelayLoop {
     }
 
     @Override
-    protected Duration onFailure(Exception failure) {
-        if (failure instanceof GapDetected) {
+    protected Duration onFailure(Throwable failure) {
+        if (failure instanceof LogGapException) {
             if (gapSinceNanos == 0) {
                 gapSinceNanos = System.nanoTime();
             }
@@ -158,72 +125,88 @@ final class ConsumerWorker extends RelayLoop {
                 return context.options.pollFloor(); // a hole is waited out quietly for a while
             }
         }
-        return failures.failed("consuming", failure);
+        Duration wait = failures.failed("consuming", failure);
+        if (!Failures.fromDatabase(failure) && lease.held() && !stopping) {
+            try {
+                record(failure, null, false); // the relay's own fault, shown as the consumer's state
+            } catch (Throwable ignored) {
+                // the log line and problems() have it
+            }
+        }
+        return wait;
     }
 
     @Override
     protected void release() {
         try {
             lease.release();
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
             LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
         }
     }
 
     @Override
     protected Duration step() throws SQLException {
+        try {
+            return consume();
+        } catch (LeaseLostException lost) {
+            lease.lost();
+            tracker.reset();
+            LOG.info(
+                    "consumer '{}': relay {} no longer holds the lease (taken over or reset)",
+                    consumer.name(),
+                    context.options.relayId());
+            return Duration.ZERO;
+        }
+    }
+
+    private Duration consume() throws SQLException {
+        startup.ensure();
         if (!lease.held()) {
-            if (!lease.tryTakeOver()) {
+            ConsumerLease.Takeover taken = lease.tryTakeOver();
+            if (taken == null) {
                 return context.options.leaseDuration().dividedBy(3);
             }
-            checkpoint = lease.checkpointAtTakeover();
-            forgetFailure();
-            isolateUntil = -1;
-            deadLettersChanged = true;
-            LOG.info(
-                    "consumer '{}' now runs in relay {} from seq {} (epoch {})",
-                    consumer.name(),
-                    context.options.relayId(),
-                    checkpoint + 1,
-                    lease.epoch());
+            tookOver(taken);
         }
         if (recheckLease || lease.renewalDue()) {
             recheckLease = false;
-            if (!lease.renew()) {
-                return leaseLost();
-            }
+            lease.renew();
             deadLettersChanged = true; // re-drives requested by other processes are seen here
         }
         if (deadLettersChanged) {
             deadLettersChanged = false;
-            if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
-                parkedKeys = deadLetters.parkedKeys(consumer.name());
-            }
-            if (redrive()) {
+            refreshParkedKeys();
+            Redriver.Result redrive = redriver.run();
+            if (redrive instanceof Redriver.Progress progress) {
+                refreshParkedKeys();
+                deadLettersChanged = progress.more();
+                if (progress.delivered()) {
+                    redelivered();
+                }
                 return Duration.ZERO;
             }
+            if (redrive instanceof Redriver.Downstream downstream) {
+                deadLettersChanged = true; // the re-drive goes first once the downstream is back
+                return decided(tracker.waitForDownstream(clock.instant()), downstream.cause());
+            }
         }
-        if (nextAttemptAt != null) {
-            Duration untilRetry = Duration.between(clock.instant(), nextAttemptAt);
+        Instant nextAttempt = tracker.nextAttemptAt();
+        if (nextAttempt != null) {
+            Duration untilRetry = Duration.between(clock.instant(), nextAttempt);
             if (untilRetry.compareTo(Duration.ZERO) > 0) {
                 return untilRetry.compareTo(RETRY_WAIT_SLICE) < 0 ? untilRetry : RETRY_WAIT_SLICE;
             }
         }
-        int limit = checkpoint < isolateUntil ? isolationLimit : consumer.batchSize();
-        int delivered;
-        try {
-            delivered = consumer.isTransactional() ? transactionalBatch(limit) : atLeastOnceBatch(limit);
-        } catch (HandlerFailure failure) {
-            return handlerFailed(failure);
-        }
-        if (delivered == LEASE_LOST) {
-            return leaseLost();
-        }
+        int limit = tracker.limit(checkpoint, consumer.batchSize());
+        Delivery.Outcome outcome =
+                delivery.deliver(checkpoint, limit, parkedKeys, seq -> failureInRow && tracker.resolvedBy(seq));
         gapSinceNanos = 0;
-        if (delivered > 0) {
-            succeeded();
-            idlePolls.reset();
-            return delivered == limit ? Duration.ZERO : context.options.pollFloor();
+        if (outcome instanceof Delivery.Delivered delivered) {
+            return delivered(delivered, limit);
+        }
+        if (outcome instanceof Delivery.Failed failed) {
+            return failed(failed);
         }
         // When this relay sequences, it wakes its consumers after every batch: no need to poll.
         return localSequencerLeads.getAsBoolean()
@@ -231,392 +214,173 @@ final class ConsumerWorker extends RelayLoop {
                 : idlePolls.next();
     }
 
-    private Duration leaseLost() {
-        lease.lost();
+    private void tookOver(ConsumerLease.Takeover taken) {
+        checkpoint = taken.checkpoint();
+        tracker.reset();
+        Long blocked = taken.blockedSeq();
+        if (blocked != null && blocked == checkpoint + 1) {
+            tracker.restoreBlock(blocked, clock.instant());
+        }
+        failureInRow = taken.hasFailure();
+        recordedFailure = null;
+        deadLettersChanged = true;
         LOG.info(
-                "consumer '{}': relay {} no longer holds the lease (taken over or reset)",
+                "consumer '{}' now runs in relay {} from seq {} (epoch {}){}",
                 consumer.name(),
-                context.options.relayId());
-        return Duration.ZERO;
+                context.options.relayId(),
+                checkpoint + 1,
+                taken.epoch(),
+                blocked != null ? ", blocked at seq " + blocked + " until a delivery of it succeeds" : "");
     }
 
-    // --- delivery --------------------------------------------------------------------------------
-
-    private int atLeastOnceBatch(int limit) throws SQLException {
-        List<OutboxRecord> batch = context.withConnection(
-                connection -> contiguous(context.readLog(connection, checkpoint, limit), connection));
-        if (batch.isEmpty()) {
-            return 0;
+    private void refreshParkedKeys() throws SQLException {
+        if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+            parkedKeys = deadLetters.parkedKeys(consumer.name());
         }
-        List<OutboxRecord> parkedBehindKey = parkedBehindKey(batch);
-        List<OutboxRecord> toDeliver = without(batch, parkedBehindKey);
-        if (!toDeliver.isEmpty()) {
-            try {
-                Objects.requireNonNull(consumer.handler()).handle(toDeliver);
-            } catch (Exception e) {
-                throw new HandlerFailure(e, toDeliver);
-            }
-        }
-        long last = batch.get(batch.size() - 1).seq();
-        if (parkedBehindKey.isEmpty()) {
-            // the common case: one auto-committed update, no transaction to open
-            if (!saveCheckpointAfterDelivery(last)) {
-                return LEASE_LOST;
-            }
-        } else {
-            try {
-                context.inTransaction(connection -> {
-                    parkBehindKey(connection, parkedBehindKey);
-                    return saveCheckpointOrRollBack(connection, last);
-                });
-            } catch (LeaseLost lost) {
-                return LEASE_LOST;
-            }
-        }
-        checkpoint = last;
-        return batch.size();
     }
 
-    private int transactionalBatch(int limit) throws SQLException {
-        int delivered = context.inTransaction(connection -> {
-            long saved = lease.lockRow(connection);
-            if (saved < 0) {
-                return LEASE_LOST;
-            }
-            checkpoint = saved;
-            List<OutboxRecord> batch = contiguous(context.readLog(connection, checkpoint, limit), connection);
-            if (batch.isEmpty()) {
-                return 0;
-            }
-            List<OutboxRecord> parkedBehindKey = parkedBehindKey(batch);
-            List<OutboxRecord> toDeliver = without(batch, parkedBehindKey);
-            if (!toDeliver.isEmpty()) {
-                try {
-                    Objects.requireNonNull(consumer.transactionalHandler()).handle(toDeliver, connection);
-                } catch (Exception e) {
-                    throw new HandlerFailure(e, toDeliver);
-                }
-            }
-            parkBehindKey(connection, parkedBehindKey);
-            return saveCheckpointOrRollBack(
-                            connection, batch.get(batch.size() - 1).seq())
-                    ? batch.size()
-                    : 0;
-        });
-        if (delivered > 0) {
-            checkpoint += delivered;
-        }
-        return delivered;
-    }
+    // --- outcomes ----------------------------------------------------------------------------------
 
-    /**
-     * The longest prefix of {@code batch} that continues the checkpoint without a hole. The log is
-     * gap-free by construction; this check makes a violation visible instead of silently skipping.
-     * The first entry may be past the checkpoint only where retention removed the entries between.
-     */
-    private List<OutboxRecord> contiguous(List<OutboxRecord> batch, Connection connection) throws SQLException {
-        if (batch.isEmpty()) {
-            return batch;
+    private Duration delivered(Delivery.Delivered delivered, int limit) throws SQLException {
+        boolean wasBlocked = tracker.blocked();
+        long failing = tracker.failingSeq();
+        Instant waitingSince = tracker.waitingSince();
+        checkpoint = delivered.lastSeq();
+        tracker.delivered(delivered.lastSeq());
+        if (delivered.clearedFailure()) {
+            failureInRow = false;
+            recordedFailure = null;
+        } else if (waitingSince != null && recordedFailure != null) {
+            record(recordedFailure, tracker.blocked() ? tracker.failingSeq() : null, false); // the wait is over
         }
-        long first = batch.get(0).seq();
-        if (first != checkpoint + 1) {
-            long lowest = context.lowestRetainedSeq(connection);
-            if (!(first == lowest && lowest > checkpoint + 1)) {
-                throw new GapDetected("consumer '" + consumer.name() + "': the log has no seq " + (checkpoint + 1)
-                        + " but has " + first + "; waiting for it");
-            }
-            LOG.warn(
-                    "consumer '{}': entries {}..{} were removed by retention before it read them",
+        if (waitingSince != null) {
+            LOG.info(
+                    "consumer '{}': its downstream is available again after {}",
                     consumer.name(),
-                    checkpoint + 1,
-                    first - 1);
+                    Duration.between(waitingSince, clock.instant()));
         }
-        for (int i = 1; i < batch.size(); i++) {
-            if (batch.get(i).seq() != batch.get(i - 1).seq() + 1) {
-                return batch.subList(0, i);
-            }
+        if (wasBlocked && failing <= delivered.lastSeq()) {
+            LOG.info("consumer '{}' is no longer blocked: seq {} was delivered", consumer.name(), failing);
         }
-        return batch;
+        idlePolls.reset();
+        return delivered.entries() == limit ? Duration.ZERO : context.options.pollFloor();
     }
 
-    // --- failures --------------------------------------------------------------------------------
-
-    private Duration handlerFailed(HandlerFailure failure) throws SQLException {
-        Throwable cause = failure.getCause();
-        if (isInfrastructureFailure(cause)) {
-            // The database, not the handler: retried for ever, never counted, never parked.
-            return failures.failed("delivering to the handler", cause);
+    /** A re-drive succeeded: a success after the failure the row shows, unless one is going on. */
+    private void redelivered() throws SQLException {
+        if (failureInRow && tracker.failingSeq() < 0 && tracker.waitingSince() == null) {
+            context.withConnection(connection -> {
+                lease.saveCheckpoint(connection, checkpoint, true);
+                return null;
+            });
+            failureInRow = false;
+            recordedFailure = null;
         }
-        List<OutboxRecord> delivered = failure.delivered;
-        if (delivered.size() > 1) {
-            // Bisect: a handler with a cost per call (a commit, an HTTP request) finds the failing
-            // event in log2(n) calls, and a transient failure costs a few calls, not n.
-            isolateUntil =
-                    Math.max(isolateUntil, delivered.get(delivered.size() - 1).seq());
-            isolationLimit = Math.max(1, delivered.size() / 2);
-            LOG.debug(
-                    "consumer '{}': batch {}..{} failed; retrying it {} events at a time",
-                    consumer.name(),
-                    delivered.get(0).seq(),
-                    delivered.get(delivered.size() - 1).seq(),
-                    isolationLimit);
+    }
+
+    private Duration failed(Delivery.Failed failed) throws SQLException {
+        Throwable cause = failed.cause();
+        if (stopping) {
+            if (cause instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // a hard stop: the next owner delivers it again
+            }
             return Duration.ZERO;
         }
-        OutboxRecord event = delivered.get(0);
-        Instant now = clock.instant();
-        if (event.seq() != failingSeq) {
-            forgetFailure();
-            failingSeq = event.seq();
-            firstFailedAt = now;
-        }
-        failedAttempts++;
-        RetryPolicy retry = consumer.retryPolicy();
-        if (failedAttempts < retry.maxAttempts()) {
-            Duration wait = retry.backoff(failedAttempts, random);
-            nextAttemptAt = now.plus(wait);
-            if (failedAttempts == 1) {
-                recordError(cause, null);
+        checkpoint = failed.checkpoint();
+        FailureTracker.Failure failure =
+                new FailureTracker.Failure(failed.remaining(), failed.located(), kindOf(cause));
+        return decided(tracker.failed(failure, checkpoint, clock.instant()), cause);
+    }
+
+    private Duration decided(FailureTracker.Decision decision, Throwable cause) throws SQLException {
+        if (decision instanceof FailureTracker.Decision.Retry retry) {
+            if (retry.event() != null && retry.attempt() == 1) {
+                record(cause, null, false);
                 LOG.warn(
                         "consumer '{}': handler failed on seq {}; retrying (up to {} attempts)",
                         consumer.name(),
-                        event.seq(),
-                        retry.maxAttempts(),
+                        retry.event().seq(),
+                        consumer.retryPolicy().maxAttempts(),
                         cause);
+            } else if (retry.event() != null) {
+                LOG.debug(
+                        "consumer '{}': attempt {} on seq {} failed",
+                        consumer.name(),
+                        retry.attempt(),
+                        retry.event().seq());
             } else {
-                LOG.debug("consumer '{}': attempt {} on seq {} failed", consumer.name(), failedAttempts, event.seq());
+                LOG.debug(
+                        "consumer '{}': a batch failed; delivering fewer events to find the failing one",
+                        consumer.name(),
+                        cause);
             }
-            return Duration.ZERO;
-        }
-        return switch (consumer.failurePolicy()) {
-            case BLOCK -> block(event, cause, now);
-            case PARK, PARK_KEY -> park(event, cause, now);
-        };
-    }
-
-    private Duration block(OutboxRecord event, Throwable cause, Instant now) throws SQLException {
-        if (!blocked) {
-            blocked = true;
-            LOG.error(
-                    "consumer '{}' is BLOCKED at seq {} after {} failed attempts; it retries every {} and"
-                            + " delivers nothing after it until the handler succeeds",
+        } else if (decision instanceof FailureTracker.Decision.Block block) {
+            record(cause, block.event().seq(), false);
+            if (block.newly()) {
+                LOG.error(
+                        "consumer '{}' is BLOCKED at seq {} after {} failed attempts; it retries every {} and"
+                                + " delivers nothing after it until the handler succeeds",
+                        consumer.name(),
+                        block.event().seq(),
+                        block.attempts(),
+                        consumer.retryPolicy().maxBackoff(),
+                        cause);
+            }
+        } else if (decision instanceof FailureTracker.Decision.Park park) {
+            park(park, cause);
+        } else if (decision instanceof FailureTracker.Decision.WaitForDownstream wait && wait.began()) {
+            record(cause, tracker.blocked() ? tracker.failingSeq() : null, true);
+            LOG.warn(
+                    "consumer '{}' is WAITING_FOR_DOWNSTREAM: its handler's downstream is unavailable; retrying"
+                            + " with back-off (up to {} apart), nothing is counted or parked meanwhile",
                     consumer.name(),
-                    event.seq(),
-                    failedAttempts,
                     consumer.retryPolicy().maxBackoff(),
                     cause);
         }
-        recordError(cause, event.seq());
-        nextAttemptAt = now.plus(consumer.retryPolicy().maxBackoff());
-        return Duration.ZERO;
+        return Duration.ZERO; // the wait for the next attempt is at the top of the next step
     }
 
-    private Duration park(OutboxRecord event, Throwable cause, Instant now) throws SQLException {
-        Instant first = Objects.requireNonNull(firstFailedAt);
-        int attempts = failedAttempts;
-        try {
-            context.inTransaction(connection -> {
-                deadLetters.park(connection, consumer.name(), event.seq(), cause, "", attempts, first, now);
-                return saveCheckpointOrRollBack(connection, event.seq());
-            });
-        } catch (LeaseLost lost) {
-            return leaseLost();
+    private void park(FailureTracker.Decision.Park park, Throwable cause) throws SQLException {
+        long seq = park.event().seq();
+        Instant now = clock.instant();
+        context.inTransaction(connection -> {
+            deadLetters.park(connection, consumer.name(), seq, cause, "", park.attempts(), park.firstFailedAt(), now);
+            lease.saveCheckpoint(connection, seq, false);
+            return null;
+        });
+        checkpoint = seq;
+        tracker.delivered(seq);
+        if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+            Set<String> keys = new HashSet<>(parkedKeys);
+            keys.add(park.event().aggregateId());
+            parkedKeys = keys;
         }
-        checkpoint = event.seq();
         LOG.warn(
                 "consumer '{}' parked seq {} (key '{}') after {} failed attempts; re-drive it with"
                         + " relay.deadLetters().redrive(\"{}\", {})",
                 consumer.name(),
-                event.seq(),
-                event.aggregateId(),
-                attempts,
+                seq,
+                park.event().aggregateId(),
+                park.attempts(),
                 consumer.name(),
-                event.seq());
-        if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
-            Set<String> keys = new java.util.HashSet<>(parkedKeys);
-            keys.add(event.aggregateId());
-            parkedKeys = keys;
-        }
-        succeeded();
-        return Duration.ZERO;
+                seq);
     }
 
-    /**
-     * Saves an at-least-once checkpoint after the handler succeeded. A deadlock or lock timeout is
-     * retried here rather than by the loop: the loop would deliver the batch again.
-     */
-    private boolean saveCheckpointAfterDelivery(long last) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return context.withConnection(connection -> lease.saveCheckpoint(connection, last));
-            } catch (SQLException e) {
-                if (attempt >= 5 || context.dialect.classify(e) != SqlFailure.TRANSIENT) {
-                    throw e;
-                }
-            }
-        }
+    /** Records the failure the consumer is in on its row, for status(). */
+    private void record(Throwable failure, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
+        lease.recordFailure(failure, blockedSeq, waiting);
+        failureInRow = true;
+        recordedFailure = failure;
     }
 
-    /** Saves the checkpoint, or throws {@link LeaseLost} to roll the transaction back. */
-    private boolean saveCheckpointOrRollBack(Connection connection, long seq) throws SQLException {
-        if (!lease.saveCheckpoint(connection, seq)) {
-            throw new LeaseLost();
+    /** What a handler's failure means: the handler's downstream, a deadlock, or the event. */
+    private FailureTracker.Kind kindOf(Throwable cause) {
+        if (Failures.find(cause, DownstreamUnavailableException.class) != null
+                || Failures.is(cause, SqlFailure.CONNECTION, context.dialect)) {
+            return FailureTracker.Kind.DOWNSTREAM;
         }
-        return true;
-    }
-
-    /** The events of keys that have parked events, which {@link FailurePolicy#PARK_KEY} parks too. */
-    private List<OutboxRecord> parkedBehindKey(List<OutboxRecord> batch) {
-        if (parkedKeys.isEmpty()) {
-            return List.of();
-        }
-        List<OutboxRecord> behind = new ArrayList<>();
-        for (OutboxRecord record : batch) {
-            if (parkedKeys.contains(record.aggregateId())) {
-                behind.add(record);
-            }
-        }
-        return behind;
-    }
-
-    private void parkBehindKey(Connection connection, List<OutboxRecord> records) throws SQLException {
-        Instant now = clock.instant();
-        for (OutboxRecord record : records) {
-            deadLetters.park(
-                    connection,
-                    consumer.name(),
-                    record.seq(),
-                    null,
-                    "parked behind an earlier parked event of key '" + record.aggregateId() + "'",
-                    0,
-                    now,
-                    now);
-        }
-    }
-
-    private static List<OutboxRecord> without(List<OutboxRecord> batch, List<OutboxRecord> removed) {
-        if (removed.isEmpty()) {
-            return batch;
-        }
-        List<OutboxRecord> rest = new ArrayList<>(batch);
-        rest.removeAll(removed);
-        return rest;
-    }
-
-    /** Whether a handler's exception came from the database being unavailable, not from the handler. */
-    private boolean isInfrastructureFailure(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                SqlFailure kind = context.dialect.classify(sql);
-                if (kind == SqlFailure.CONNECTION || kind == SqlFailure.TRANSIENT) {
-                    return true;
-                }
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    private void succeeded() throws SQLException {
-        if (failingSeq >= 0) {
-            if (blocked) {
-                LOG.info("consumer '{}' is no longer blocked: seq {} was delivered", consumer.name(), failingSeq);
-            }
-            forgetFailure();
-            clearError();
-        }
-    }
-
-    private void forgetFailure() {
-        failingSeq = -1;
-        failedAttempts = 0;
-        firstFailedAt = null;
-        nextAttemptAt = null;
-        blocked = false;
-    }
-
-    private void recordError(Throwable cause, @Nullable Long blockedSeq) throws SQLException {
-        context.withConnection(connection -> {
-            try (NamedSql.Bound update = context.ops.recordError.prepare(connection)) {
-                return update.setString("error", DeadLetterStore.describe(cause))
-                        .setLong("blocked_seq", blockedSeq)
-                        .set("consumer", consumer.name())
-                        .set("epoch", lease.epoch())
-                        .statement()
-                        .executeUpdate();
-            }
-        });
-    }
-
-    private void clearError() throws SQLException {
-        context.withConnection(connection -> {
-            try (NamedSql.Bound update = context.ops.clearError.prepare(connection)) {
-                return update.set("consumer", consumer.name())
-                        .set("epoch", lease.epoch())
-                        .statement()
-                        .executeUpdate();
-            }
-        });
-    }
-
-    // --- re-drive --------------------------------------------------------------------------------
-
-    /** Delivers the dead letters waiting for re-drive; returns whether there were any. */
-    private boolean redrive() throws SQLException {
-        List<DeadLetter> requests = deadLetters.redriveRequests(consumer.name(), consumer.batchSize());
-        for (DeadLetter deadLetter : requests) {
-            OutboxRecord record = deadLetter.record();
-            try {
-                boolean done;
-                if (consumer.isTransactional()) {
-                    done = context.inTransaction(connection -> {
-                        if (lease.lockRow(connection) < 0) {
-                            return false;
-                        }
-                        try {
-                            Objects.requireNonNull(consumer.transactionalHandler())
-                                    .handle(List.of(record), connection);
-                        } catch (Exception e) {
-                            throw new HandlerFailure(e, List.of(record));
-                        }
-                        deadLetters.delete(connection, consumer.name(), record.seq());
-                        return true;
-                    });
-                } else {
-                    try {
-                        Objects.requireNonNull(consumer.handler()).handle(List.of(record));
-                    } catch (Exception e) {
-                        throw new HandlerFailure(e, List.of(record));
-                    }
-                    done = context.inTransaction(connection -> {
-                        deadLetters.delete(connection, consumer.name(), record.seq());
-                        return true;
-                    });
-                }
-                if (!done) {
-                    leaseLost();
-                    return true;
-                }
-                LOG.info("consumer '{}': re-drove parked seq {}", consumer.name(), record.seq());
-            } catch (HandlerFailure failure) {
-                if (isInfrastructureFailure(failure.getCause())) {
-                    throw new IllegalStateException("database unavailable during re-drive", failure.getCause());
-                }
-                LOG.warn(
-                        "consumer '{}': re-drive of seq {} failed; it stays parked",
-                        consumer.name(),
-                        record.seq(),
-                        failure.getCause());
-                deadLetters.redriveFailed(deadLetter, failure.getCause(), clock.instant());
-            }
-        }
-        if (!requests.isEmpty() && consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
-            parkedKeys = deadLetters.parkedKeys(consumer.name());
-        }
-        if (requests.size() == consumer.batchSize()) {
-            deadLettersChanged = true; // more to come
-        }
-        return !requests.isEmpty();
+        return Failures.is(cause, SqlFailure.TRANSIENT, context.dialect)
+                ? FailureTracker.Kind.TRANSIENT
+                : FailureTracker.Kind.HANDLER;
     }
 }

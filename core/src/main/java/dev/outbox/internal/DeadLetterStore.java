@@ -12,8 +12,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -94,15 +96,30 @@ public final class DeadLetterStore implements DeadLetters {
         }
         int discarded = call("discarding seq " + seq + " of consumer '" + consumer + "'", connection -> {
             try (NamedSql.Bound discard = ops.discard.prepare(connection)) {
-                return discard.set("reason", reason)
+                int count = discard.set("reason", reason)
                         .set("consumer", consumer)
                         .set("seq", seq)
                         .statement()
                         .executeUpdate();
+                if (count == 0 && isRedriving(connection, consumer, seq)) {
+                    throw new OutboxException("consumer '" + consumer + "': seq " + seq + " is being re-driven"
+                            + " right now and cannot be discarded; if that delivery fails it is parked again"
+                            + " and can be discarded then");
+                }
+                return count;
             }
         });
         onChange.accept(consumer);
         return discarded > 0;
+    }
+
+    private boolean isRedriving(Connection connection, String consumer, long seq) throws SQLException {
+        try (NamedSql.Bound select = ops.countRedriving.prepare(connection)) {
+            select.set("consumer", consumer).set("seq", seq);
+            try (ResultSet rs = select.statement().executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        }
     }
 
     // --- used by the consumer loop --------------------------------------------------------------
@@ -141,6 +158,38 @@ public final class DeadLetterStore implements DeadLetters {
         }
     }
 
+    /**
+     * Parks {@code records}, events of keys that already have parked events ({@link
+     * dev.outbox.FailurePolicy#PARK_KEY}), behind them, in the caller's transaction; the handler
+     * never saw them.
+     */
+    void parkBehindKey(Connection connection, String consumer, List<OutboxRecord> records, Instant now)
+            throws SQLException {
+        for (OutboxRecord record : records) {
+            park(
+                    connection,
+                    consumer,
+                    record.seq(),
+                    null,
+                    "parked behind an earlier parked event of key '" + record.aggregateId() + "'",
+                    0,
+                    now,
+                    now);
+        }
+    }
+
+    /** Puts a dead letter whose re-drive met an unavailable downstream back in the re-drive queue. */
+    void releaseRedrive(String consumer, long seq) throws SQLException {
+        context.withConnection(connection -> {
+            try (NamedSql.Bound release = ops.releaseRedrive.prepare(connection)) {
+                return release.set("consumer", consumer)
+                        .set("seq", seq)
+                        .statement()
+                        .executeUpdate();
+            }
+        });
+    }
+
     /** The keys of {@code consumer} with parked events, for {@link dev.outbox.FailurePolicy#PARK_KEY}. */
     Set<String> parkedKeys(String consumer) throws SQLException {
         return context.withConnection(connection -> {
@@ -157,7 +206,7 @@ public final class DeadLetterStore implements DeadLetters {
         });
     }
 
-    /** Dead letters of {@code consumer} waiting for re-drive, in seq order. */
+    /** Dead letters of {@code consumer} waiting for re-drive (or left being re-driven), in seq order. */
     List<DeadLetter> redriveRequests(String consumer, int limit) throws SQLException {
         return context.withConnection(connection -> {
             try (NamedSql.Bound select = ops.readRedriveRequests.prepare(connection)) {
@@ -167,18 +216,46 @@ public final class DeadLetterStore implements DeadLetters {
         });
     }
 
-    /** Removes a re-driven dead letter, in the caller's transaction. */
-    void delete(Connection connection, String consumer, long seq) throws SQLException {
-        try (NamedSql.Bound delete = ops.deleteDeadLetter.prepare(connection)) {
+    /** Per key of {@code consumer}, the lowest seq parked and not asked to be re-driven. */
+    Map<String, Long> firstParkedSeqOfKeys(String consumer) throws SQLException {
+        return context.withConnection(connection -> {
+            Map<String, Long> first = new HashMap<>();
+            try (NamedSql.Bound select = ops.firstParkedSeqOfKeys.prepare(connection)) {
+                select.set("consumer", consumer);
+                try (ResultSet rs = select.statement().executeQuery()) {
+                    while (rs.next()) {
+                        first.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            return first;
+        });
+    }
+
+    /**
+     * Marks a dead letter as being re-driven, in the caller's transaction: from then on it cannot be
+     * discarded. Returns {@code false} if it was discarded or withdrawn meanwhile.
+     */
+    boolean claimRedrive(Connection connection, String consumer, long seq) throws SQLException {
+        try (NamedSql.Bound claim = ops.claimRedrive.prepare(connection)) {
+            return claim.set("consumer", consumer).set("seq", seq).statement().executeUpdate() == 1;
+        }
+    }
+
+    /** Removes a dead letter whose re-drive was delivered. */
+    void deleteRedriven(Connection connection, String consumer, long seq) throws SQLException {
+        try (NamedSql.Bound delete = ops.deleteRedriven.prepare(connection)) {
             delete.set("consumer", consumer).set("seq", seq).statement().executeUpdate();
         }
     }
 
     /**
-     * Parks a dead letter again after its re-drive failed; other re-drive requests of its key are
-     * withdrawn so that the key's later events are not delivered before it.
+     * Parks a dead letter again after its re-drive failed, its attempt count raised. With {@code
+     * stopKey} ({@link dev.outbox.FailurePolicy#PARK_KEY}) the re-drives asked for later events of
+     * its key are withdrawn too, so that none of them is delivered before it.
      */
-    void redriveFailed(DeadLetter deadLetter, Throwable failure, Instant failedAt) throws SQLException {
+    void redriveFailed(DeadLetter deadLetter, Throwable failure, Instant failedAt, boolean stopKey)
+            throws SQLException {
         context.inTransaction(connection -> {
             try (NamedSql.Bound update = ops.failRedrive.prepare(connection)) {
                 update.setString("error_class", failure.getClass().getName())
@@ -190,12 +267,16 @@ public final class DeadLetterStore implements DeadLetters {
                         .statement()
                         .executeUpdate();
             }
-            try (NamedSql.Bound cancel = ops.cancelRedrivesOfKey.prepare(connection)) {
-                return cancel.set("consumer", deadLetter.consumer())
-                        .set("aggregate_id", deadLetter.record().aggregateId())
-                        .statement()
-                        .executeUpdate();
+            if (stopKey) {
+                try (NamedSql.Bound cancel = ops.cancelLaterRedrivesOfKey.prepare(connection)) {
+                    cancel.set("consumer", deadLetter.consumer())
+                            .set("aggregate_id", deadLetter.record().aggregateId())
+                            .set("seq", deadLetter.record().seq())
+                            .statement()
+                            .executeUpdate();
+                }
             }
+            return null;
         });
     }
 
@@ -221,9 +302,11 @@ public final class DeadLetterStore implements DeadLetters {
 
     private static DeadLetter.Status status(String value) {
         return switch (value) {
+            case OperationsSql.PARKED -> DeadLetter.Status.PARKED;
             case OperationsSql.REDRIVE_REQUESTED -> DeadLetter.Status.REDRIVE_REQUESTED;
+            case OperationsSql.REDRIVING -> DeadLetter.Status.REDRIVING;
             case OperationsSql.DISCARDED -> DeadLetter.Status.DISCARDED;
-            default -> DeadLetter.Status.PARKED;
+            default -> throw new IllegalStateException("unknown dead-letter status '" + value + "'");
         };
     }
 

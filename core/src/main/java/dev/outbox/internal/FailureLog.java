@@ -1,5 +1,6 @@
 package dev.outbox.internal;
 
+import dev.outbox.OutboxSchemaException;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
@@ -8,11 +9,13 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * How a relay loop reacts to an infrastructure failure: how long it waits before trying again, and
- * what it logs. It logs once per change of state, not once per attempt (the first failure, a
- * failure of a different kind, the recovery): a relay that retries against a database that is down
- * for an hour writes three lines, not thousands. A deadlock or lock timeout is retried at once a
- * few times and logged only if it persists: the database resolved it by design.
+ * How a relay loop reacts to a failure of its own work (not of a handler): how long it waits before
+ * trying again, what it logs, and what it reports in {@link RelayProblems}. It logs once per change
+ * of state, not once per attempt (the first failure, a failure of a different kind, the recovery):
+ * a relay that retries against a database that is down for an hour writes three lines, not
+ * thousands. A deadlock or lock timeout is retried at once a few times and logged only if it
+ * persists: the database resolved it by design. Missing tables and failures that do not come from
+ * the database (a bug, an {@link Error}) are logged at ERROR: they need a person.
  *
  * <p>One per loop; not thread-safe.
  */
@@ -23,29 +26,51 @@ final class FailureLog {
 
     private final Logger logger;
     private final String subject;
+    private final String source;
     private final OutboxDialect dialect;
+    private final RelayProblems problems;
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
     private @Nullable String lastKind;
     private int attempts;
     private int transientInARow;
 
-    FailureLog(Logger logger, String subject, OutboxDialect dialect) {
+    /**
+     * @param subject what fails, in log lines ({@code "consumer 'search'"})
+     * @param source the key of its problems in {@code problems}
+     */
+    FailureLog(Logger logger, String subject, String source, OutboxDialect dialect, RelayProblems problems) {
         this.logger = logger;
         this.subject = subject;
+        this.source = source;
         this.dialect = dialect;
+        this.problems = problems;
     }
 
     /** Records a failure of {@code action}; returns how long to wait before trying again. */
     Duration failed(String action, Throwable failure) {
         attempts++;
-        if (isTransient(failure) && ++transientInARow <= QUIET_TRANSIENT_RETRIES) {
+        if (Failures.is(failure, SqlFailure.TRANSIENT, dialect) && ++transientInARow <= QUIET_TRANSIENT_RETRIES) {
             logger.debug("{}: {} hit a transient failure (deadlock, lock timeout), retrying", subject, action, failure);
             return Duration.ofMillis(5L * transientInARow);
         }
         String kind = kind(failure);
         if (!kind.equals(lastKind)) {
             String description = failure.getClass().getName() + ": " + failure.getMessage();
-            if (lastKind == null) {
+            problems.report(source, action + " fails: " + description);
+            if (failure instanceof OutboxSchemaException) {
+                logger.error(
+                        "{}: {} failed; retrying with back-off until the schema is right: {}",
+                        subject,
+                        action,
+                        failure.getMessage());
+            } else if (!Failures.fromDatabase(failure)) {
+                logger.error(
+                        "{}: {} failed unexpectedly; retrying with back-off: {}",
+                        subject,
+                        action,
+                        description,
+                        failure);
+            } else if (lastKind == null) {
                 logger.warn("{}: {} failed, retrying with back-off: {}", subject, action, description, failure);
             } else {
                 logger.warn("{}: {} still failing, now with: {}", subject, action, description, failure);
@@ -61,21 +86,15 @@ final class FailureLog {
         backoff.reset();
         if (lastKind != null) {
             logger.info("{}: recovered after {} failed attempt(s)", subject, attempts);
+            problems.clear(source);
             lastKind = null;
         }
         attempts = 0;
     }
 
-    private boolean isTransient(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && dialect.classify(sql) == SqlFailure.TRANSIENT) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
+    /** Whether the loop is in a failing state now. */
+    boolean failing() {
+        return lastKind != null;
     }
 
     /**

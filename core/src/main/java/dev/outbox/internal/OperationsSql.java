@@ -9,7 +9,6 @@ import static dev.outbox.internal.OutboxSql.CONSUMER;
 import static dev.outbox.internal.OutboxSql.CREATED_AT;
 import static dev.outbox.internal.OutboxSql.DISCARDED_AT;
 import static dev.outbox.internal.OutboxSql.DISCARD_REASON;
-import static dev.outbox.internal.OutboxSql.EPOCH;
 import static dev.outbox.internal.OutboxSql.ERROR_CLASS;
 import static dev.outbox.internal.OutboxSql.ERROR_MESSAGE;
 import static dev.outbox.internal.OutboxSql.EVENT_ID;
@@ -29,6 +28,7 @@ import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
 import static dev.outbox.internal.OutboxSql.STACK_HEAD;
 import static dev.outbox.internal.OutboxSql.STATUS;
+import static dev.outbox.internal.OutboxSql.WAITING_SINCE;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.inline;
@@ -52,6 +52,7 @@ final class OperationsSql {
 
     static final String PARKED = "PARKED";
     static final String REDRIVE_REQUESTED = "REDRIVE_REQUESTED";
+    static final String REDRIVING = "REDRIVING";
     static final String DISCARDED = "DISCARDED";
 
     // Dead letters
@@ -60,16 +61,21 @@ final class OperationsSql {
     final NamedSql requestRedrive;
     final NamedSql requestRedriveAll;
     final NamedSql readRedriveRequests;
-    final NamedSql deleteDeadLetter;
+    final NamedSql firstParkedSeqOfKeys;
+    final NamedSql claimRedrive;
+    final NamedSql deleteRedriven;
+    final NamedSql releaseRedrive;
     final NamedSql failRedrive;
-    final NamedSql cancelRedrivesOfKey;
+    final NamedSql cancelLaterRedrivesOfKey;
     final NamedSql discard;
+    final NamedSql countRedriving;
     final NamedSql parkedKeys;
 
-    // Error state and status
-    final NamedSql recordError;
-    final NamedSql clearError;
+    // Status and administration
     final NamedSql readConsumers;
+    final NamedSql lockConsumerForDelete;
+    final NamedSql deleteDeadLettersOfConsumer;
+    final NamedSql deleteConsumer;
     final NamedSql readHeadAndNow;
     final NamedSql readSequencedAt;
     final NamedSql countParked;
@@ -166,16 +172,40 @@ final class OperationsSql {
                 .where(CONSUMER.eq(name))
                 .and(STATUS.eq(inline(PARKED))));
 
-        // Uses the unique index (consumer, seq).
+        // Uses the unique index (consumer, seq). A row left REDRIVING by a relay that died during
+        // the delivery is delivered again (at least once).
         readRedriveRequests = sql.render(select(deadLetterColumns)
                 .from(deadLetter)
                 .where(CONSUMER.eq(name))
-                .and(STATUS.eq(inline(REDRIVE_REQUESTED)))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
                 .orderBy(SEQ)
                 .limit(param("batch", Integer.class)));
 
-        deleteDeadLetter =
-                sql.render(DSL.deleteFrom(deadLetter).where(CONSUMER.eq(name)).and(SEQ.eq(seq)));
+        // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked.
+        firstParkedSeqOfKeys = sql.render(select(AGGREGATE_ID, DSL.min(SEQ))
+                .from(deadLetter)
+                .where(CONSUMER.eq(name))
+                .and(STATUS.eq(inline(PARKED)))
+                .groupBy(AGGREGATE_ID));
+
+        // Taken by the consumer's thread right before it delivers a re-drive: from then on a discard
+        // is refused, so an event is never both delivered and discarded.
+        claimRedrive = sql.render(DSL.update(deadLetter)
+                .set(STATUS, inline(REDRIVING))
+                .where(CONSUMER.eq(name))
+                .and(SEQ.eq(seq))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))));
+
+        deleteRedriven = sql.render(DSL.deleteFrom(deadLetter)
+                .where(CONSUMER.eq(name))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
+
+        releaseRedrive = sql.render(DSL.update(deadLetter)
+                .set(STATUS, inline(REDRIVE_REQUESTED))
+                .where(CONSUMER.eq(name))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
 
         failRedrive = sql.render(DSL.update(deadLetter)
                 .set(STATUS, inline(PARKED))
@@ -185,13 +215,16 @@ final class OperationsSql {
                 .set(STACK_HEAD, param("stack_head", String.class))
                 .set(LAST_FAILED_AT, lastFailedAt)
                 .where(CONSUMER.eq(name))
-                .and(SEQ.eq(seq)));
+                .and(SEQ.eq(seq))
+                .and(STATUS.ne(inline(DISCARDED))));
 
-        cancelRedrivesOfKey = sql.render(DSL.update(deadLetter)
+        // PARK_KEY: a re-drive that fails stops its key's re-drive there; the later events stay parked.
+        cancelLaterRedrivesOfKey = sql.render(DSL.update(deadLetter)
                 .set(STATUS, inline(PARKED))
                 .where(CONSUMER.eq(name))
                 .and(AGGREGATE_ID.eq(param("aggregate_id", String.class)))
-                .and(STATUS.eq(inline(REDRIVE_REQUESTED))));
+                .and(SEQ.gt(seq))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))));
 
         discard = sql.render(DSL.update(deadLetter)
                 .set(STATUS, inline(DISCARDED))
@@ -199,32 +232,32 @@ final class OperationsSql {
                 .set(DISCARDED_AT, now)
                 .where(CONSUMER.eq(name))
                 .and(SEQ.eq(seq))
-                .and(STATUS.ne(inline(DISCARDED))));
+                .and(STATUS.in(inline(PARKED), inline(REDRIVE_REQUESTED))));
+
+        countRedriving = sql.render(select(count())
+                .from(deadLetter)
+                .where(CONSUMER.eq(name))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
 
         parkedKeys = sql.render(selectDistinct(AGGREGATE_ID)
                 .from(deadLetter)
                 .where(CONSUMER.eq(name))
                 .and(STATUS.ne(inline(DISCARDED))));
 
-        recordError = sql.render(DSL.update(consumer)
-                .set(LAST_ERROR, param("error", String.class))
-                .set(LAST_ERROR_AT, now)
-                .set(BLOCKED_SEQ, param("blocked_seq", Long.class))
-                .where(NAME.eq(name))
-                .and(EPOCH.eq(param("epoch", Long.class))));
-
-        clearError = sql.render(DSL.update(consumer)
-                .set(LAST_ERROR, NULL_STRING)
-                .set(LAST_ERROR_AT, OutboxSql.NULL_TIME)
-                .set(BLOCKED_SEQ, inline((Long) null, org.jooq.impl.SQLDataType.BIGINT))
-                .where(NAME.eq(name))
-                .and(EPOCH.eq(param("epoch", Long.class))));
-
         Field<Integer> leaseLive =
                 when(OWNER.isNotNull().and(LEASE_UNTIL.ge(now)), inline(1)).otherwise(inline(0));
-        readConsumers =
-                sql.render(select(NAME, CHECKPOINT_SEQ, OWNER, leaseLive, BLOCKED_SEQ, LAST_ERROR, LAST_ERROR_AT)
+        readConsumers = sql.render(
+                select(NAME, CHECKPOINT_SEQ, OWNER, leaseLive, BLOCKED_SEQ, LAST_ERROR, LAST_ERROR_AT, WAITING_SINCE)
                         .from(consumer));
+
+        // Deleting a consumer: its row locked first, so that no relay takes it over meanwhile.
+        lockConsumerForDelete = sql.render(
+                select(OWNER, leaseLive).from(consumer).where(NAME.eq(name)).forUpdate());
+
+        deleteDeadLettersOfConsumer = sql.render(DSL.deleteFrom(deadLetter).where(CONSUMER.eq(name)));
+
+        deleteConsumer = sql.render(DSL.deleteFrom(consumer).where(NAME.eq(name)));
 
         readHeadAndNow = sql.render(select(NEXT_SEQ.minus(inline(1L)), now)
                 .from(sequencer)

@@ -46,7 +46,7 @@ public final class OutboxSql {
     public static final String SEQUENCER_NAME = "default";
 
     /** The schema version this build of the engine reads and writes; the migration records it. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
 
     /** Rows per multi-row insert: stays far below every driver's bind-parameter limit. */
     public static final int MAX_ROWS_PER_INSERT = 500;
@@ -75,6 +75,7 @@ public final class OutboxSql {
     static final Field<Long> BLOCKED_SEQ = field(name("blocked_seq"), SQLDataType.BIGINT);
     static final Field<String> LAST_ERROR = field(name("last_error"), SQLDataType.CLOB);
     static final Field<OffsetDateTime> LAST_ERROR_AT = field(name("last_error_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<OffsetDateTime> WAITING_SINCE = field(name("waiting_since"), SQLDataType.TIMESTAMPWITHTIMEZONE);
     static final Field<String> CONSUMER = field(name("consumer"), SQLDataType.VARCHAR);
     static final Field<String> STATUS = field(name("status"), SQLDataType.VARCHAR);
     static final Field<String> ERROR_CLASS = field(name("error_class"), SQLDataType.VARCHAR);
@@ -90,6 +91,7 @@ public final class OutboxSql {
 
     static final Field<String> NULL_STRING = inline((String) null, SQLDataType.VARCHAR);
     static final Field<OffsetDateTime> NULL_TIME = inline((OffsetDateTime) null, SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<Long> NULL_LONG = inline((Long) null, SQLDataType.BIGINT);
 
     private final OutboxTables tables;
     private final OutboxDialect dialect;
@@ -122,6 +124,8 @@ public final class OutboxSql {
     final NamedSql lockConsumer;
     final NamedSql readLog;
     final NamedSql saveCheckpoint;
+    final NamedSql saveCheckpointClearingFailure;
+    final NamedSql recordFailure;
     final NamedSql renewConsumer;
     final NamedSql releaseConsumer;
     final NamedSql resetConsumer;
@@ -181,7 +185,7 @@ public final class OutboxSql {
                 .set(HEARTBEAT_AT, now)
                 .where(NAME.eq(param("name", String.class))));
 
-        lockSequencerForTakeover = render(select(HOLDER, EPOCH, leaseExpired, SCHEMA_VERSION_COLUMN)
+        lockSequencerForTakeover = render(select(HOLDER, EPOCH, leaseExpired, LEASE_UNTIL)
                 .from(sequencer)
                 .where(NAME.eq(param("name", String.class)))
                 .forUpdate()
@@ -222,16 +226,21 @@ public final class OutboxSql {
                         .where(NAME.eq(param("sequencer", String.class))))
                 .onDuplicateKeyIgnore());
 
-        // SKIP LOCKED: a row locked by its owner's running transactional batch means the owner is
-        // alive; a standby passes instead of waiting for the batch.
         // A plain read: whether a consumer has its row, without locking it (see ConsumerLease).
         consumerExists = render(select(inline(1)).from(consumer).where(NAME.eq(param("name", String.class))));
 
-        lockConsumerForTakeover = render(select(OWNER, EPOCH, leaseExpired, CHECKPOINT_SEQ)
-                .from(consumer)
-                .where(NAME.eq(param("name", String.class)))
-                .forUpdate()
-                .skipLocked());
+        // SKIP LOCKED: a row locked by its owner's running transactional batch means the owner is
+        // alive; a standby passes instead of waiting for the batch. The failure columns tell the
+        // new owner what the status shows, so that its first success clears it.
+        Field<Integer> hasFailure = when(
+                        LAST_ERROR.isNotNull().or(BLOCKED_SEQ.isNotNull()).or(WAITING_SINCE.isNotNull()), inline(1))
+                .otherwise(inline(0));
+        lockConsumerForTakeover =
+                render(select(OWNER, EPOCH, leaseExpired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure)
+                        .from(consumer)
+                        .where(NAME.eq(param("name", String.class)))
+                        .forUpdate()
+                        .skipLocked());
 
         takeOverConsumer = render(DSL.update(consumer)
                 .set(OWNER, param("owner", String.class))
@@ -269,6 +278,31 @@ public final class OutboxSql {
                 .where(NAME.eq(param("name", String.class)))
                 .and(EPOCH.eq(param("epoch", Long.class))));
 
+        // The first success after a failure saves its checkpoint and clears the status in one write.
+        saveCheckpointClearingFailure = render(DSL.update(consumer)
+                .set(CHECKPOINT_SEQ, param("checkpoint", Long.class))
+                .set(LEASE_UNTIL, leaseEnd)
+                .set(UPDATED_AT, now)
+                .set(LAST_ERROR, NULL_STRING)
+                .set(LAST_ERROR_AT, NULL_TIME)
+                .set(BLOCKED_SEQ, NULL_LONG)
+                .set(WAITING_SINCE, NULL_TIME)
+                .where(NAME.eq(param("name", String.class)))
+                .and(EPOCH.eq(param("epoch", Long.class))));
+
+        // The failure the consumer is in, for status(): the error, the blocked seq or NULL, and
+        // since when it waits for its downstream (kept from the first write of one wait).
+        recordFailure = render(DSL.update(consumer)
+                .set(LAST_ERROR, param("error", String.class))
+                .set(LAST_ERROR_AT, now)
+                .set(BLOCKED_SEQ, param("blocked_seq", Long.class))
+                .set(
+                        WAITING_SINCE,
+                        when(param("waiting", Integer.class).eq(inline(1)), DSL.coalesce(WAITING_SINCE, now))
+                                .otherwise(NULL_TIME))
+                .where(NAME.eq(param("name", String.class)))
+                .and(EPOCH.eq(param("epoch", Long.class))));
+
         renewConsumer = render(DSL.update(consumer)
                 .set(LEASE_UNTIL, leaseEnd)
                 .set(UPDATED_AT, now)
@@ -284,12 +318,17 @@ public final class OutboxSql {
 
         // Bumping the epoch fences whoever owns the consumer now: it finds its next checkpoint
         // write rejected, takes the lease again and reads the new checkpoint.
+        // The failure state belonged to the old position: cleared with it.
         resetConsumer = render(DSL.update(consumer)
                 .set(CHECKPOINT_SEQ, param("checkpoint", Long.class))
                 .set(EPOCH, EPOCH.plus(inline(1L)))
                 .set(OWNER, NULL_STRING)
                 .set(LEASE_UNTIL, NULL_TIME)
                 .set(UPDATED_AT, now)
+                .set(LAST_ERROR, NULL_STRING)
+                .set(LAST_ERROR_AT, NULL_TIME)
+                .set(BLOCKED_SEQ, NULL_LONG)
+                .set(WAITING_SINCE, NULL_TIME)
                 .where(NAME.eq(param("name", String.class))));
 
         lowestRetainedSeq = render(select(DSL.min(SEQ)).from(log));

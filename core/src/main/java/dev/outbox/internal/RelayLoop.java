@@ -8,6 +8,12 @@ import java.time.Duration;
  * repeat until stopped; on a failure, wait as the {@link FailureLog} says and try again; when
  * stopped, release what the loop holds. The wait is the only place a loop can be interrupted:
  * a step in progress always runs to its end (its transaction commits or rolls back).
+ *
+ * <p>A loop never dies of a failure: whatever a step throws, {@link Error}s included, is logged,
+ * reported, waited out and tried again. That holds for a {@link VirtualMachineError} too: a thread
+ * that died would stop its consumer or the sequencer silently, which is worse than a relay that goes
+ * on after the memory it failed to get is freed; an application that wants to die on {@code
+ * OutOfMemoryError} has {@code -XX:+ExitOnOutOfMemoryError}.
  */
 abstract class RelayLoop implements Runnable {
 
@@ -23,7 +29,7 @@ abstract class RelayLoop implements Runnable {
     protected abstract Duration step() throws SQLException;
 
     /** How long to wait after {@code step} threw {@code failure}. */
-    protected Duration onFailure(Exception failure) {
+    protected Duration onFailure(Throwable failure) {
         return failures.failed("working", failure);
     }
 
@@ -36,6 +42,14 @@ abstract class RelayLoop implements Runnable {
         wakeUp.signal();
     }
 
+    private Duration failureWait(Throwable failure) {
+        try {
+            return onFailure(failure);
+        } catch (Throwable whileHandling) { // out of memory even for the log line: wait and go on
+            return Duration.ofSeconds(1);
+        }
+    }
+
     @Override
     public final void run() {
         try {
@@ -44,8 +58,8 @@ abstract class RelayLoop implements Runnable {
                 try {
                     wait = step();
                     failures.recovered();
-                } catch (SQLException | RuntimeException e) {
-                    wait = onFailure(e);
+                } catch (Throwable e) { // see the class comment: a loop never dies
+                    wait = failureWait(e);
                 }
                 if (!wait.isZero() && !stopping) {
                     wakeUp.await(wait);

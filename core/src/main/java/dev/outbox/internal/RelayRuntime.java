@@ -1,8 +1,10 @@
 package dev.outbox.internal;
 
 import dev.outbox.ConsumerStatus;
+import dev.outbox.DeadLetters;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxException;
+import dev.outbox.RelayProblem;
 import dev.outbox.spi.Notifications;
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
@@ -15,15 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads of one started relay: the sequencer, one per consumer, and the optional notification
- * listener, wired to wake each other. Created by {@code OutboxRelay.start()}, stopped by its
- * {@code close()}.
+ * The threads of one started relay: the sequencer, one per consumer, the lease keeper and the
+ * optional notification listener, wired to wake each other. Created by {@code OutboxRelay.start()},
+ * stopped by its {@code close()}.
  */
 public final class RelayRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayRuntime.class);
 
     private final RelayContext context;
+    private final RelayProblems problems;
+    private final StartupCheck startup;
+    private final LeaseKeeper keeper;
     private final Sequencer sequencer;
     private final Map<String, ConsumerWorker> workers = new LinkedHashMap<>();
     private final DeadLetterStore deadLetters;
@@ -33,7 +38,10 @@ public final class RelayRuntime {
 
     public RelayRuntime(RelayContext context, List<OutboxConsumer> consumers) {
         this.context = context;
-        this.sequencer = new Sequencer(context, this::wakeConsumers);
+        this.problems = new RelayProblems(context.options.clock());
+        this.startup = new StartupCheck(context);
+        this.keeper = new LeaseKeeper(context.options.leaseDuration());
+        this.sequencer = new Sequencer(context, problems, startup, this::wakeConsumers);
         this.deadLetters = new DeadLetterStore(context, name -> {
             ConsumerWorker worker = workers.get(name);
             if (worker != null) {
@@ -42,32 +50,37 @@ public final class RelayRuntime {
         });
         this.status = new StatusReader(context);
         for (OutboxConsumer consumer : consumers) {
-            workers.put(consumer.name(), new ConsumerWorker(consumer, context, deadLetters, sequencer::isLeader));
+            workers.put(
+                    consumer.name(),
+                    new ConsumerWorker(consumer, context, problems, startup, deadLetters, keeper, sequencer::isLeader));
         }
     }
 
     /**
-     * Checks the schema, then starts the threads and returns.
+     * Checks the schema, creates the consumers' checkpoint rows, then starts the threads and
+     * returns. When the database cannot be reached, the loops do the check as soon as it can.
      *
      * @throws dev.outbox.OutboxSchemaException if the tables are missing or of another version
+     * @throws dev.outbox.OutboxConfigurationException if a relay with the same id runs here already
      */
     public void start() {
+        subscriptions.add(RunningRelays.register(context.dataSource, context.sql.tables(), context.options.relayId()));
         try {
-            context.checkSchema();
-            for (ConsumerWorker worker : workers.values()) {
-                worker.createCheckpoint();
-            }
+            startup.ensure();
         } catch (SQLException e) {
-            if (context.dialect.classify(e) == SqlFailure.CONNECTION) {
-                // The loops retry until the database is back; the schema is checked again then.
-                LOG.warn(
-                        "relay {}: database unreachable at start, will keep trying: {}",
-                        context.options.relayId(),
-                        e.getMessage());
-            } else {
+            if (context.dialect.classify(e) != SqlFailure.CONNECTION) {
+                stopSubscriptions();
                 throw new OutboxException(
                         "relay: schema check failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
             }
+            LOG.warn(
+                    "relay {}: database unreachable at start, will keep trying; the schema is checked once it"
+                            + " answers: {}",
+                    context.options.relayId(),
+                    e.getMessage());
+        } catch (RuntimeException e) {
+            stopSubscriptions();
+            throw e;
         }
         subscriptions.add(LocalWakeups.register(context.sql.tables(), this::wakeUp));
         Notifications notifications = context.dialect.notifications();
@@ -106,20 +119,35 @@ public final class RelayRuntime {
         return worker != null && worker.isOwner();
     }
 
-    /** Tells the loop of consumer {@code name}, if it runs here, that its lease changed under it. */
-    public void leaseChanged(String name) {
+    /** Sets consumer {@code name}'s checkpoint, fencing whoever runs it; tells its loop if it runs here. */
+    public void resetConsumer(String name, long checkpoint) {
+        RelayAdmin.resetConsumer(context, name, checkpoint);
         ConsumerWorker worker = workers.get(name);
         if (worker != null) {
             worker.recheckLease();
         }
     }
 
-    public DeadLetterStore deadLetters() {
+    /**
+     * Deletes consumer {@code name}'s row and dead letters.
+     *
+     * @return whether the consumer had a row
+     */
+    public boolean deleteConsumer(String name) {
+        return RelayAdmin.deleteConsumer(context, name);
+    }
+
+    public DeadLetters deadLetters() {
         return deadLetters;
     }
 
-    public List<ConsumerStatus> status(List<String> names) {
-        return status.read(names);
+    /** The status of {@code names} in that order; with {@code allRows}, then of every other consumer row. */
+    public List<ConsumerStatus> status(List<String> names, boolean allRows) {
+        return status.read(names, workers.keySet(), allRows);
+    }
+
+    public List<RelayProblem> problems() {
+        return problems.list();
     }
 
     /**
@@ -129,16 +157,9 @@ public final class RelayRuntime {
     public void stop(long timeoutMillis) {
         sequencer.stop();
         workers.values().forEach(ConsumerWorker::stop);
-        for (AutoCloseable subscription : subscriptions) {
-            try {
-                subscription.close();
-            } catch (Exception e) {
-                LOG.warn("relay {}: closing a wake-up subscription failed", context.options.relayId(), e);
-            }
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        for (Thread thread : threads) {
-            try {
+        try {
+            for (Thread thread : threads) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 thread.join(Math.max(1, left));
                 if (thread.isAlive()) {
@@ -153,11 +174,24 @@ public final class RelayRuntime {
                     context.abortConnectionsInUse();
                     thread.join(TimeUnit.SECONDS.toMillis(5));
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            keeper.close();
+            stopSubscriptions();
+        }
+    }
+
+    private void stopSubscriptions() {
+        for (AutoCloseable subscription : subscriptions) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                LOG.warn("relay {}: closing a wake-up subscription failed", context.options.relayId(), e);
             }
         }
+        subscriptions.clear();
     }
 
     private static Thread startThread(String name, Runnable loop) {

@@ -28,6 +28,8 @@ final class Sequencer extends RelayLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
 
     private final RelayContext context;
+    private final StartupCheck startup;
+    private final OwnIdWatch ownId;
     private final Runnable afterBatch;
     private final Backoff idlePolls;
     private final @Nullable Notifications notifications;
@@ -37,13 +39,17 @@ final class Sequencer extends RelayLoop {
     private long lastRenewalNanos;
     private boolean lastBatchFull;
 
-    Sequencer(RelayContext context, Runnable afterBatch) {
+    Sequencer(RelayContext context, RelayProblems problems, StartupCheck startup, Runnable afterBatch) {
         super(new FailureLog(
                 LOG,
                 "sequencer of "
                         + context.sql.tables().qualified(context.sql.tables().eventTable()),
-                context.dialect));
+                "sequencer",
+                context.dialect,
+                problems));
         this.context = context;
+        this.startup = startup;
+        this.ownId = new OwnIdWatch("the sequencer", context.options.relayId(), problems);
         this.afterBatch = afterBatch;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
         this.notifications = context.options.listenForNotifications() ? context.dialect.notifications() : null;
@@ -61,6 +67,7 @@ final class Sequencer extends RelayLoop {
 
     @Override
     protected Duration step() throws SQLException {
+        startup.ensure();
         if (!leader) {
             if (!tryTakeOver()) {
                 return standbyInterval();
@@ -223,7 +230,10 @@ final class Sequencer extends RelayLoop {
                     String holder = rs.getString(1);
                     long currentEpoch = rs.getLong(2);
                     boolean expired = rs.getInt(3) == 1;
-                    if (holder != null && !expired && !holder.equals(context.options.relayId())) {
+                    if (holder != null && !expired) {
+                        if (holder.equals(context.options.relayId())) {
+                            ownId.seen(rs.getObject(4) == null ? null : context.dialect.readInstant(rs, 4));
+                        }
                         return false;
                     }
                     epoch = currentEpoch + 1;
@@ -240,6 +250,7 @@ final class Sequencer extends RelayLoop {
             return true;
         });
         if (tookOver) {
+            ownId.taken();
             leader = true;
             lastRenewalNanos = System.nanoTime();
         }
@@ -281,7 +292,7 @@ final class Sequencer extends RelayLoop {
                 }
             });
             LOG.info("relay {} released the sequencer lease", context.options.relayId());
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
             LOG.warn(
                     "relay {} could not release the sequencer lease; it expires by itself",
                     context.options.relayId(),

@@ -11,30 +11,42 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Reads {@link ConsumerStatus} from the tables, whichever relay runs each consumer. */
-public final class StatusReader {
+final class StatusReader {
 
     private final RelayContext context;
 
-    public StatusReader(RelayContext context) {
+    StatusReader(RelayContext context) {
         this.context = context;
     }
 
     private record Row(
-            long checkpoint, String owner, boolean leaseLive, Long blockedSeq, String lastError, Instant lastErrorAt) {}
+            long checkpoint,
+            @Nullable String owner,
+            boolean leaseLive,
+            @Nullable Long blockedSeq,
+            @Nullable String lastError,
+            @Nullable Instant lastErrorAt,
+            @Nullable Instant waitingSince) {}
 
-    /** The status of each of {@code names}, in that order. */
-    public List<ConsumerStatus> read(List<String> names) {
+    /**
+     * The status of each of {@code names}, in that order; with {@code allRows}, then of every other
+     * consumer row, by name. {@code registered}: the consumers the reading relay registers.
+     */
+    List<ConsumerStatus> read(List<String> names, Set<String> registered, boolean allRows) {
         try {
-            return context.withConnection(connection -> read(connection, names));
+            return context.withConnection(connection -> read(connection, names, registered, allRows));
         } catch (SQLException e) {
             throw new OutboxException(
                     "reading consumer status failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
         }
     }
 
-    private List<ConsumerStatus> read(Connection connection, List<String> names) throws SQLException {
+    private List<ConsumerStatus> read(
+            Connection connection, List<String> first, Set<String> registered, boolean allRows) throws SQLException {
         long head;
         Instant now;
         try (NamedSql.Bound select = context.ops.readHeadAndNow.prepare(connection)) {
@@ -53,8 +65,6 @@ public final class StatusReader {
             while (rs.next()) {
                 long blocked = rs.getLong(5);
                 Long blockedSeq = rs.wasNull() ? null : blocked;
-                rs.getObject(7);
-                Instant lastErrorAt = rs.wasNull() ? null : context.dialect.readInstant(rs, 7);
                 rows.put(
                         rs.getString(1),
                         new Row(
@@ -63,7 +73,8 @@ public final class StatusReader {
                                 rs.getInt(4) == 1,
                                 blockedSeq,
                                 rs.getString(6),
-                                lastErrorAt));
+                                instantOrNull(rs, 7),
+                                instantOrNull(rs, 8)));
             }
         }
         Map<String, Long> parked = new HashMap<>();
@@ -73,28 +84,48 @@ public final class StatusReader {
                 parked.put(rs.getString(1), rs.getLong(2));
             }
         }
+        List<String> names = new ArrayList<>(first);
+        if (allRows) {
+            rows.keySet().stream()
+                    .filter(name -> !first.contains(name))
+                    .sorted()
+                    .forEach(names::add);
+        }
         List<ConsumerStatus> statuses = new ArrayList<>(names.size());
         for (String name : names) {
             Row row = rows.get(name);
             long checkpoint = row == null ? 0 : row.checkpoint();
             long lagEvents = Math.max(0, head - checkpoint);
             Duration lag = lagEvents == 0 ? Duration.ZERO : age(connection, checkpoint + 1, now);
-            ConsumerStatus.State state = row == null || !row.leaseLive()
-                    ? ConsumerStatus.State.STOPPED
-                    : row.blockedSeq() != null ? ConsumerStatus.State.BLOCKED : ConsumerStatus.State.RUNNING;
             statuses.add(new ConsumerStatus(
                     name,
-                    state,
+                    registered.contains(name),
+                    state(row),
                     row == null || !row.leaseLive() ? null : row.owner(),
                     checkpoint,
                     lagEvents,
                     lag,
                     row == null ? null : row.blockedSeq(),
+                    row == null ? null : row.waitingSince(),
                     row == null ? null : row.lastError(),
                     row == null ? null : row.lastErrorAt(),
                     parked.getOrDefault(name, 0L)));
         }
         return statuses;
+    }
+
+    private static ConsumerStatus.State state(@Nullable Row row) {
+        if (row == null || !row.leaseLive()) {
+            return ConsumerStatus.State.STOPPED;
+        }
+        if (row.waitingSince() != null) {
+            return ConsumerStatus.State.WAITING_FOR_DOWNSTREAM;
+        }
+        return row.blockedSeq() != null ? ConsumerStatus.State.BLOCKED : ConsumerStatus.State.RUNNING;
+    }
+
+    private @Nullable Instant instantOrNull(ResultSet rs, int column) throws SQLException {
+        return rs.getObject(column) == null ? null : context.dialect.readInstant(rs, column);
     }
 
     /** How long ago the entry at {@code seq} was sequenced; zero if it is not in the log. */

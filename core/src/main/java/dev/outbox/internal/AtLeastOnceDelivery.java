@@ -1,0 +1,149 @@
+package dev.outbox.internal;
+
+import dev.outbox.DeadLetter;
+import dev.outbox.EventHandler;
+import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxRecord;
+import dev.outbox.spi.SqlFailure;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivery to an {@link EventHandler}: the batch is read, the handler called with no transaction,
+ * lock or pooled connection held (the {@link LeaseKeeper} renews the lease meanwhile), and the
+ * checkpoint saved after it returns. When the handler fails, every entry before the failing one is
+ * saved first: entries it reported processed, and entries parked behind their key.
+ */
+final class AtLeastOnceDelivery implements Delivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AtLeastOnceDelivery.class);
+
+    private final OutboxConsumer consumer;
+    private final EventHandler handler;
+    private final RelayContext context;
+    private final ConsumerLease lease;
+    private final DeadLetterStore deadLetters;
+    private final LeaseKeeper keeper;
+    private final Clock clock;
+
+    AtLeastOnceDelivery(
+            OutboxConsumer consumer,
+            EventHandler handler,
+            RelayContext context,
+            ConsumerLease lease,
+            DeadLetterStore deadLetters,
+            LeaseKeeper keeper) {
+        this.consumer = consumer;
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.context = context;
+        this.lease = lease;
+        this.deadLetters = deadLetters;
+        this.keeper = keeper;
+        this.clock = context.options.clock();
+    }
+
+    @Override
+    public Outcome deliver(long checkpoint, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
+            throws SQLException {
+        LogBatch batch = context.withConnection(
+                connection -> LogBatch.read(context, connection, consumer.name(), checkpoint, limit, parkedKeys));
+        if (batch.isEmpty()) {
+            return new Empty();
+        }
+        Throwable thrown = handle(batch.handed());
+        if (thrown != null) {
+            Failed failed = Delivery.failure(checkpoint, batch.handed(), thrown);
+            if (failed != null) {
+                long progress = failed.remaining().get(0).seq() - 1;
+                if (progress <= checkpoint) {
+                    return failed;
+                }
+                save(progress, batch.behindKeyBefore(progress + 1), false);
+                return new Failed(progress, failed.remaining(), failed.located(), failed.cause());
+            }
+            LOG.warn(
+                    "consumer '{}': the handler reported all {} events processed and threw; saving them",
+                    consumer.name(),
+                    batch.handed().size(),
+                    thrown);
+        }
+        boolean clear = clearsFailure.test(batch.lastSeq());
+        save(batch.lastSeq(), batch.behindKey(), clear);
+        return new Delivered(batch.lastSeq(), batch.read().size(), clear);
+    }
+
+    @Override
+    public Redelivery redeliver(DeadLetter deadLetter) throws SQLException {
+        long seq = deadLetter.record().seq();
+        boolean claimed = context.inTransaction(connection -> {
+            lease.lockRow(connection);
+            return deadLetters.claimRedrive(connection, consumer.name(), seq);
+        });
+        if (!claimed) {
+            return new NotClaimed();
+        }
+        Throwable thrown = handle(List.of(deadLetter.record()));
+        if (thrown != null) {
+            Failed failed = Delivery.failure(seq - 1, List.of(deadLetter.record()), thrown);
+            if (failed != null) {
+                return new RedeliveryFailed(failed.cause());
+            }
+        }
+        context.withConnection(connection -> {
+            deadLetters.deleteRedriven(connection, consumer.name(), seq);
+            return null;
+        });
+        return new Redelivered();
+    }
+
+    /** Calls the handler with the lease kept alive; returns what it threw, or {@code null}. */
+    private @Nullable Throwable handle(List<OutboxRecord> handed) {
+        if (handed.isEmpty()) {
+            return null;
+        }
+        Throwable thrown = null;
+        try (LeaseKeeper.Hold hold = keeper.keepAlive(lease, consumer.name())) {
+            handler.handle(handed);
+        } catch (Throwable t) { // anything a handler throws is a failed delivery (EventHandler)
+            thrown = t;
+        }
+        lease.checkNotFenced();
+        return thrown;
+    }
+
+    /**
+     * Saves the checkpoint at {@code seq}, parking {@code behindKey} in the same transaction. A
+     * deadlock or lock timeout of the plain update is retried here rather than by the loop: the
+     * loop would deliver the batch again.
+     */
+    private void save(long seq, List<OutboxRecord> behindKey, boolean clearFailure) throws SQLException {
+        if (!behindKey.isEmpty()) {
+            context.inTransaction(connection -> {
+                deadLetters.parkBehindKey(connection, consumer.name(), behindKey, clock.instant());
+                lease.saveCheckpoint(connection, seq, clearFailure);
+                return null;
+            });
+            return;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                context.withConnection(connection -> {
+                    lease.saveCheckpoint(connection, seq, clearFailure);
+                    return null;
+                });
+                return;
+            } catch (SQLException e) {
+                if (attempt >= 5 || context.dialect.classify(e) != SqlFailure.TRANSIENT) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.outbox.internal;
+
+import dev.outbox.DeadLetter;
+import dev.outbox.OutboxConsumer;
+import dev.outbox.TransactionalEventHandler;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivery to a {@link TransactionalEventHandler}: one transaction locks the consumer's row (which
+ * also fences a stale owner), reads the batch, calls the handler on that connection, parks the
+ * entries behind their key and saves the checkpoint, and commits. A failure rolls all of it back.
+ */
+final class TransactionalDelivery implements Delivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionalDelivery.class);
+
+    /** Carries a handler failure out of the transaction, which it rolls back. */
+    private static final class HandlerThrew extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Failed failed;
+
+        HandlerThrew(Failed failed) {
+            super(null, null, false, false);
+            this.failed = failed;
+        }
+    }
+
+    private final OutboxConsumer consumer;
+    private final TransactionalEventHandler handler;
+    private final RelayContext context;
+    private final ConsumerLease lease;
+    private final DeadLetterStore deadLetters;
+    private final Clock clock;
+
+    TransactionalDelivery(
+            OutboxConsumer consumer,
+            TransactionalEventHandler handler,
+            RelayContext context,
+            ConsumerLease lease,
+            DeadLetterStore deadLetters) {
+        this.consumer = consumer;
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.context = context;
+        this.lease = lease;
+        this.deadLetters = deadLetters;
+        this.clock = context.options.clock();
+    }
+
+    @Override
+    public Outcome deliver(long checkpoint, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
+            throws SQLException {
+        try {
+            return context.inTransaction(connection -> {
+                long saved = lease.lockRow(connection);
+                LogBatch batch = LogBatch.read(context, connection, consumer.name(), saved, limit, parkedKeys);
+                if (batch.isEmpty()) {
+                    return new Empty();
+                }
+                if (!batch.handed().isEmpty()) {
+                    try {
+                        handler.handle(batch.handed(), connection);
+                    } catch (Throwable t) { // anything a handler throws is a failed delivery
+                        Failed failed = Delivery.failure(saved, batch.handed(), t);
+                        if (failed != null) {
+                            throw new HandlerThrew(failed);
+                        }
+                        LOG.warn(
+                                "consumer '{}': the handler reported all {} events processed and threw;"
+                                        + " committing them",
+                                consumer.name(),
+                                batch.handed().size(),
+                                t);
+                    }
+                }
+                deadLetters.parkBehindKey(connection, consumer.name(), batch.behindKey(), clock.instant());
+                boolean clear = clearsFailure.test(batch.lastSeq());
+                lease.saveCheckpoint(connection, batch.lastSeq(), clear);
+                return new Delivered(batch.lastSeq(), batch.read().size(), clear);
+            });
+        } catch (HandlerThrew threw) {
+            return threw.failed;
+        }
+    }
+
+    @Override
+    public Redelivery redeliver(DeadLetter deadLetter) throws SQLException {
+        long seq = deadLetter.record().seq();
+        try {
+            return context.inTransaction(connection -> {
+                lease.lockRow(connection);
+                if (!deadLetters.claimRedrive(connection, consumer.name(), seq)) {
+                    return new NotClaimed();
+                }
+                try {
+                    handler.handle(List.of(deadLetter.record()), connection);
+                } catch (Throwable t) { // rolls back the handler's writes and the claim
+                    Failed failed = Delivery.failure(seq - 1, List.of(deadLetter.record()), t);
+                    if (failed != null) {
+                        throw new HandlerThrew(failed);
+                    }
+                }
+                deadLetters.deleteRedriven(connection, consumer.name(), seq);
+                return new Redelivered();
+            });
+        } catch (HandlerThrew threw) {
+            return new RedeliveryFailed(threw.failed.cause());
+        }
+    }
+}
