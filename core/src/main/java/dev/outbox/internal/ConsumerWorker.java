@@ -250,14 +250,9 @@ final class ConsumerWorker extends RelayLoop {
         if (delivered.clearedFailure()) {
             failureInRow = false;
             recordedFailure = null;
-        } else if (waitingSince != null && recordedFailure != null) {
-            record(recordedFailure, tracker.blocked() ? tracker.failingSeq() : null, false); // the wait is over
         }
         if (waitingSince != null) {
-            LOG.info(
-                    "consumer '{}': its downstream is available again after {}",
-                    consumer.name(),
-                    Duration.between(waitingSince, clock.instant()));
+            downstreamBack(waitingSince);
         }
         if (wasBlocked && failing <= delivered.lastSeq()) {
             LOG.info("consumer '{}' is no longer blocked: seq {} was delivered", consumer.name(), failing);
@@ -266,9 +261,14 @@ final class ConsumerWorker extends RelayLoop {
         return delivered.entries() == limit ? Duration.ZERO : context.options.pollFloor();
     }
 
-    /** A re-drive succeeded: a success after the failure the row shows, unless one is going on. */
+    /**
+     * A re-drive succeeded: the downstream answers, and it is a success after the failure the row
+     * shows, unless the log's delivery is failing.
+     */
     private void redelivered() throws SQLException {
-        if (failureInRow && tracker.failingSeq() < 0 && tracker.waitingSince() == null) {
+        Instant waitingSince = tracker.waitingSince();
+        tracker.downstreamAnswered();
+        if (failureInRow && tracker.failingSeq() < 0) {
             context.withConnection(connection -> {
                 lease.saveCheckpoint(connection, checkpoint, true);
                 return null;
@@ -276,6 +276,20 @@ final class ConsumerWorker extends RelayLoop {
             failureInRow = false;
             recordedFailure = null;
         }
+        if (waitingSince != null) {
+            downstreamBack(waitingSince);
+        }
+    }
+
+    /** The downstream answered after a wait: the status shows the failure that remains, if any. */
+    private void downstreamBack(Instant waitingSince) throws SQLException {
+        if (failureInRow && recordedFailure != null) {
+            record(recordedFailure, tracker.blocked() ? tracker.failingSeq() : null, false);
+        }
+        LOG.info(
+                "consumer '{}': its downstream is available again after {}",
+                consumer.name(),
+                Duration.between(waitingSince, clock.instant()));
     }
 
     private Duration failed(Delivery.Failed failed) throws SQLException {

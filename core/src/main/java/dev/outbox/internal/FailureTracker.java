@@ -245,18 +245,23 @@ final class FailureTracker {
         return failingSeq < 0 || seq >= failingSeq;
     }
 
-    /** Records that every event up to {@code seq} was delivered (or parked). */
-    void delivered(long seq) {
+    /** Records that a delivery went through: the downstream, if it was unavailable, is back. */
+    void downstreamAnswered() {
         transientInARow = 0;
         waitingSince = null;
         downstreamFailures = 0;
+        nextAttemptAt = null;
+    }
+
+    /** Records that every event up to {@code seq} was delivered (or parked). */
+    void delivered(long seq) {
+        downstreamAnswered();
         if (failingSeq >= 0 && seq >= failingSeq) {
             failingSeq = -1;
             attempts = 0;
             firstFailedAt = null;
             blocked = false;
         }
-        nextAttemptAt = null;
         if (isolateUntil <= seq) {
             isolateUntil = -1;
         }

@@ -3,6 +3,8 @@ package dev.outbox.testkit.faults;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.history.Delivery;
+import dev.outbox.testkit.history.HandlerCall;
+import dev.outbox.testkit.history.HandlerFaults;
 import dev.outbox.testkit.history.HistorySchema;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -62,7 +65,12 @@ public final class RelayProcess implements AutoCloseable {
      * settings) and runs the history relay with id {@code relayId}.
      */
     public static RelayProcess start(
-            String relayId, HikariDataSource pool, HistorySchema schema, OutboxDialect dialect, Duration lease) {
+            String relayId,
+            HikariDataSource pool,
+            HistorySchema schema,
+            OutboxDialect dialect,
+            Duration lease,
+            HandlerFaults faults) {
         try {
             Path directory = Files.createTempDirectory("outbox-relay-process-");
             Properties settings = new Properties();
@@ -87,6 +95,12 @@ public final class RelayProcess implements AutoCloseable {
             settings.setProperty("dialect", dialect.getClass().getName());
             settings.setProperty("prefix", schema.tables().prefix());
             settings.setProperty("leaseMillis", Long.toString(lease.toMillis()));
+            if (faults.enabled()) {
+                settings.setProperty("handlerFaults.seed", Long.toString(faults.seed()));
+                settings.setProperty(
+                        "handlerFaults.slownessMillis",
+                        Long.toString(faults.slowness().toMillis()));
+            }
             settings.setProperty(
                     "recording", directory.resolve("deliveries.tsv").toString());
             Path file = directory.resolve("relay.properties");
@@ -183,23 +197,34 @@ public final class RelayProcess implements AutoCloseable {
 
     /** The deliveries it recorded (read after it died). */
     public List<Delivery> deliveries() {
-        List<Delivery> deliveries = new ArrayList<>();
+        return recorded().stream()
+                .filter(line -> !HandlerCall.isLine(line))
+                .map(Delivery::parse)
+                .toList();
+    }
+
+    /** The handler calls of the faulty consumers it recorded (read after it died). */
+    public List<HandlerCall> calls() {
+        return recorded().stream()
+                .filter(HandlerCall::isLine)
+                .map(HandlerCall::parse)
+                .toList();
+    }
+
+    /** The complete lines of its recording file: a line the kill cut off is left out. */
+    private List<String> recorded() {
         if (!Files.exists(recording)) {
-            return deliveries;
+            return List.of();
         }
         try {
             String text = Files.readString(recording, StandardCharsets.UTF_8);
-            // A line the kill cut off has no line end: its handler never finished; leave it out.
             int end = text.lastIndexOf('\n');
-            for (String line : text.substring(0, end + 1).split("\n")) {
-                if (!line.isBlank()) {
-                    deliveries.add(Delivery.parse(line));
-                }
-            }
+            return Arrays.stream(text.substring(0, end + 1).split("\n"))
+                    .filter(line -> !line.isBlank())
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return deliveries;
     }
 
     /** Copies its output so far to {@code <directory>/<relayId>.log}, when the directory can be made. */

@@ -6,7 +6,7 @@ import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.spi.OutboxDialect;
-import dev.outbox.testkit.history.Delivery;
+import dev.outbox.testkit.history.HandlerFaults;
 import dev.outbox.testkit.history.HistoryRelays;
 import dev.outbox.testkit.history.HistorySchema;
 import java.io.IOException;
@@ -25,12 +25,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The main class of a relay process ({@link RelayProcess}): runs the relay of a history run until
  * it is killed. Reads its settings from the properties file named by its only argument; records
- * the at-least-once consumer's deliveries in a file, one line each, written before the handler
- * returns; tells the parent what it does on standard output, in lines that start with {@value
+ * the at-least-once consumer's deliveries and the faulty consumers' handler calls in a file, one
+ * line each, written before the handler returns; tells the parent what it does on standard output, in lines that start with {@value
  * #PREFIX}:
  *
  * <ul>
- *   <li>{@code owns-all}: it sequences and runs both consumers;
+ *   <li>{@code owns-all}: it sequences and runs every consumer;
  *   <li>{@code batch <first> <last>}: a batch was recorded and the handler has not returned yet (it
  *       lingers {@code batch.linger.millis} there, like a slow external system).
  * </ul>
@@ -83,15 +83,26 @@ public final class RelayProcessMain {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
 
+        String seed = settings.getProperty("handlerFaults.seed");
+        HandlerFaults faults = seed == null
+                ? HandlerFaults.none()
+                : HandlerFaults.seeded(
+                        Long.parseLong(seed),
+                        Duration.ofMillis(Long.parseLong(settings.getProperty("handlerFaults.slownessMillis"))));
         OutboxRelay relay = HistoryRelays.build(
                 dataSource,
                 schema,
                 HistoryRelays.options(relayId, Duration.ofMillis(Long.parseLong(settings.getProperty("leaseMillis")))),
-                delivery -> write(recording, delivery),
+                delivery -> write(recording, delivery.toLine()),
                 batch -> {
-                    recording.flush(); // into the operating system: survives SIGKILL of this process
+                    flush(recording); // into the operating system: survives SIGKILL of this process
                     announce(out, "batch " + first(batch) + " " + last(batch));
                     TimeUnit.MILLISECONDS.sleep(linger);
+                },
+                faults,
+                call -> {
+                    write(recording, call.toLine());
+                    flush(recording);
                 });
         relay.start();
         boolean announced = false;
@@ -104,12 +115,25 @@ public final class RelayProcessMain {
         }
     }
 
-    private static void write(Writer recording, Delivery delivery) {
-        try {
-            recording.write(delivery.toLine());
-            recording.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** One line of the recording; the consumer threads share the writer. */
+    private static void write(Writer recording, String line) {
+        synchronized (recording) {
+            try {
+                recording.write(line);
+                recording.write('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void flush(Writer recording) {
+        synchronized (recording) {
+            try {
+                recording.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 

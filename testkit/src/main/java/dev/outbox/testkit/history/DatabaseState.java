@@ -16,6 +16,8 @@ import java.util.UUID;
  *     transaction as their events) exists: the database's record of what committed
  * @param rowVersions the version of each business row now
  * @param projection the rows the transactional consumer wrote, in the order it applied them
+ * @param effects the rows the transactional {@link FaultyConsumer}s wrote, in the order they wrote them
+ * @param deadLetters every row of the dead-letter table
  */
 public record DatabaseState(
         List<LogEntry> log,
@@ -23,7 +25,9 @@ public record DatabaseState(
         Set<UUID> queued,
         Set<String> committedTxIds,
         Map<String, Long> rowVersions,
-        List<ProjectionRow> projection) {
+        List<ProjectionRow> projection,
+        List<EffectRow> effects,
+        List<DeadLetterRow> deadLetters) {
 
     /** One entry of the log table. */
     public record LogEntry(long seq, UUID eventId, String aggregateId) {}
@@ -37,11 +41,36 @@ public record DatabaseState(
     public record ProjectionRow(
             long applyId, long seq, UUID eventId, String aggregateId, String relayId, long appliedMicros) {}
 
+    /**
+     * One row a transactional {@link FaultyConsumer}'s handler inserted, in the relay's transaction.
+     *
+     * @param applyId insertion order
+     * @param appliedMicros when the handler wrote it ({@link HistoryClock} of the relay's process)
+     */
+    public record EffectRow(
+            long applyId, String consumer, long seq, UUID eventId, String relayId, long appliedMicros) {}
+
+    /** One row of the dead-letter table: {@code status} is its name in the table. */
+    public record DeadLetterRow(String consumer, long seq, String status, int attempts) {}
+
     public DatabaseState {
         log = List.copyOf(log);
         queued = Set.copyOf(queued);
         committedTxIds = Set.copyOf(committedTxIds);
         rowVersions = Map.copyOf(rowVersions);
         projection = List.copyOf(projection);
+        effects = List.copyOf(effects);
+        deadLetters = List.copyOf(deadLetters);
+    }
+
+    /** A state without faulty consumers. */
+    public DatabaseState(
+            List<LogEntry> log,
+            long nextSeq,
+            Set<UUID> queued,
+            Set<String> committedTxIds,
+            Map<String, Long> rowVersions,
+            List<ProjectionRow> projection) {
+        this(log, nextSeq, queued, committedTxIds, rowVersions, projection, List.of(), List.of());
     }
 }

@@ -1,5 +1,6 @@
 package dev.outbox.testkit.history;
 
+import dev.outbox.ConsumerStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -7,23 +8,58 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client side of a run: every transaction the writers tried, every delivery the at-least-once
- * consumer's handlers saw, every fault, and when each relay ran. Thread-safe: writers, handlers and
- * the fault injector record into it concurrently.
+ * consumer's handlers saw, every fault, and when each relay ran; with handler faults, every call
+ * of the faulty consumers' handlers, the dead-letter operations issued, and the consumers' status
+ * as it was read during the run. Thread-safe: writers, handlers and the fault injector record into
+ * it concurrently.
  */
 public final class History {
 
     /** When a relay ran: from its start to its close or death ({@link Long#MAX_VALUE}: still running). */
     public record RelayLifetime(String relayId, long startMicros, long endMicros) {}
 
+    /** A discard of a dead letter that succeeded, issued at {@code startMicros}. */
+    public record Discard(String consumer, long seq, long startMicros) {}
+
+    /** A dead letter as a listing during the run showed it. */
+    public record ParkedSighting(
+            String consumer,
+            long seq,
+            int attempts,
+            @Nullable String errorClass) {}
+
+    /**
+     * A consumer's status as {@code relay.status()} returned it; the read ran between {@code
+     * fromMicros} and {@code toMicros}.
+     */
+    public record StatusSample(
+            String consumer,
+            long fromMicros,
+            long toMicros,
+            ConsumerStatus.State state,
+            @Nullable Long blockedAtSeq,
+            long checkpoint,
+            long parkedCount,
+            @Nullable String lastError) {}
+
     private final ConcurrentLinkedQueue<TransactionRecord> transactions = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final Map<String, RelayLifetime> relays = new ConcurrentHashMap<>();
     private final AtomicLong lastDelivery = new AtomicLong();
+    private final ConcurrentLinkedQueue<HandlerCall> calls = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Discard> discards = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ParkedSighting> sightings = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<StatusSample> samples = new ConcurrentLinkedQueue<>();
+    private final List<StatusSample> finalStatus = new CopyOnWriteArrayList<>();
+    private volatile HandlerFaults handlerFaults = HandlerFaults.none();
+    private volatile List<FaultyConsumer> faultyConsumers = List.of();
 
     /** Records a transaction a writer tried. */
     public void record(TransactionRecord transaction) {
@@ -79,5 +115,72 @@ public final class History {
 
     public Map<String, RelayLifetime> relays() {
         return Map.copyOf(relays);
+    }
+
+    /** Records the faulty consumers of the run and the handler faults they were given. */
+    public void handlerFaults(HandlerFaults faults, List<FaultyConsumer> consumers) {
+        this.handlerFaults = Objects.requireNonNull(faults, "faults");
+        this.faultyConsumers = List.copyOf(consumers);
+    }
+
+    /** The faulty consumers of the run; none when it had no handler faults. */
+    public List<FaultyConsumer> faultyConsumers() {
+        return faultyConsumers;
+    }
+
+    /** The handler faults of the run: {@link HandlerFaults#none()} when it had no faulty consumers. */
+    public HandlerFaults handlerFaults() {
+        return handlerFaults;
+    }
+
+    /** Records a call of a faulty consumer's handler. */
+    public void called(HandlerCall call) {
+        calls.add(Objects.requireNonNull(call, "call"));
+    }
+
+    /** Records calls made elsewhere (another process's recording file). */
+    public void called(Collection<HandlerCall> more) {
+        calls.addAll(more);
+    }
+
+    /** Records a discard that succeeded. */
+    public void discarded(Discard discard) {
+        discards.add(Objects.requireNonNull(discard, "discard"));
+    }
+
+    /** Records a dead letter seen in a listing. */
+    public void sighted(ParkedSighting sighting) {
+        sightings.add(Objects.requireNonNull(sighting, "sighting"));
+    }
+
+    /** Records a status read during the run. */
+    public void sampled(StatusSample sample) {
+        samples.add(Objects.requireNonNull(sample, "sample"));
+    }
+
+    /** Records the consumers' status at the end of the run, after everything was delivered. */
+    public void finalStatus(List<StatusSample> status) {
+        finalStatus.clear();
+        finalStatus.addAll(status);
+    }
+
+    public List<HandlerCall> calls() {
+        return new ArrayList<>(calls);
+    }
+
+    public List<Discard> discards() {
+        return new ArrayList<>(discards);
+    }
+
+    public List<ParkedSighting> sightings() {
+        return new ArrayList<>(sightings);
+    }
+
+    public List<StatusSample> samples() {
+        return new ArrayList<>(samples);
+    }
+
+    public List<StatusSample> finalStatus() {
+        return List.copyOf(finalStatus);
     }
 }

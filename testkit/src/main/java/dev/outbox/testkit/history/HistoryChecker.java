@@ -17,8 +17,9 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Judges a run: the clients' {@link History} against the {@link DatabaseState} at its end. Pure
- * logic, no database: feed it any history.
+ * Judges a run: the clients' {@link History} against the {@link DatabaseState} at its end, and,
+ * when the run had handler faults, its faulty consumers ({@link HandlerFaultChecker}). Pure logic,
+ * no database: feed it any history.
  *
  * <p>What committed is what the database says: a transaction committed if and only if its
  * business row exists (the row and the events are written in one transaction). A client that saw
@@ -44,6 +45,7 @@ public final class HistoryChecker {
         run.checkTransactionalConsumer();
         run.checkAtLeastOnceConsumer();
         run.checkRealTimeOrder();
+        new HandlerFaultChecker(history, database, run.committedEvents, run.violations).check();
         return run.report();
     }
 

@@ -6,6 +6,7 @@ import dev.outbox.RelayOptions;
 import dev.outbox.RetryPolicy;
 import dev.outbox.StartPosition;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -19,7 +20,7 @@ public final class HistoryRelays {
     /** The at-least-once consumer: records deliveries. */
     public static final String RECORDER = "recorder";
 
-    /** Both consumers' names. */
+    /** The names of the consumers without handler faults. */
     public static final List<String> CONSUMERS = List.of(PROJECTION, RECORDER);
 
     /** Events per handler call of both consumers. */
@@ -42,15 +43,30 @@ public final class HistoryRelays {
                 .build();
     }
 
-    /** A relay (not started) running both consumers of a run. */
+    /** The names of every consumer of a run with {@code faults}: the two above, and the faulty ones. */
+    public static List<String> consumers(HandlerFaults faults) {
+        List<String> names = new ArrayList<>(CONSUMERS);
+        if (faults.enabled()) {
+            FaultyConsumer.ALL.forEach(consumer -> names.add(consumer.name()));
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * A relay (not started) running the consumers of a run: the transactional projection, the
+     * at-least-once recorder and, when {@code faults} are enabled, the {@link FaultyConsumer}s,
+     * whose calls go to {@code calls}.
+     */
     public static OutboxRelay build(
             DataSource dataSource,
             HistorySchema schema,
             RelayOptions options,
             Consumer<Delivery> deliveries,
-            RecordingEventHandler.AfterBatch afterBatch) {
+            RecordingEventHandler.AfterBatch afterBatch,
+            HandlerFaults faults,
+            Consumer<HandlerCall> calls) {
         String relayId = options.relayId();
-        return OutboxRelay.builder(dataSource, schema.dialect())
+        OutboxRelay.Builder builder = OutboxRelay.builder(dataSource, schema.dialect())
                 .tables(schema.tables())
                 .options(options)
                 .consumer(OutboxConsumer.transactional(PROJECTION, new ProjectionHandler(schema, relayId))
@@ -63,12 +79,27 @@ public final class HistoryRelays {
                         .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
-                        .build())
-                .build();
+                        .build());
+        if (faults.enabled()) {
+            for (FaultyConsumer faulty : FaultyConsumer.ALL) {
+                FaultyHandler handler = new FaultyHandler(
+                        faulty, relayId, faults, calls, faulty.transactional() ? schema.effectInsert() : null);
+                OutboxConsumer.Builder consumer = faulty.transactional()
+                        ? OutboxConsumer.transactional(faulty.name(), handler)
+                        : OutboxConsumer.atLeastOnce(faulty.name(), handler);
+                builder.consumer(consumer.startFrom(StartPosition.BEGINNING)
+                        .batchSize(CONSUMER_BATCH)
+                        .retryPolicy(FaultyConsumer.RETRY)
+                        .failurePolicy(faulty.policy())
+                        .build());
+            }
+        }
+        return builder.build();
     }
 
-    /** Whether {@code relay} sequences and runs both consumers. */
+    /** Whether {@code relay} sequences and runs every consumer it registers. */
     public static boolean ownsEverything(OutboxRelay relay) {
-        return relay.isSequencing() && relay.ownsConsumer(PROJECTION) && relay.ownsConsumer(RECORDER);
+        return relay.isSequencing()
+                && relay.consumers().stream().allMatch(consumer -> relay.ownsConsumer(consumer.name()));
     }
 }

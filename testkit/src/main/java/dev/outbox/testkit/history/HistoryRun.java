@@ -65,6 +65,9 @@ public final class HistoryRun {
     private HikariDataSource relayPool;
     private SessionTrackingDataSource trackedRelayPool;
     private Workload workload;
+    private HandlerFaults handlerFaults = HandlerFaults.none();
+    private List<String> consumers = HistoryRelays.CONSUMERS;
+    private DeadLetterOperator operator;
 
     private HistoryRun(TestDatabase database, OutboxDialect dialect, RunOptions options) {
         this.database = Objects.requireNonNull(database, "database");
@@ -86,11 +89,28 @@ public final class HistoryRun {
             OutboxWriter writer = OutboxWriter.builder(dialect).tables(tables).build();
             workload = new Workload(schema.dataSource(), writer, historySchema, history, options.workload());
             historySchema.create(schema.dataSource(), workload.keys());
+            if (options.handlerFaults()) {
+                // a slow delivery outlives the lease: the lease keeper must keep a standby out
+                handlerFaults =
+                        HandlerFaults.seeded(options.seed(), options.lease().plusSeconds(1));
+                history.handlerFaults(handlerFaults, FaultyConsumer.ALL);
+                consumers = HistoryRelays.consumers(handlerFaults);
+                operator = new DeadLetterOperator(
+                        OutboxRelay.builder(schema.dataSource(), dialect)
+                                .tables(tables)
+                                .build(),
+                        history,
+                        FaultyConsumer.ALL,
+                        options.seed());
+            }
             relayPool = relayPool();
             trackedRelayPool = new SessionTrackingDataSource(relayPool);
             try {
                 return runWorkload();
             } finally {
+                if (operator != null) {
+                    operator.close();
+                }
                 for (OutboxRelay relay : relays) {
                     closeRelay(relay);
                 }
@@ -108,10 +128,14 @@ public final class HistoryRun {
         long started = System.nanoTime();
         workload.start();
         LOG.info(
-                "history run on {}: workload started ({}), faults every {}",
+                "history run on {}: workload started ({}), faults every {}, handler faults {}",
                 database.description(),
                 options.workload(),
-                options.faultInterval());
+                options.faultInterval(),
+                options.handlerFaults() ? "with seed " + options.seed() : "off");
+        if (operator != null) {
+            operator.start();
+        }
         try {
             injectFaults(started);
         } finally {
@@ -123,10 +147,25 @@ public final class HistoryRun {
             startRelay();
         }
         long drainStarted = System.nanoTime();
+        handlerFaults.heal(); // the fixes are deployed: poison events and outages end
         await(
-                "every committed event sequenced and both consumers at the log's end",
+                "every committed event sequenced and every consumer at the log's end",
                 options.drainTimeout(),
-                () -> historySchema.drained(schema.dataSource(), HistoryRelays.CONSUMERS));
+                () -> historySchema.drained(schema.dataSource(), consumers));
+        if (operator != null) {
+            operator.close();
+            operator.redriveEverything(historySchema, schema.dataSource(), options.drainTimeout());
+            await(
+                    "every dead letter re-driven and every consumer at the log's end",
+                    options.drainTimeout(),
+                    () -> historySchema.openDeadLetters(schema.dataSource()) == 0
+                            && historySchema.drained(schema.dataSource(), consumers));
+            // the status rows, read once everything was delivered, while the relays still run
+            await("a status read", TAKEOVER_TIMEOUT, () -> {
+                history.finalStatus(operator.sample());
+                return true;
+            });
+        }
         long drainNanos = System.nanoTime() - drainStarted;
         for (OutboxRelay relay : relays) {
             closeRelay(relay);
@@ -142,7 +181,8 @@ public final class HistoryRun {
                 faultCounts,
                 workloadNanos,
                 drainNanos,
-                workload.failures());
+                workload.failures(),
+                operator == null ? "" : operator.summary());
         return new RunResult(report, summary, history, state);
     }
 
@@ -210,8 +250,8 @@ public final class HistoryRun {
         }
         String relayId = "process-" + relayNumber.incrementAndGet();
         history.relayStarted(relayId);
-        try (RelayProcess process =
-                RelayProcess.start(relayId, schema.dataSource(), historySchema, dialect, options.lease())) {
+        try (RelayProcess process = RelayProcess.start(
+                relayId, schema.dataSource(), historySchema, dialect, options.lease(), handlerFaults)) {
             try {
                 process.awaitOwnsEverything(TAKEOVER_TIMEOUT);
             } finally {
@@ -240,6 +280,7 @@ public final class HistoryRun {
             process.kill();
             history.relayEnded(relayId);
             history.delivered(process.deliveries());
+            history.called(process.calls());
             process.keepOutput(OUTPUT);
             LOG.info("relay process {} killed with seqs {} in its handler", relayId, batch);
             awaitOwner("standby " + standby + " to take over from killed process " + relayId);
@@ -275,7 +316,9 @@ public final class HistoryRun {
                 historySchema,
                 HistoryRelays.options(relayId, options.lease()),
                 history::delivered,
-                batch -> {});
+                batch -> {},
+                handlerFaults,
+                history::called);
         history.relayStarted(relayId);
         relay.start();
         relays.add(relay);
@@ -298,7 +341,7 @@ public final class HistoryRun {
                 what,
                 TAKEOVER_TIMEOUT,
                 () -> relays.stream().anyMatch(OutboxRelay::isSequencing)
-                        && HistoryRelays.CONSUMERS.stream()
+                        && consumers.stream()
                                 .allMatch(consumer -> relays.stream().anyMatch(r -> r.ownsConsumer(consumer))));
     }
 

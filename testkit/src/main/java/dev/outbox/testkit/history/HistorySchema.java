@@ -30,7 +30,9 @@ import org.jooq.impl.DSL;
  *   <li>{@code hist_tx(tx_id, k, version)}: one row per transaction, written with its events: the
  *       database's record of which transactions committed;
  *   <li>{@code hist_projection(id, seq, event_id, ...)}: what the transactional consumer applied,
- *       in order (no unique key, so that a duplicate would show).
+ *       in order (no unique key, so that a duplicate would show);
+ *   <li>{@code hist_effect(id, consumer, seq, ...)}: the same for the transactional {@link
+ *       FaultyConsumer}s.
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -43,6 +45,7 @@ public final class HistorySchema {
     final String rowTable;
     final String txTable;
     final String projectionTable;
+    final String effectTable;
 
     /** The tables in {@code tables.schema()}, which must be set. */
     public HistorySchema(OutboxDialect dialect, OutboxTables tables) {
@@ -52,6 +55,7 @@ public final class HistorySchema {
         this.rowTable = table("hist_row");
         this.txTable = table("hist_tx");
         this.projectionTable = table("hist_projection");
+        this.effectTable = table("hist_effect");
     }
 
     public OutboxDialect dialect() {
@@ -93,6 +97,10 @@ public final class HistorySchema {
                     + " PRIMARY KEY, " + c("seq") + " BIGINT NOT NULL, " + c("event_id") + " VARCHAR(36) NOT NULL, "
                     + c("aggregate_id") + " VARCHAR(255) NOT NULL, " + c("relay_id") + " VARCHAR(200) NOT NULL, "
                     + c("applied_micros") + " BIGINT NOT NULL)");
+            statement.execute("CREATE TABLE " + effectTable + " (" + c("id") + " " + identity + " PRIMARY KEY, "
+                    + c("consumer") + " VARCHAR(100) NOT NULL, " + c("seq") + " BIGINT NOT NULL, " + c("event_id")
+                    + " VARCHAR(36) NOT NULL, " + c("relay_id") + " VARCHAR(200) NOT NULL, " + c("applied_micros")
+                    + " BIGINT NOT NULL)");
         }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement("INSERT INTO " + rowTable + " VALUES (?, 0)")) {
@@ -137,6 +145,12 @@ public final class HistorySchema {
     String projectionInsert() {
         return "INSERT INTO " + projectionTable + " (" + c("seq") + ", " + c("event_id") + ", " + c("aggregate_id")
                 + ", " + c("relay_id") + ", " + c("applied_micros") + ") VALUES (?, ?, ?, ?, ?)";
+    }
+
+    /** The SQL a transactional {@link FaultyHandler} runs per processed event. */
+    String effectInsert() {
+        return "INSERT INTO " + effectTable + " (" + c("consumer") + ", " + c("seq") + ", " + c("event_id") + ", "
+                + c("relay_id") + ", " + c("applied_micros") + ") VALUES (?, ?, ?, ?, ?)";
     }
 
     /** Reads what the database holds: the source of truth of the checker. */
@@ -195,7 +209,43 @@ public final class HistorySchema {
                             rs.getLong(6)));
                 }
             }
-            return new DatabaseState(log, nextSeq, queued, committed, versions, projection);
+            List<DatabaseState.EffectRow> effects = new ArrayList<>();
+            try (PreparedStatement read = connection.prepareStatement("SELECT " + c("id") + ", " + c("consumer") + ", "
+                            + c("seq") + ", " + c("event_id") + ", " + c("relay_id") + ", " + c("applied_micros")
+                            + " FROM " + effectTable + " ORDER BY " + c("id"));
+                    ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    effects.add(new DatabaseState.EffectRow(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getLong(3),
+                            UUID.fromString(rs.getString(4)),
+                            rs.getString(5),
+                            rs.getLong(6)));
+                }
+            }
+            List<DatabaseState.DeadLetterRow> deadLetters = new ArrayList<>();
+            try (PreparedStatement read = connection.prepareStatement("SELECT " + c("consumer") + ", " + c("seq") + ", "
+                            + c("status") + ", " + c("attempts") + " FROM " + table(tables.deadLetterTable())
+                            + " ORDER BY " + c("consumer") + ", " + c("seq"));
+                    ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    deadLetters.add(new DatabaseState.DeadLetterRow(
+                            rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4)));
+                }
+            }
+            return new DatabaseState(log, nextSeq, queued, committed, versions, projection, effects, deadLetters);
+        }
+    }
+
+    /** Dead letters not discarded: parked, waiting for re-drive or being re-driven. */
+    public long openDeadLetters(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement read = connection.prepareStatement("SELECT COUNT(*) FROM "
+                        + table(tables.deadLetterTable()) + " WHERE " + c("status") + " <> 'DISCARDED'");
+                ResultSet rs = read.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

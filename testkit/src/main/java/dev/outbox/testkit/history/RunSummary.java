@@ -5,9 +5,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -34,7 +37,8 @@ public record RunSummary(
             Map<Fault.Kind, Integer> faultCounts,
             long workloadNanos,
             long drainNanos,
-            long writerFailures) {
+            long writerFailures,
+            String operations) {
         double seconds = workloadNanos / 1e9;
         Map<UUID, Long> committedAt = new HashMap<>();
         int longHeld = 0;
@@ -118,6 +122,9 @@ public record RunSummary(
                         report.transactionalApplies(),
                         report.atLeastOnceDeliveries()));
         row(t, "faults injected", faults + " " + faultCounts);
+        if (history.handlerFaults().enabled()) {
+            row(t, "handler faults", handlerFaults(history, state, operations));
+        }
         row(
                 t,
                 "violations",
@@ -147,6 +154,39 @@ public record RunSummary(
                 report.violations().size(),
                 report.duplicates(),
                 eventsPerSecond);
+    }
+
+    /**
+     * What the faulty consumers went through: handler calls and how they failed, what was parked
+     * and discarded, the operator's work, the status reads checked.
+     */
+    private static String handlerFaults(History history, DatabaseState state, String operations) {
+        List<HandlerCall> calls = history.calls();
+        Map<String, Integer> outcomes = new TreeMap<>();
+        for (HandlerCall call : calls) {
+            if (!call.succeeded()) {
+                outcomes.merge(call.outcome(), 1, Integer::sum);
+            }
+        }
+        Set<String> parked = new HashSet<>();
+        history.sightings().forEach(s -> parked.add(s.consumer() + "/" + s.seq()));
+        state.deadLetters().forEach(d -> parked.add(d.consumer() + "/" + d.seq()));
+        long discarded = state.deadLetters().stream()
+                .filter(d -> d.status().equals("DISCARDED"))
+                .count();
+        return String.format(
+                Locale.ROOT,
+                "%d consumers (BLOCK, PARK, PARK_KEY; at-least-once and transactional), seed %d: %d handler calls,"
+                        + " %d failed %s; %d events parked (%d discarded); operator: %s; %d status reads checked",
+                FaultyConsumer.ALL.size(),
+                history.handlerFaults().seed(),
+                calls.size(),
+                outcomes.values().stream().mapToInt(Integer::intValue).sum(),
+                outcomes,
+                parked.size(),
+                discarded,
+                operations,
+                history.samples().size());
     }
 
     private static void row(StringBuilder table, String name, String value) {

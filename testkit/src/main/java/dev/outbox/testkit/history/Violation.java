@@ -33,7 +33,20 @@ public record Violation(Kind kind, String summary, List<String> evidence) {
         /** Events of one key reached the log or a consumer in another order than the row's versions. */
         KEY_ORDER,
         /** What the clients recorded disagrees with the database's business rows. */
-        HISTORY_MISMATCH
+        HISTORY_MISMATCH,
+        /** An event was both delivered to a consumer and discarded from its dead letters. */
+        DELIVERED_AND_DISCARDED,
+        /**
+         * A handler got an event while an earlier one (of its key, for PARK_KEY; any, for BLOCK) was
+         * neither delivered nor discarded nor earlier in the same call.
+         */
+        HANDED_OUT_OF_ORDER,
+        /** An event was parked after attempts its handler never failed for a reason that counts. */
+        PARKED_WITHOUT_FAULT,
+        /** Two relays' calls of one consumer's handler overlapped, with no fault to explain it. */
+        OVERLAPPING_CALLS,
+        /** A consumer's status said something that was not true when it was read. */
+        STALE_STATUS
     }
 
     public Violation {

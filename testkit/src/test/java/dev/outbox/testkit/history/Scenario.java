@@ -1,5 +1,6 @@
 package dev.outbox.testkit.history;
 
+import dev.outbox.ConsumerStatus;
 import dev.outbox.testkit.history.DatabaseState.LogEntry;
 import dev.outbox.testkit.history.DatabaseState.ProjectionRow;
 import dev.outbox.testkit.history.TransactionRecord.Outcome;
@@ -28,6 +29,17 @@ final class Scenario {
     final Map<String, Long> rowVersions = new HashMap<>();
     final Set<UUID> queued = new HashSet<>();
     long nextSeq;
+
+    // The faulty consumers' part, empty unless withFaultyConsumers() added it.
+    HandlerFaults handlerFaults = HandlerFaults.none();
+    final List<FaultyConsumer> faultyConsumers = new ArrayList<>();
+    final List<HandlerCall> calls = new ArrayList<>();
+    final List<DatabaseState.EffectRow> effects = new ArrayList<>();
+    final List<DatabaseState.DeadLetterRow> deadLetters = new ArrayList<>();
+    final List<History.Discard> discards = new ArrayList<>();
+    final List<History.ParkedSighting> sightings = new ArrayList<>();
+    final List<History.StatusSample> samples = new ArrayList<>();
+    final List<History.StatusSample> finalStatus = new ArrayList<>();
 
     /**
      * Five transactions, one rolled back; logged, applied and delivered in commit order:
@@ -101,13 +113,115 @@ final class Scenario {
                 .orElseThrow();
     }
 
+    static final FaultyConsumer PARK_KEY = FaultyConsumer.ALL.get(2);
+    static final FaultyConsumer BLOCK_TX = FaultyConsumer.ALL.get(3);
+
+    /**
+     * The valid scenario with two faulty consumers. The log: 1 a, 2 b, 3 b, 4 a, 5 b.
+     *
+     * <pre>
+     * faulty-park-key (at-least-once): seq 2 is poison (the seed makes it so)
+     *   T0+10000 [1..5] fails at 2     T0+10200 [1,2] fails at 2     T0+10300 [1] ok
+     *   T0+10400, 10500, 10600 [2] fails: parked; 3 and 5 parked behind key b
+     *   T0+10800 [4] ok                T0+20000 [2] ok, 20100 [3] ok, 20200 [5] ok (re-driven)
+     * faulty-block-tx (transactional):
+     *   T0+11000 [1..5] fails at 3 (rolled back)     T0+11100 [1,2] ok (rows)
+     *   T0+11200, 11300, 11400 [3] fails: BLOCKED (read at T0+12000)
+     *   T0+13000 [3] ok                T0+14000 [4,5] ok
+     * </pre>
+     */
+    Scenario withFaultyConsumers() {
+        long seed = seedMaking(PARK_KEY.name(), log.get(1).eventId(), HandlerFaults.Kind.POISON);
+        handlerFaults = HandlerFaults.seeded(seed, java.time.Duration.ofSeconds(4));
+        faultyConsumers.add(PARK_KEY);
+        faultyConsumers.add(BLOCK_TX);
+        call(PARK_KEY, "r1", 10_000, List.of(1L, 2L, 3L, 4L, 5L), 1);
+        call(PARK_KEY, "r1", 10_200, List.of(1L, 2L), 1);
+        call(PARK_KEY, "r1", 10_300, List.of(1L), 1);
+        call(PARK_KEY, "r1", 10_400, List.of(2L), 0);
+        call(PARK_KEY, "r1", 10_500, List.of(2L), 0);
+        call(PARK_KEY, "r1", 10_600, List.of(2L), 0);
+        call(PARK_KEY, "r1", 10_800, List.of(4L), 1);
+        sightings.add(new History.ParkedSighting(PARK_KEY.name(), 2, 3, "java.lang.IllegalArgumentException"));
+        sightings.add(new History.ParkedSighting(PARK_KEY.name(), 3, 0, null));
+        sightings.add(new History.ParkedSighting(PARK_KEY.name(), 5, 0, null));
+        call(PARK_KEY, "r1", 20_000, List.of(2L), 1);
+        call(PARK_KEY, "r1", 20_100, List.of(3L), 1);
+        call(PARK_KEY, "r1", 20_200, List.of(5L), 1);
+
+        call(BLOCK_TX, "r1", 11_000, List.of(1L, 2L, 3L, 4L, 5L), 2);
+        call(BLOCK_TX, "r1", 11_100, List.of(1L, 2L), 2);
+        effect(BLOCK_TX, 1, 11_150);
+        effect(BLOCK_TX, 2, 11_160);
+        call(BLOCK_TX, "r1", 11_200, List.of(3L), 0);
+        call(BLOCK_TX, "r1", 11_300, List.of(3L), 0);
+        call(BLOCK_TX, "r1", 11_400, List.of(3L), 0);
+        samples.add(sample(BLOCK_TX, 12_000, ConsumerStatus.State.BLOCKED, 3L, 2, "boom"));
+        call(BLOCK_TX, "r1", 13_000, List.of(3L), 1);
+        effect(BLOCK_TX, 3, 13_050);
+        call(BLOCK_TX, "r1", 14_000, List.of(4L, 5L), 2);
+        effect(BLOCK_TX, 4, 14_050);
+        effect(BLOCK_TX, 5, 14_060);
+
+        finalStatus.add(sample(PARK_KEY, 30_000, ConsumerStatus.State.RUNNING, null, 5, null));
+        finalStatus.add(sample(BLOCK_TX, 30_000, ConsumerStatus.State.RUNNING, null, 5, null));
+        return this;
+    }
+
+    /** A call of {@code consumer} by {@code relay} at T0 + {@code at}, lasting 50 us. */
+    void call(FaultyConsumer consumer, String relay, long at, List<Long> seqs, int processed) {
+        calls.add(new HandlerCall(
+                consumer.name(),
+                relay,
+                relay + "#" + (calls.size() + 1),
+                T0 + at,
+                T0 + at + 50,
+                seqs,
+                processed,
+                processed == seqs.size() ? "ok" : "IllegalStateException"));
+    }
+
+    void effect(FaultyConsumer consumer, long seq, long at) {
+        effects.add(new DatabaseState.EffectRow(
+                effects.size() + 1, consumer.name(), seq, log.get((int) seq - 1).eventId(), "r1", T0 + at));
+    }
+
+    History.StatusSample sample(
+            FaultyConsumer consumer,
+            long at,
+            ConsumerStatus.State state,
+            @org.jspecify.annotations.Nullable Long blocked,
+            long checkpoint,
+            @org.jspecify.annotations.Nullable String error) {
+        return new History.StatusSample(consumer.name(), T0 + at, T0 + at + 100, state, blocked, checkpoint, 0, error);
+    }
+
+    /** A seed whose plan gives {@code eventId} at {@code consumer} the kind {@code kind}. */
+    static long seedMaking(String consumer, UUID eventId, HandlerFaults.Kind kind) {
+        for (long seed = 0; ; seed++) {
+            if (HandlerFaults.seeded(seed, java.time.Duration.ZERO)
+                            .plan(consumer, eventId)
+                            .kind()
+                    == kind) {
+                return seed;
+            }
+        }
+    }
+
     CheckReport check() {
         History history = new History();
         transactions.forEach(history::record);
         history.relayStarted("r1");
         history.delivered(deliveries);
         faults.forEach(history::fault);
-        DatabaseState state = new DatabaseState(log, nextSeq, queued, committedTxIds, rowVersions, projection);
+        history.handlerFaults(handlerFaults, faultyConsumers);
+        history.called(calls);
+        discards.forEach(history::discarded);
+        sightings.forEach(history::sighted);
+        samples.forEach(history::sampled);
+        history.finalStatus(finalStatus);
+        DatabaseState state =
+                new DatabaseState(log, nextSeq, queued, committedTxIds, rowVersions, projection, effects, deadLetters);
         return new HistoryChecker().check(history, state);
     }
 }

@@ -1,0 +1,177 @@
+package dev.outbox.testkit.history;
+
+import dev.outbox.ConsumerStatus;
+import dev.outbox.DeadLetter;
+import dev.outbox.OutboxException;
+import dev.outbox.OutboxRelay;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator of a history run with handler faults, on a thread of its own: reads the faulty
+ * consumers' status every {@link #SAMPLE_INTERVAL} (recorded, so that the checker can hold it
+ * against what the handlers did), and after each read re-drives all, re-drives one or discards
+ * one of a random parking consumer's dead letters, as a person at a console would. At the end of
+ * the run {@link #redriveEverything} re-drives whatever is still parked.
+ *
+ * <p>It works through a relay that is never started ({@code deadLetters()} and {@code status()}
+ * work without it), so the re-drives are carried out by whichever relay runs each consumer.
+ */
+final class DeadLetterOperator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterOperator.class);
+
+    /** How often the status is read. */
+    static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
+
+    /** Samples between two dead-letter operations. */
+    private static final int SAMPLES_PER_OPERATION = 1;
+
+    private final OutboxRelay admin;
+    private final History history;
+    private final List<FaultyConsumer> consumers;
+    private final SplittableRandom random;
+    private final Thread thread;
+    private volatile boolean stopping;
+    private int redrives;
+    private int discards;
+
+    DeadLetterOperator(OutboxRelay admin, History history, List<FaultyConsumer> consumers, long seed) {
+        this.admin = Objects.requireNonNull(admin, "admin");
+        this.history = history;
+        this.consumers = List.copyOf(consumers);
+        this.random = new SplittableRandom(seed);
+        this.thread = new Thread(this::run, "history-dead-letter-operator");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        int tick = 0;
+        while (!stopping) {
+            try {
+                sample();
+                if (++tick % SAMPLES_PER_OPERATION == 0) {
+                    operate();
+                }
+            } catch (OutboxException e) {
+                LOG.debug("the operator's read failed (a fault, probably): {}", e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("the operator's step failed", e);
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(SAMPLE_INTERVAL.toNanos());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Records the faulty consumers' status, with the time the read took. */
+    List<History.StatusSample> sample() {
+        long from = HistoryClock.nowMicros();
+        List<ConsumerStatus> status = admin.status();
+        long to = HistoryClock.nowMicros();
+        List<History.StatusSample> samples = new ArrayList<>();
+        for (ConsumerStatus consumer : status) {
+            if (consumers.stream().anyMatch(c -> c.name().equals(consumer.name()))) {
+                History.StatusSample sample = new History.StatusSample(
+                        consumer.name(),
+                        from,
+                        to,
+                        consumer.state(),
+                        consumer.blockedAtSeq(),
+                        consumer.checkpoint(),
+                        consumer.parkedCount(),
+                        consumer.lastError());
+                history.sampled(sample);
+                samples.add(sample);
+            }
+        }
+        return samples;
+    }
+
+    private void operate() {
+        List<FaultyConsumer> parking =
+                consumers.stream().filter(FaultyConsumer::parks).toList();
+        FaultyConsumer consumer = parking.get(random.nextInt(parking.size()));
+        List<DeadLetter> parked = list(consumer.name());
+        if (parked.isEmpty()) {
+            return;
+        }
+        int action = random.nextInt(10);
+        if (action < 6) {
+            admin.deadLetters().redriveAll(consumer.name());
+            redrives++;
+        } else if (action < 8) {
+            admin.deadLetters().redrive(consumer.name(), pick(parked));
+            redrives++;
+        } else {
+            long seq = pick(parked);
+            long start = HistoryClock.nowMicros();
+            try {
+                if (admin.deadLetters().discard(consumer.name(), seq, "the history run's operator gave up on it")) {
+                    history.discarded(new History.Discard(consumer.name(), seq, start));
+                    discards++;
+                }
+            } catch (OutboxException e) {
+                LOG.debug("discard of seq {} of {} refused: {}", seq, consumer.name(), e.getMessage());
+            }
+        }
+    }
+
+    private long pick(List<DeadLetter> parked) {
+        return parked.get(random.nextInt(parked.size())).record().seq();
+    }
+
+    /** Lists a consumer's dead letters and records what it saw. */
+    private List<DeadLetter> list(String consumer) {
+        List<DeadLetter> parked = admin.deadLetters().list(consumer);
+        for (DeadLetter letter : parked) {
+            history.sighted(new History.ParkedSighting(
+                    consumer, letter.record().seq(), letter.attempts(), letter.errorClass()));
+        }
+        return parked;
+    }
+
+    /** Re-drives everything still parked, until nothing is, or {@code timeout} passed. */
+    void redriveEverything(HistorySchema schema, javax.sql.DataSource dataSource, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (schema.openDeadLetters(dataSource) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("dead letters still open " + timeout + " after the final re-drive began: "
+                        + consumers.stream()
+                                .map(c -> c.name() + "="
+                                        + admin.deadLetters().list(c.name()).size())
+                                .toList());
+            }
+            for (FaultyConsumer consumer : consumers) {
+                if (consumer.parks() && !list(consumer.name()).isEmpty()) {
+                    admin.deadLetters().redriveAll(consumer.name());
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+    }
+
+    /** Re-drives and discards issued during the run. */
+    String summary() {
+        return redrives + " re-drives, " + discards + " discards";
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stopping = true;
+        thread.interrupt();
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+}
