@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetter;
-import dev.outbox.EventHandler;
 import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
@@ -27,22 +26,6 @@ import org.junit.jupiter.api.Test;
 public abstract class FailurePolicyConformanceTest extends ConformanceTestBase {
 
     private static final RetryPolicy FAST_RETRIES = new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(20), 0, 3);
-
-    /**
-     * Records like {@link RecordingHandler} but, until fixed, throws on a batch that holds an event of
-     * type "Poison" (and records none of that batch: an all-or-nothing handler, so that the exact
-     * deliveries can be asserted).
-     */
-    private static EventHandler poisonSensitive(RecordingHandler recorder, AtomicBoolean fixed) {
-        return batch -> {
-            for (OutboxRecord record : batch) {
-                if (record.eventType().equals("Poison") && !fixed.get()) {
-                    throw new IllegalArgumentException("cannot index event " + record.seq() + ": malformed payload");
-                }
-            }
-            recorder.handle(batch);
-        };
-    }
 
     @Test
     void shouldBlockTheOrderedConsumerAndParkForTheOtherAtAPoisonEventThenRecoverBoth() throws Exception {

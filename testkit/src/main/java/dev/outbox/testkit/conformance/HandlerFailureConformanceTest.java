@@ -238,14 +238,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     void shouldStopTheReDriveOfAKeyAtAnEventThatFailsAgain() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         RecordingHandler delivered = new RecordingHandler();
-        EventHandler handler = batch -> {
-            for (OutboxRecord record : batch) {
-                if (record.eventType().equals("Poison") && !fixed.get()) {
-                    throw new IllegalArgumentException("malformed seq " + record.seq());
-                }
-            }
-            delivered.handle(batch);
-        };
+        EventHandler handler = poisonSensitive(delivered, fixed);
         OutboxRelay relay = startRelay(
                 "r1",
                 builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
