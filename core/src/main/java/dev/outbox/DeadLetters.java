@@ -7,10 +7,16 @@ import java.util.List;
  * them again, or give them up. Get it from {@link OutboxRelay#deadLetters()}; thread-safe.
  *
  * <p>A re-drive is carried out by the relay that runs the consumer, on the consumer's own thread,
- * before it reads on in the log: the events are delivered again in seq order, and each is removed
- * from the dead-letter table once delivered (for a transactional consumer, in the same transaction
- * as the handler's writes). A re-driven event that fails again stays parked with its attempt count
- * raised. A relay in this JVM starts at once; a relay elsewhere within a third of its lease.
+ * before it reads on in the log: the events are delivered again, one at a time, in seq order, and
+ * each is removed from the dead-letter table once delivered (for a transactional consumer, in the
+ * same transaction as the handler's writes). Right before it delivers one, the relay marks it
+ * {@link DeadLetter.Status#REDRIVING}: from then on it cannot be discarded, so an event is never
+ * both delivered and discarded. A re-driven event that fails again is parked again with its attempt
+ * count raised. A relay in this JVM starts at once; a relay elsewhere within a third of its lease.
+ *
+ * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are re-driven in seq order: the re-drive of
+ * an event waits while an earlier event of its key is parked and not asked for, and when one fails
+ * again, the requests for the later events of its key are withdrawn (they stay parked).
  */
 public interface DeadLetters {
 
@@ -33,10 +39,15 @@ public interface DeadLetters {
 
     /**
      * Gives up the parked event at {@code seq}: it is never delivered to {@code consumer}. The row
-     * is kept with status {@link DeadLetter.Status#DISCARDED} and the reason, for audit.
+     * is kept with status {@link DeadLetter.Status#DISCARDED} and the reason, for audit. Under
+     * {@link FailurePolicy#PARK_KEY}, discarding a key's last dead letter lets its later events flow
+     * again (a relay elsewhere notices within a third of its lease).
      *
      * @param reason why, for whoever reads the table later; not blank
-     * @return whether such a parked event existed
+     * @return whether such a parked event existed (parked or waiting for re-drive)
+     * @throws OutboxException if the event is being re-driven right now ({@link
+     *     DeadLetter.Status#REDRIVING}); if that delivery fails, it is parked again and can be
+     *     discarded then
      */
     boolean discard(String consumer, long seq, String reason);
 }
