@@ -1,7 +1,6 @@
 package dev.outbox;
 
-import dev.outbox.internal.RelayContext;
-import dev.outbox.internal.RelayRuntime;
+import dev.outbox.internal.RelayEngine;
 import dev.outbox.spi.OutboxDialect;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,15 +33,15 @@ public final class OutboxRelay implements AutoCloseable {
         CLOSED
     }
 
-    private final RelayContext context;
+    private final RelayOptions options;
     private final List<OutboxConsumer> consumers;
-    private final RelayRuntime runtime;
+    private final RelayEngine engine;
     private State state = State.NEW;
 
     private OutboxRelay(Builder builder) {
-        this.context = new RelayContext(builder.dataSource, builder.dialect, builder.tables, builder.options);
+        this.options = builder.options;
         this.consumers = List.copyOf(builder.consumers);
-        this.runtime = new RelayRuntime(context, consumers);
+        this.engine = new RelayEngine(builder.dataSource, builder.dialect, builder.tables, options, consumers);
     }
 
     public static Builder builder(DataSource dataSource, OutboxDialect dialect) {
@@ -59,10 +58,10 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public synchronized OutboxRelay start() {
         if (state != State.NEW) {
-            throw new IllegalStateException("relay " + context.options().relayId() + " is " + state
+            throw new IllegalStateException("relay " + options.relayId() + " is " + state
                     + ": a relay starts once; build a new one to start again");
         }
-        runtime.start();
+        engine.start();
         state = State.STARTED;
         return this;
     }
@@ -74,29 +73,29 @@ public final class OutboxRelay implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (state == State.STARTED) {
-            runtime.stop(context.options().shutdownTimeout().toMillis());
+            engine.stop(options.shutdownTimeout().toMillis());
         }
         state = State.CLOSED;
     }
 
     /** Wakes the sequencer, for example after events were appended by a writer it cannot see. */
     public void wakeUp() {
-        runtime.wakeUp();
+        engine.wakeUp();
     }
 
     /** Whether this relay holds the sequencer lock now. */
     public boolean isSequencing() {
-        return runtime.isSequencing();
+        return engine.isSequencing();
     }
 
     /** Whether this relay runs consumer {@code name} now (holds its lease). */
     public boolean ownsConsumer(String name) {
-        return runtime.ownsConsumer(name);
+        return engine.ownsConsumer(name);
     }
 
     /** The relay's options. */
     public RelayOptions options() {
-        return context.options();
+        return options;
     }
 
     /** The consumers registered on this relay. */
@@ -119,7 +118,7 @@ public final class OutboxRelay implements AutoCloseable {
             throw new OutboxConfigurationException(
                     "resetConsumer('" + name + "'): fromSeq must be >= 1, was " + fromSeq);
         }
-        runtime.resetConsumer(name, fromSeq - 1);
+        engine.resetConsumer(name, fromSeq - 1);
     }
 
     /**
@@ -141,7 +140,7 @@ public final class OutboxRelay implements AutoCloseable {
                         + " remove it from the relay's consumers and restart the relay, then delete it");
             }
         }
-        return runtime.deleteConsumer(name);
+        return engine.deleteConsumer(name);
     }
 
     /**
@@ -149,7 +148,7 @@ public final class OutboxRelay implements AutoCloseable {
      * this relay is started; a re-drive is carried out by whichever relay runs the consumer.
      */
     public DeadLetters deadLetters() {
-        return runtime.deadLetters();
+        return engine.deadLetters();
     }
 
     /**
@@ -162,13 +161,13 @@ public final class OutboxRelay implements AutoCloseable {
      * @throws OutboxException if the database cannot be read
      */
     public List<ConsumerStatus> status() {
-        return runtime.status(consumers.stream().map(OutboxConsumer::name).toList(), true);
+        return engine.status(consumers.stream().map(OutboxConsumer::name).toList(), true);
     }
 
     /** The status of consumer {@code name}, registered here or not. */
     public ConsumerStatus status(String name) {
         Objects.requireNonNull(name, "name");
-        return runtime.status(List.of(name), false).get(0);
+        return engine.status(List.of(name), false).get(0);
     }
 
     /**
@@ -179,7 +178,7 @@ public final class OutboxRelay implements AutoCloseable {
      * the database records about consumers is in {@link #status()}.
      */
     public List<RelayProblem> problems() {
-        return runtime.problems();
+        return engine.problems();
     }
 
     /** Builds an {@link OutboxRelay}. Not thread-safe; {@link #build()} validates. */

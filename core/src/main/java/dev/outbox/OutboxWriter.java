@@ -1,7 +1,6 @@
 package dev.outbox;
 
-import dev.outbox.internal.EventInserter;
-import dev.outbox.internal.LocalWakeups;
+import dev.outbox.internal.WriterEngine;
 import dev.outbox.spi.OutboxDialect;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -46,12 +45,12 @@ public final class OutboxWriter {
 
     private final OutboxDialect dialect;
     private final OutboxTables tables;
-    private final EventInserter inserter;
+    private final WriterEngine engine;
 
     private OutboxWriter(Builder builder) {
         this.dialect = builder.dialect;
         this.tables = builder.tables;
-        this.inserter = new EventInserter(dialect, tables, builder.maxPayloadBytes, builder.notify);
+        this.engine = new WriterEngine(dialect, tables, builder.maxPayloadBytes, builder.notify);
     }
 
     /** A writer with default settings for tables {@code outbox_*}. */
@@ -85,10 +84,10 @@ public final class OutboxWriter {
     public void append(Connection connection, List<OutboxEvent> events) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(events, "events");
-        inserter.validate(events);
+        engine.validate(events);
         requireTransaction(connection, "append(Connection, ...)");
         if (!events.isEmpty()) {
-            inserter.insert(connection, events);
+            engine.insert(connection, events);
         }
     }
 
@@ -105,14 +104,14 @@ public final class OutboxWriter {
     public void append(DSLContext dsl, List<OutboxEvent> events) {
         Objects.requireNonNull(dsl, "dsl");
         Objects.requireNonNull(events, "events");
-        inserter.validate(events);
+        engine.validate(events);
         dsl.connection(connection -> {
             requireTransaction(
                     connection,
                     "append(DSLContext, ...): inside dsl.transaction(cfg -> ...) pass"
                             + " DSL.using(cfg), whose connection is the transaction's;");
             if (!events.isEmpty()) {
-                inserter.insert(connection, events);
+                engine.insert(connection, events);
             }
         });
     }
@@ -158,7 +157,7 @@ public final class OutboxWriter {
         // the pool's business (it discards a broken connection), not a failed transaction: reporting
         // it as one would make a caller that retries duplicate its business effects.
         release(connection, restoreAutoCommit, null);
-        LocalWakeups.signal(tables);
+        engine.committed();
         return result;
     }
 
@@ -168,7 +167,7 @@ public final class OutboxWriter {
             T result = work.run(transaction);
             transaction.close();
             if (!transaction.events.isEmpty()) {
-                inserter.insert(connection, transaction.events);
+                engine.insert(connection, transaction.events);
             }
             connection.commit();
             return result;
@@ -270,7 +269,7 @@ public final class OutboxWriter {
                 throw new OutboxConfigurationException(
                         "OutboxTransaction.append called after the transaction's work returned");
             }
-            inserter.validate(newEvents);
+            engine.validate(newEvents);
             events.addAll(newEvents);
         }
 

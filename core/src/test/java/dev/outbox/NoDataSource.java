@@ -8,7 +8,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A data source for tests that never connect. */
-final class NoDataSource implements DataSource {
+public final class NoDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         throw new SQLException("no database in this test");

@@ -80,27 +80,24 @@ final class AtLeastOnceDelivery implements Delivery {
     }
 
     @Override
-    public Redelivery redeliver(DeadLetter deadLetter) throws SQLException {
-        long seq = deadLetter.record().seq();
-        boolean claimed = context.inTransaction(connection -> {
+    public Redelivery redeliver(List<DeadLetter> letters) throws SQLException {
+        List<DeadLetter> claimed = context.inTransaction(connection -> {
             lease.lockRow(connection);
-            return deadLetters.claimRedrive(connection, consumer.name(), seq);
+            return deadLetters.claimRedrive(connection, consumer.name(), letters);
         });
-        if (!claimed) {
-            return new NotClaimed();
+        if (claimed.isEmpty()) {
+            return new Redelivery(List.of(), null, null);
         }
-        Throwable thrown = handle(List.of(deadLetter.record()));
-        if (thrown != null) {
-            Failed failed = Delivery.failure(seq - 1, List.of(deadLetter.record()), thrown);
-            if (failed != null) {
-                return new RedeliveryFailed(failed.cause());
-            }
-        }
+        Throwable thrown = handle(claimed.stream().map(DeadLetter::record).toList());
+        Redelivery outcome =
+                thrown == null ? new Redelivery(claimed, null, null) : Delivery.redeliveryFailed(claimed, thrown, true);
         context.withConnection(connection -> {
-            deadLetters.deleteRedriven(connection, consumer.name(), seq);
+            deadLetters.deleteRedriven(connection, consumer.name(), outcome.delivered());
             return null;
         });
-        return new Redelivered();
+        deadLetters.releaseRedrive(
+                consumer.name(), claimed.subList(outcome.delivered().size(), claimed.size()));
+        return outcome;
     }
 
     /** Calls the handler with the lease kept alive; returns what it threw, or {@code null}. */

@@ -1,9 +1,7 @@
 package dev.outbox.internal;
 
 import dev.outbox.OutboxConsumer;
-import dev.outbox.StartPosition;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -88,62 +86,31 @@ final class ConsumerLease {
     private @Nullable Takeover takeOverIfFree() throws SQLException {
         String relayId = context.options.relayId();
         return context.inTransaction(connection -> {
-            long newEpoch;
-            Takeover takeover;
-            try (NamedSql.Bound lock = context.sql.lockConsumerForTakeover.prepare(connection)) {
-                lock.set("name", consumer.name());
-                try (ResultSet rs = lock.statement().executeQuery()) {
-                    if (!rs.next()) {
-                        return null; // locked by the owner's running batch, or no row yet
-                    }
-                    String owner = rs.getString(1);
-                    boolean expired = rs.getInt(3) == 1;
-                    if (owner != null && !expired) {
-                        if (owner.equals(relayId)) {
-                            ownId.seen(rs.getObject(5) == null ? null : context.dialect.readInstant(rs, 5));
-                        }
-                        return null;
-                    }
-                    newEpoch = rs.getLong(2) + 1;
-                    long blocked = rs.getLong(6);
-                    takeover = new Takeover(newEpoch, rs.getLong(4), rs.wasNull() ? null : blocked, rs.getInt(7) == 1);
+            ConsumerSql.Row row = context.consumers.lockForTakeover(connection, consumer.name());
+            if (row == null) {
+                return null; // locked by the owner's running batch, or no row yet
+            }
+            if (row.owner() != null && !row.expired()) {
+                if (row.owner().equals(relayId)) {
+                    ownId.seen(row.leaseUntil());
                 }
+                return null;
             }
-            try (NamedSql.Bound takeOver = context.sql.takeOverConsumer.prepare(connection)) {
-                takeOver.set("owner", relayId)
-                        .set("epoch", newEpoch)
-                        .set("lease_ms", context.leaseMillis())
-                        .set("name", consumer.name())
-                        .statement()
-                        .executeUpdate();
-            }
-            return takeover;
+            long newEpoch = row.epoch() + 1;
+            context.consumers.takeOver(connection, consumer.name(), relayId, newEpoch, context.leaseMillis());
+            return new Takeover(newEpoch, row.checkpoint(), row.blockedSeq(), row.hasFailure());
         });
     }
 
     private boolean rowExists() throws SQLException {
-        return context.withConnection(connection -> {
-            try (NamedSql.Bound select = context.sql.consumerExists.prepare(connection)) {
-                select.set("name", consumer.name());
-                try (ResultSet rs = select.statement().executeQuery()) {
-                    return rs.next();
-                }
-            }
-        });
+        return context.withConnection(connection -> context.consumers.exists(connection, consumer.name()));
     }
 
     /** Creates the consumer's checkpoint row (at the head or the beginning) if it has none. */
     void createRowIfMissing() throws SQLException {
         context.withConnection(connection -> {
-            boolean atHead = consumer.startFrom() == StartPosition.HEAD;
-            NamedSql insert = atHead ? context.sql.insertConsumerAtHead : context.sql.insertConsumerAtBeginning;
-            try (NamedSql.Bound create = insert.prepare(connection)) {
-                create.set("name", consumer.name());
-                if (atHead) {
-                    create.set("sequencer", OutboxSql.SEQUENCER_NAME);
-                }
-                return create.statement().executeUpdate();
-            }
+            context.consumers.createRow(connection, consumer.name(), consumer.startFrom());
+            return null;
         });
     }
 
@@ -168,16 +135,8 @@ final class ConsumerLease {
 
     private boolean renewOnce() throws SQLException {
         long renewing = epoch;
-        boolean renewed = context.withConnection(connection -> {
-            try (NamedSql.Bound renew = context.sql.renewConsumer.prepare(connection)) {
-                return renew.set("lease_ms", context.leaseMillis())
-                                .set("name", consumer.name())
-                                .set("epoch", renewing)
-                                .statement()
-                                .executeUpdate()
-                        == 1;
-            }
-        });
+        boolean renewed = context.withConnection(connection ->
+                context.consumers.renew(connection, consumer.name(), renewing, context.leaseMillis()) == 1);
         if (renewed) {
             lastRenewalNanos = System.nanoTime();
         }
@@ -197,16 +156,12 @@ final class ConsumerLease {
      * {@link LeaseLostException} if the lease was taken over or reset meanwhile.
      */
     long lockRow(Connection connection) throws SQLException {
-        try (NamedSql.Bound lock = context.sql.lockConsumer.prepare(connection)) {
-            lock.set("name", consumer.name());
-            try (ResultSet rs = lock.statement().executeQuery()) {
-                if (!rs.next() || rs.getLong(2) != epoch) {
-                    held = false;
-                    throw new LeaseLostException();
-                }
-                return rs.getLong(1);
-            }
+        ConsumerSql.Locked row = context.consumers.lock(connection, consumer.name());
+        if (row == null || row.epoch() != epoch) {
+            held = false;
+            throw new LeaseLostException();
         }
+        return row.checkpoint();
     }
 
     /**
@@ -214,20 +169,13 @@ final class ConsumerLease {
      * state the status shows. Throws {@link LeaseLostException} if the lease was lost.
      */
     void saveCheckpoint(Connection connection, long seq, boolean clearFailure) throws SQLException {
-        NamedSql statement = clearFailure ? context.sql.saveCheckpointClearingFailure : context.sql.saveCheckpoint;
-        try (NamedSql.Bound save = statement.prepare(connection)) {
-            int saved = save.set("checkpoint", seq)
-                    .set("lease_ms", context.leaseMillis())
-                    .set("name", consumer.name())
-                    .set("epoch", epoch)
-                    .statement()
-                    .executeUpdate();
-            if (saved != 1) {
-                held = false;
-                throw new LeaseLostException();
-            }
-            lastRenewalNanos = System.nanoTime();
+        if (context.consumers.saveCheckpoint(
+                        connection, consumer.name(), epoch, seq, clearFailure, context.leaseMillis())
+                != 1) {
+            held = false;
+            throw new LeaseLostException();
         }
+        lastRenewalNanos = System.nanoTime();
     }
 
     /**
@@ -236,17 +184,8 @@ final class ConsumerLease {
      */
     void recordFailure(Throwable error, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
         Objects.requireNonNull(error, "error");
-        int recorded = context.withConnection(connection -> {
-            try (NamedSql.Bound update = context.sql.recordFailure.prepare(connection)) {
-                return update.setString("error", DeadLetterStore.describe(error))
-                        .setLong("blocked_seq", blockedSeq)
-                        .set("waiting", waiting ? 1 : 0)
-                        .set("name", consumer.name())
-                        .set("epoch", epoch)
-                        .statement()
-                        .executeUpdate();
-            }
-        });
+        int recorded = context.withConnection(connection -> context.consumers.recordFailure(
+                connection, consumer.name(), epoch, ErrorText.describe(error), blockedSeq, waiting));
         if (recorded != 1) {
             held = false;
             throw new LeaseLostException();
@@ -260,12 +199,8 @@ final class ConsumerLease {
         }
         held = false;
         context.withConnection(connection -> {
-            try (NamedSql.Bound release = context.sql.releaseConsumer.prepare(connection)) {
-                return release.set("name", consumer.name())
-                        .set("epoch", epoch)
-                        .statement()
-                        .executeUpdate();
-            }
+            context.consumers.release(connection, consumer.name(), epoch);
+            return null;
         });
     }
 }

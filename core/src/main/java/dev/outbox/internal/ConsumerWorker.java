@@ -358,7 +358,11 @@ final class ConsumerWorker extends RelayLoop {
         long seq = park.event().seq();
         Instant now = clock.instant();
         context.inTransaction(connection -> {
-            deadLetters.park(connection, consumer.name(), seq, cause, "", park.attempts(), park.firstFailedAt(), now);
+            deadLetters.park(
+                    connection,
+                    consumer.name(),
+                    seq,
+                    DeadLetterSql.Parking.failed(cause, park.attempts(), park.firstFailedAt(), now));
             lease.saveCheckpoint(connection, seq, false);
             return null;
         });

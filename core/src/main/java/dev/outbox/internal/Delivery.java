@@ -40,17 +40,23 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
      */
     record Failed(long checkpoint, List<OutboxRecord> remaining, boolean located, Throwable cause) implements Outcome {}
 
-    /** What a re-drive of one dead letter came to. */
-    sealed interface Redelivery permits Redelivered, NotClaimed, RedeliveryFailed {}
-
-    /** Delivered; the dead letter is gone. */
-    record Redelivered() implements Redelivery {}
-
-    /** Discarded or withdrawn before it could be delivered: nothing was done. */
-    record NotClaimed() implements Redelivery {}
-
-    /** The handler failed on it again. */
-    record RedeliveryFailed(Throwable cause) implements Redelivery {}
+    /**
+     * What a re-drive of some dead letters came to. The letters neither delivered nor failed
+     * (discarded meanwhile, or after the failed one) are left waiting for re-drive.
+     *
+     * @param delivered the letters delivered and removed, in seq order
+     * @param failed the letter the handler failed on, when it is known (the handler said which, or
+     *     it was handed one letter), else {@code null}
+     * @param cause what the handler threw, or {@code null} when it succeeded
+     */
+    record Redelivery(
+            List<DeadLetter> delivered,
+            @Nullable DeadLetter failed,
+            @Nullable Throwable cause) {
+        public Redelivery {
+            delivered = List.copyOf(delivered);
+        }
+    }
 
     /**
      * Reads up to {@code limit} entries after {@code checkpoint}, hands the ones of keys not in
@@ -65,12 +71,33 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
             throws SQLException;
 
     /**
-     * Delivers a dead letter waiting for re-drive on its own and removes it once delivered. It is
-     * claimed first, so a discard that comes first wins and one that comes later is refused.
+     * Delivers dead letters waiting for re-drive, in seq order, as one batch, and removes them once
+     * delivered. They are claimed first, so a discard that comes first wins and one that comes later
+     * is refused.
      *
      * @throws LeaseLostException if the lease was lost
      */
-    Redelivery redeliver(DeadLetter deadLetter) throws SQLException;
+    Redelivery redeliver(List<DeadLetter> deadLetters) throws SQLException;
+
+    /**
+     * The outcome of a re-drive whose handler threw {@code thrown} on the records of {@code
+     * claimed}: the letters before the failing one count as delivered when {@code keepProcessed}
+     * (at-least-once: they were processed and are removed) and the failing one is known when the
+     * handler said which or there was only one.
+     */
+    static Redelivery redeliveryFailed(List<DeadLetter> claimed, Throwable thrown, boolean keepProcessed) {
+        List<OutboxRecord> records = claimed.stream().map(DeadLetter::record).toList();
+        Failed failed = failure(0, records, thrown);
+        if (failed == null) {
+            return new Redelivery(claimed, null, null); // every one processed
+        }
+        int processed = claimed.size() - failed.remaining().size();
+        boolean located = failed.located() || claimed.size() == 1;
+        return new Redelivery(
+                keepProcessed ? claimed.subList(0, processed) : List.of(),
+                located ? claimed.get(processed) : null,
+                failed.cause());
+    }
 
     /**
      * Where what a handler threw says its batch failed, or {@code null} when it reports every one

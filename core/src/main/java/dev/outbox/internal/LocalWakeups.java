@@ -12,14 +12,14 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * <p>Keyed by the qualified table names only, not by database: two relays of different databases
  * with the same table names wake each other needlessly, which costs one poll and loses nothing.
  */
-public final class LocalWakeups {
+final class LocalWakeups {
 
     private static final ConcurrentHashMap<String, Set<Runnable>> LISTENERS = new ConcurrentHashMap<>();
 
     private LocalWakeups() {}
 
     /** Registers a listener for commits to {@code tables}; the returned handle removes it. */
-    public static AutoCloseable register(OutboxTables tables, Runnable listener) {
+    static AutoCloseable register(OutboxTables tables, Runnable listener) {
         String key = key(tables);
         LISTENERS.computeIfAbsent(key, k -> new CopyOnWriteArraySet<>()).add(listener);
         return () -> LISTENERS.computeIfPresent(key, (k, set) -> {
@@ -29,7 +29,7 @@ public final class LocalWakeups {
     }
 
     /** Tells every listener of {@code tables} that events were committed. Never blocks. */
-    public static void signal(OutboxTables tables) {
+    static void signal(OutboxTables tables) {
         Set<Runnable> listeners = LISTENERS.get(key(tables));
         if (listeners != null) {
             listeners.forEach(Runnable::run);
@@ -40,7 +40,7 @@ public final class LocalWakeups {
      * The name of the server-side notification channel for {@code tables}: one identifier of at
      * most 63 characters, so it is valid in PostgreSQL's LISTEN.
      */
-    public static String channel(OutboxTables tables) {
+    static String channel(OutboxTables tables) {
         String name = (tables.schema() == null ? "" : tables.schema() + "_") + tables.prefix() + "wakeup";
         return name.length() <= 63 ? name : name.substring(name.length() - 63);
     }

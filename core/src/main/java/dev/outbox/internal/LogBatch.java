@@ -43,10 +43,10 @@ record LogBatch(List<OutboxRecord> read, List<OutboxRecord> handed, List<OutboxR
             int limit,
             Set<String> parkedKeys)
             throws SQLException {
-        List<OutboxRecord> read = context.readLog(connection, checkpoint, limit);
+        List<OutboxRecord> read = context.consumers.readLog(connection, checkpoint, limit);
         if (!read.isEmpty() && read.get(0).seq() != checkpoint + 1) {
             long first = read.get(0).seq();
-            long lowest = context.lowestRetainedSeq(connection);
+            long lowest = context.consumers.lowestRetainedSeq(connection);
             if (!(first == lowest && lowest > checkpoint + 1)) {
                 throw new LogGapException("consumer '" + consumer + "': the log has no seq " + (checkpoint + 1)
                         + " but has " + first + "; waiting for it");

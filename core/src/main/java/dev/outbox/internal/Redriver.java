@@ -6,6 +6,7 @@ import dev.outbox.OutboxConsumer;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,13 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries out the re-drives asked for one consumer, on its own thread, before it reads on in the
- * log: each dead letter waiting for re-drive is delivered alone, in seq order, and removed once
- * delivered. One that fails again is parked again with its attempt count raised.
+ * log: the dead letters waiting for re-drive are delivered in seq order, as one batch of up to the
+ * consumer's batch size, and removed once delivered. When the batch fails without saying where,
+ * its letters are delivered one at a time; one that fails again is parked again with its attempt
+ * count raised.
  *
  * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are delivered in seq order: a re-drive
  * waits while an earlier event of its key is parked and not asked for, and a re-drive that fails
  * stops its key's re-drive there, withdrawing the requests of its later events, which stay parked.
- * Not thread-safe: the consumer's thread only.
+ * Once a key's re-drive delivered what was asked, the events parked behind it meanwhile (events no
+ * handler failed on, which came while the key was parked) are re-driven too, so that the key flows
+ * again. Not thread-safe: the consumer's thread only.
  */
 final class Redriver {
 
@@ -47,7 +52,7 @@ final class Redriver {
     private final DeadLetterStore deadLetters;
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
-    private final Set<Long> reportedWaiting = new HashSet<>();
+    private final boolean byKey;
 
     Redriver(
             OutboxConsumer consumer,
@@ -60,64 +65,89 @@ final class Redriver {
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.kindOf = kindOf;
+        this.byKey = consumer.failurePolicy() == FailurePolicy.PARK_KEY;
     }
 
     /** One pass over the requests, at most a batch of them. */
     Result run() throws SQLException {
-        List<DeadLetter> requests = deadLetters.redriveRequests(consumer.name(), consumer.batchSize());
-        if (requests.isEmpty()) {
-            reportedWaiting.clear();
+        List<DeadLetter> eligible = deadLetters.redriveRequests(consumer.name(), consumer.batchSize(), byKey);
+        if (eligible.isEmpty()) {
             return new Idle();
         }
-        boolean byKey = consumer.failurePolicy() == FailurePolicy.PARK_KEY;
-        Map<String, Long> firstParked = byKey ? deadLetters.firstParkedSeqOfKeys(consumer.name()) : Map.of();
-        Set<String> stoppedKeys = new HashSet<>();
-        boolean progressed = false;
-        boolean delivered = false;
-        for (DeadLetter deadLetter : requests) {
-            long seq = deadLetter.record().seq();
-            String key = deadLetter.record().aggregateId();
-            if (byKey) {
-                if (stoppedKeys.contains(key)) {
-                    continue;
-                }
-                Long earlier = firstParked.get(key);
-                if (earlier != null && earlier < seq) {
-                    if (reportedWaiting.add(seq)) {
-                        LOG.info(
-                                "consumer '{}': the re-drive of seq {} waits: seq {} of its key '{}' is parked"
-                                        + " before it; re-drive or discard that one first",
-                                consumer.name(),
-                                seq,
-                                earlier,
-                                key);
+        Pass pass = new Pass();
+        Delivery.Redelivery batch = delivery.redeliver(eligible);
+        pass.delivered(batch.delivered());
+        if (batch.cause() != null) {
+            if (kindOf.apply(batch.cause()) != FailureTracker.Kind.HANDLER) {
+                return new Downstream(batch.cause());
+            }
+            if (batch.failed() != null) {
+                pass.failed(batch.failed(), batch.cause());
+            } else {
+                // The batch failed without saying where: one at a time, to find the failing ones.
+                for (DeadLetter letter : eligible) {
+                    if (pass.stopped(letter)) {
+                        continue;
                     }
-                    stoppedKeys.add(key);
-                    continue;
+                    Delivery.Redelivery single = delivery.redeliver(List.of(letter));
+                    pass.delivered(single.delivered());
+                    if (single.cause() != null) {
+                        if (kindOf.apply(single.cause()) != FailureTracker.Kind.HANDLER) {
+                            return new Downstream(single.cause());
+                        }
+                        pass.failed(letter, single.cause());
+                    }
                 }
             }
-            Delivery.Redelivery outcome = delivery.redeliver(deadLetter);
-            if (outcome instanceof Delivery.Redelivered) {
-                LOG.info("consumer '{}': re-drove parked seq {}", consumer.name(), seq);
-                progressed = true;
-                delivered = true;
-            } else if (outcome instanceof Delivery.RedeliveryFailed failed) {
-                if (kindOf.apply(failed.cause()) != FailureTracker.Kind.HANDLER) {
-                    deadLetters.releaseRedrive(consumer.name(), seq);
-                    return new Downstream(failed.cause());
-                }
-                LOG.warn(
-                        "consumer '{}': re-drive of seq {} failed; it stays parked{}",
-                        consumer.name(),
-                        seq,
-                        byKey ? ", and so do the later events of its key '" + key + "'" : "",
-                        failed.cause());
-                deadLetters.redriveFailed(deadLetter, failed.cause(), clock.instant(), byKey);
-                stoppedKeys.add(key);
-                progressed = true;
-            }
-            // NotClaimed: discarded or withdrawn meanwhile; nothing to do
         }
-        return progressed ? new Progress(delivered, requests.size() == consumer.batchSize()) : new Idle();
+        // A failed batch leaves the letters after the failing one asked for: another pass.
+        boolean more = eligible.size() == consumer.batchSize() || batch.cause() != null;
+        if (byKey) {
+            for (Map.Entry<String, Long> key : pass.lastDeliveredByKey.entrySet()) {
+                if (!pass.stoppedKeys.contains(key.getKey())
+                        && deadLetters.requestBehindKey(consumer.name(), key.getKey(), key.getValue()) > 0) {
+                    more = true;
+                }
+            }
+        }
+        if (pass.deliveredCount > 0) {
+            LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
+        }
+        return pass.progressed ? new Progress(pass.deliveredCount > 0, more) : new Idle();
+    }
+
+    /** What one pass did so far. */
+    private final class Pass {
+        final Set<String> stoppedKeys = new HashSet<>();
+        final Map<String, Long> lastDeliveredByKey = new LinkedHashMap<>();
+        int deliveredCount;
+        boolean progressed;
+
+        void delivered(List<DeadLetter> letters) {
+            for (DeadLetter letter : letters) {
+                lastDeliveredByKey.merge(
+                        letter.record().aggregateId(), letter.record().seq(), Math::max);
+                deliveredCount++;
+                progressed = true;
+            }
+        }
+
+        /** Whether a letter must wait: an earlier one of its key failed in this pass (PARK_KEY). */
+        boolean stopped(DeadLetter letter) {
+            return byKey && stoppedKeys.contains(letter.record().aggregateId());
+        }
+
+        void failed(DeadLetter letter, Throwable cause) throws SQLException {
+            String key = letter.record().aggregateId();
+            LOG.warn(
+                    "consumer '{}': re-drive of seq {} failed; it stays parked{}",
+                    consumer.name(),
+                    letter.record().seq(),
+                    byKey ? ", and so do the later events of its key '" + key + "'" : "",
+                    cause);
+            deadLetters.redriveFailed(letter, cause, clock.instant(), byKey);
+            stoppedKeys.add(key);
+            progressed = true;
+        }
     }
 }

@@ -1,6 +1,10 @@
 package dev.outbox.internal;
 
-import dev.outbox.OutboxRecord;
+import static dev.outbox.internal.OutboxSql.NAME;
+import static dev.outbox.internal.OutboxSql.SCHEMA_VERSION_COLUMN;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.select;
+
 import dev.outbox.OutboxSchemaException;
 import dev.outbox.OutboxTables;
 import dev.outbox.RelayOptions;
@@ -9,8 +13,6 @@ import dev.outbox.spi.SqlFailure;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,32 +20,31 @@ import javax.sql.DataSource;
 
 /**
  * What the sequencer and the consumer loops of one relay share: the data source, the dialect, the
- * rendered SQL and the options. Connections are borrowed per unit of work and returned at once.
+ * table names, the consumers' statements and the options; the transaction templates; the schema
+ * check. Connections are borrowed per unit of work and returned at once.
  */
-public final class RelayContext {
+final class RelayContext {
 
     final DataSource dataSource;
     final OutboxDialect dialect;
     final OutboxSql sql;
-    final OperationsSql ops;
+    final ConsumerSql consumers;
     final RelayOptions options;
+    private final Statement readSchemaVersion;
+    /** Attempts of an operator's call that meets deadlocks. */
+    static final int OPERATION_ATTEMPTS = 5;
+
     private final AtomicBoolean serverChecked = new AtomicBoolean();
     private final Set<Connection> inUse = ConcurrentHashMap.newKeySet();
 
-    public RelayContext(DataSource dataSource, OutboxDialect dialect, OutboxTables tables, RelayOptions options) {
+    RelayContext(DataSource dataSource, OutboxDialect dialect, OutboxTables tables, RelayOptions options) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.sql = new OutboxSql(dialect, tables);
-        this.ops = new OperationsSql(sql);
+        this.consumers = new ConsumerSql(sql);
         this.options = options;
-    }
-
-    public OutboxSql sql() {
-        return sql;
-    }
-
-    public RelayOptions options() {
-        return options;
+        this.readSchemaVersion = sql.render(
+                select(SCHEMA_VERSION_COLUMN).from(sql.sequencer).where(NAME.eq(inline(OutboxSql.SEQUENCER_NAME))));
     }
 
     @FunctionalInterface
@@ -94,6 +95,43 @@ public final class RelayContext {
     }
 
     /**
+     * Runs an operator's call ({@code deadLetters().redriveAll(...)}, a reset) on a borrowed
+     * connection in auto-commit mode, again when the database chose it as the victim of a deadlock
+     * or a lock timeout, up to {@value #OPERATION_ATTEMPTS} times: such a failure says "try again",
+     * and the caller should not have to.
+     */
+    <T> T operation(Work<T> work) throws SQLException {
+        return retryingTransient(() -> withConnection(work));
+    }
+
+    /** {@link #operation}, in one transaction. */
+    <T> T operationInTransaction(Work<T> work) throws SQLException {
+        return retryingTransient(() -> inTransaction(work));
+    }
+
+    private interface Attempt<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T retryingTransient(Attempt<T> attempt) throws SQLException {
+        for (int n = 1; ; n++) {
+            try {
+                return attempt.run();
+            } catch (SQLException e) {
+                if (n >= OPERATION_ATTEMPTS || dialect.classify(e) != SqlFailure.TRANSIENT) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5L * n);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * Aborts every connection in use by this relay's loops: their transactions roll back on the
      * server. The hard stop after a graceful shutdown timed out.
      */
@@ -137,17 +175,15 @@ public final class RelayContext {
      * @throws OutboxSchemaException naming the migration to run
      * @throws SQLException if the database cannot be reached
      */
-    public void checkSchema() throws SQLException {
+    void checkSchema() throws SQLException {
         OutboxTables tables = sql.tables();
         String sequencerTable = tables.qualified(tables.sequencerTable());
         Integer version;
         try {
             version = withConnection(connection -> {
-                try (NamedSql.Bound read = sql.readSchemaVersion.prepare(connection)) {
-                    read.set("name", OutboxSql.SEQUENCER_NAME);
-                    try (ResultSet rs = read.statement().executeQuery()) {
-                        return rs.next() ? rs.getInt(1) : null;
-                    }
+                try (Statement.Bound read = readSchemaVersion.bind(connection);
+                        ResultSet rs = read.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : null;
                 }
             });
         } catch (SQLException e) {
@@ -174,47 +210,6 @@ public final class RelayContext {
                     + (version < OutboxSql.SCHEMA_VERSION
                             ? ": run the migrations of this outbox version (OutboxMigrations.migrate(dataSource))"
                             : ": the database was migrated by a newer outbox; upgrade this application"));
-        }
-    }
-
-    /** Reads up to {@code limit} log entries after {@code afterSeq}, in seq order. */
-    List<OutboxRecord> readLog(Connection connection, long afterSeq, int limit) throws SQLException {
-        try (NamedSql.Bound read = sql.readLog.prepare(connection)) {
-            read.set("after", afterSeq).set("batch", limit);
-            read.statement().setFetchSize(limit);
-            List<OutboxRecord> records = new ArrayList<>(Math.min(limit, 1024));
-            try (ResultSet rs = read.statement().executeQuery()) {
-                while (rs.next()) {
-                    records.add(readRecord(rs));
-                }
-            }
-            return records;
-        }
-    }
-
-    /**
-     * Reads a record from the current row of a result set whose first nine columns are seq,
-     * event_id, aggregate_type, aggregate_id, event_type, payload, headers, created_at, sequenced_at.
-     */
-    OutboxRecord readRecord(ResultSet rs) throws SQLException {
-        return new OutboxRecord(
-                rs.getLong(1),
-                dialect.readUuid(rs, 2),
-                rs.getString(3),
-                rs.getString(4),
-                rs.getString(5),
-                rs.getString(6),
-                HeadersJson.read(rs.getString(7)),
-                dialect.readInstant(rs, 8),
-                dialect.readInstant(rs, 9));
-    }
-
-    long lowestRetainedSeq(Connection connection) throws SQLException {
-        try (NamedSql.Bound read = sql.lowestRetainedSeq.prepare(connection);
-                ResultSet rs = read.statement().executeQuery()) {
-            rs.next();
-            long lowest = rs.getLong(1);
-            return rs.wasNull() ? Long.MAX_VALUE : lowest;
         }
     }
 

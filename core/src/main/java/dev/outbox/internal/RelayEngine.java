@@ -4,8 +4,11 @@ import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetters;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxException;
+import dev.outbox.OutboxTables;
+import dev.outbox.RelayOptions;
 import dev.outbox.RelayProblem;
 import dev.outbox.spi.Notifications;
+import dev.outbox.spi.OutboxDialect;
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -13,19 +16,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads of one started relay: the sequencer, one per consumer, the lease keeper and the
- * optional notification listener, wired to wake each other. Created by {@code OutboxRelay.start()},
- * stopped by its {@code close()}.
+ * The engine of one {@link dev.outbox.OutboxRelay}: the threads of a started relay (the sequencer,
+ * one per consumer, the lease keeper and the optional notification listener, wired to wake each
+ * other), and the operations that work whether or not it is started (status, dead letters, reset,
+ * delete). It owns everything the relay shares: the connections' context, the statements, the
+ * problems board.
+ *
+ * <p>Public only for {@code OutboxRelay}, in another package: not API. Thread-safe.
  */
-public final class RelayRuntime {
+public final class RelayEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RelayRuntime.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RelayEngine.class);
 
     private final RelayContext context;
+    private final RelayAdmin admin;
     private final RelayProblems problems;
     private final StartupCheck startup;
     private final LeaseKeeper keeper;
@@ -36,8 +45,14 @@ public final class RelayRuntime {
     private final List<Thread> threads = new ArrayList<>();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
-    public RelayRuntime(RelayContext context, List<OutboxConsumer> consumers) {
-        this.context = context;
+    public RelayEngine(
+            DataSource dataSource,
+            OutboxDialect dialect,
+            OutboxTables tables,
+            RelayOptions options,
+            List<OutboxConsumer> consumers) {
+        this.context = new RelayContext(dataSource, dialect, tables, options);
+        this.admin = new RelayAdmin(context);
         this.problems = new RelayProblems(context.options.clock());
         this.startup = new StartupCheck(context);
         this.keeper = new LeaseKeeper(context.options.leaseDuration());
@@ -121,7 +136,7 @@ public final class RelayRuntime {
 
     /** Sets consumer {@code name}'s checkpoint, fencing whoever runs it; tells its loop if it runs here. */
     public void resetConsumer(String name, long checkpoint) {
-        RelayAdmin.resetConsumer(context, name, checkpoint);
+        admin.resetConsumer(name, checkpoint);
         ConsumerWorker worker = workers.get(name);
         if (worker != null) {
             worker.recheckLease();
@@ -134,7 +149,7 @@ public final class RelayRuntime {
      * @return whether the consumer had a row
      */
     public boolean deleteConsumer(String name) {
-        return RelayAdmin.deleteConsumer(context, name);
+        return admin.deleteConsumer(name);
     }
 
     public DeadLetters deadLetters() {

@@ -1,8 +1,19 @@
 package dev.outbox.internal;
 
+import static dev.outbox.internal.OutboxSql.CHECKPOINT_SEQ;
+import static dev.outbox.internal.OutboxSql.SEQ;
+import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
+import static org.jooq.impl.DSL.deleteFrom;
+import static org.jooq.impl.DSL.min;
+import static org.jooq.impl.DSL.param;
+import static org.jooq.impl.DSL.select;
+
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
+import org.jooq.Param;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +33,28 @@ final class Retention {
     static final int DELETES_PER_RUN = 20;
 
     private final RelayContext context;
+    private final Param<Long> fromSeq = param("from_seq", Long.class);
+    private final Param<Long> toSeq = param("to_seq", Long.class);
+    private final Param<Long> minusRetention = param("minus_retention_ms", Long.class);
+    private final Statement lowestCheckpoint;
+    private final Statement deleteRetained;
     private long lastRunNanos;
     private boolean ranOnce;
 
     Retention(RelayContext context) {
         this.context = context;
+        OutboxSql sql = context.sql;
+        lowestCheckpoint = sql.render(select(min(CHECKPOINT_SEQ)).from(sql.consumer));
+        // A bounded range of the primary key, and only rows older than the retention period:
+        // seq and sequenced_at grow together, so this deletes a prefix of the range.
+        deleteRetained = sql.render(deleteFrom(sql.log)
+                .where(SEQ.between(fromSeq, toSeq))
+                .and(SEQUENCED_AT.lt(sql.nowPlus(minusRetention))));
+    }
+
+    /** The statements, for rendering tests. */
+    List<Statement> statements() {
+        return List.of(lowestCheckpoint, deleteRetained);
     }
 
     /** Deletes expired entries if retention is on and the interval has passed since the last run. */
@@ -41,8 +69,8 @@ final class Retention {
         }
         ranOnce = true;
         lastRunNanos = now;
-        long[] bounds = context.withConnection(
-                connection -> new long[] {context.lowestRetainedSeq(connection), lowestCheckpoint(connection)});
+        long[] bounds = context.withConnection(connection ->
+                new long[] {context.consumers.lowestRetainedSeq(connection), lowestCheckpoint(connection)});
         long from = bounds[0];
         long passedByAll = bounds[1];
         long deleted = 0;
@@ -52,12 +80,12 @@ final class Retention {
             // Each bounded delete is a relay transaction of its own: READ COMMITTED keeps InnoDB
             // from gap-locking the end of the log, where the sequencer inserts.
             int count = context.inTransaction(connection -> {
-                try (NamedSql.Bound delete = context.ops.deleteRetained.prepare(connection)) {
-                    return delete.set("from_seq", first)
-                            .set("to_seq", last)
-                            .set("minus_retention_ms", -retention.toMillis())
-                            .statement()
-                            .executeUpdate();
+                try (Statement.Bound delete = deleteRetained
+                        .bind(connection)
+                        .setLong(fromSeq, first)
+                        .setLong(toSeq, last)
+                        .setLong(minusRetention, -retention.toMillis())) {
+                    return delete.executeUpdate();
                 }
             });
             deleted += count;
@@ -72,9 +100,9 @@ final class Retention {
     }
 
     /** The lowest checkpoint of all consumers: no consumer needs entries up to it. */
-    private long lowestCheckpoint(java.sql.Connection connection) throws SQLException {
-        try (NamedSql.Bound select = context.ops.lowestCheckpoint.prepare(connection);
-                ResultSet rs = select.statement().executeQuery()) {
+    private long lowestCheckpoint(Connection connection) throws SQLException {
+        try (Statement.Bound select = lowestCheckpoint.bind(connection);
+                ResultSet rs = select.executeQuery()) {
             rs.next();
             long lowest = rs.getLong(1);
             return rs.wasNull() ? Long.MAX_VALUE : lowest;

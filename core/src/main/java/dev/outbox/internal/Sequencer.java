@@ -1,12 +1,8 @@
 package dev.outbox.internal;
 
 import dev.outbox.spi.Notifications;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +24,7 @@ final class Sequencer extends RelayLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Sequencer.class);
 
     private final RelayContext context;
+    private final SequencerSql statements;
     private final StartupCheck startup;
     private final OwnIdWatch ownId;
     private final Runnable afterBatch;
@@ -48,6 +45,7 @@ final class Sequencer extends RelayLoop {
                 context.dialect,
                 problems));
         this.context = context;
+        this.statements = new SequencerSql(context.sql);
         this.startup = startup;
         this.ownId = new OwnIdWatch("the sequencer", context.options.relayId(), problems);
         this.afterBatch = afterBatch;
@@ -109,53 +107,32 @@ final class Sequencer extends RelayLoop {
      * One batch. Returns the number of events moved, or -1 if another relay holds the lease now.
      */
     private int moveBatch() throws SQLException {
-        if (!lastBatchFull && queueLooksEmpty()) {
+        if (!lastBatchFull && context.withConnection(statements::queueLooksEmpty)) {
             return 0;
         }
         int batchSize = context.options.sequencerBatchSize();
         int moved = context.inTransaction(connection -> {
-            long nextSeq;
-            try (NamedSql.Bound lock = context.sql.lockSequencer.prepare(connection)) {
-                lock.set("name", OutboxSql.SEQUENCER_NAME);
-                try (ResultSet rs = lock.statement().executeQuery()) {
-                    if (!rs.next()) {
-                        throw new IllegalStateException("the sequencer row is missing: run the migration");
-                    }
-                    nextSeq = rs.getLong(1);
-                    if (!context.options.relayId().equals(rs.getString(2)) || rs.getLong(3) != epoch) {
-                        return -1;
-                    }
-                }
+            SequencerSql.Locked row = statements.lock(connection);
+            if (!context.options.relayId().equals(row.holder()) || row.epoch() != epoch) {
+                return -1;
             }
-            long[] positions = queuedPositions(connection, batchSize);
+            long[] positions = statements.queuedPositions(connection, batchSize);
             if (positions.length == 0) {
                 return 0;
             }
-            try (NamedSql.Bound insert = context.sql.moveToLog(positions).prepare(connection)) {
-                int inserted = insert.set("first_seq", nextSeq).statement().executeUpdate();
-                if (inserted != positions.length) {
-                    throw new IllegalStateException("moved " + inserted + " rows to the log, expected "
-                            + positions.length + ": another process changed the queue; batch rolled back");
-                }
+            int inserted = statements.moveToLog(connection, positions, row.nextSeq());
+            if (inserted != positions.length) {
+                throw new IllegalStateException("moved " + inserted + " rows to the log, expected " + positions.length
+                        + ": another process changed the queue; batch rolled back");
             }
-            int deleted = deleteFromQueue(connection, positions);
+            int deleted = statements.deleteFromQueue(connection, positions);
             if (deleted != positions.length) {
                 throw new IllegalStateException("deleted " + deleted + " rows from the queue, expected "
                         + positions.length + ": another process changed the queue; batch rolled back");
             }
-            try (NamedSql.Bound advance = context.sql.advanceSequencer.prepare(connection)) {
-                advance.set("next_seq", nextSeq + positions.length)
-                        .set("lease_ms", context.leaseMillis())
-                        .set("name", OutboxSql.SEQUENCER_NAME)
-                        .statement()
-                        .executeUpdate();
-            }
+            statements.advance(connection, row.nextSeq() + positions.length, context.leaseMillis());
             if (notifications != null) {
-                try (PreparedStatement notify = connection.prepareStatement(notifications.notifySql())) {
-                    notify.setString(1, LocalWakeups.channel(context.sql.tables()));
-                    notify.setString(2, "log");
-                    notify.execute();
-                }
+                statements.notifyConsumers(connection, notifications);
             }
             return positions.length;
         });
@@ -168,85 +145,21 @@ final class Sequencer extends RelayLoop {
         return moved;
     }
 
-    /** Deletes the moved rows, exactly those; returns how many were deleted. */
-    private int deleteFromQueue(Connection connection, long[] positions) throws SQLException {
-        if (!context.dialect.lockingRangeScansReadPastTheirEnd()) {
-            try (NamedSql.Bound delete = context.sql.deleteFromQueue(positions).prepare(connection)) {
-                return delete.statement().executeUpdate();
-            }
-        }
-        int deleted = 0;
-        try (NamedSql.Bound delete = context.sql.deleteRunFromQueue.prepare(connection)) {
-            int start = 0;
-            for (int i = 1; i <= positions.length; i++) {
-                if (i == positions.length || positions[i] != positions[i - 1] + 1) {
-                    delete.set("first", positions[start])
-                            .set("last", positions[i - 1])
-                            .set("count", i - start)
-                            .statement()
-                            .addBatch();
-                    start = i;
-                }
-            }
-            for (int count : delete.statement().executeBatch()) {
-                deleted += count;
-            }
-        }
-        return deleted;
-    }
-
-    private boolean queueLooksEmpty() throws SQLException {
-        return context.withConnection(connection -> {
-            try (NamedSql.Bound probe = context.sql.probeQueue.prepare(connection);
-                    ResultSet rs = probe.statement().executeQuery()) {
-                return !rs.next();
-            }
-        });
-    }
-
-    private long[] queuedPositions(Connection connection, int batchSize) throws SQLException {
-        try (NamedSql.Bound select = context.sql.selectQueuedPositions.prepare(connection)) {
-            select.set("batch", batchSize);
-            select.statement().setFetchSize(batchSize);
-            long[] positions = new long[batchSize];
-            int count = 0;
-            try (ResultSet rs = select.statement().executeQuery()) {
-                while (rs.next()) {
-                    positions[count++] = rs.getLong(1);
-                }
-            }
-            return count == batchSize ? positions : Arrays.copyOf(positions, count);
-        }
-    }
-
     private boolean tryTakeOver() throws SQLException {
+        String relayId = context.options.relayId();
         boolean tookOver = context.inTransaction(connection -> {
-            try (NamedSql.Bound lock = context.sql.lockSequencerForTakeover.prepare(connection)) {
-                lock.set("name", OutboxSql.SEQUENCER_NAME);
-                try (ResultSet rs = lock.statement().executeQuery()) {
-                    if (!rs.next()) {
-                        return false; // locked by the sequencing relay's batch, so it is alive
-                    }
-                    String holder = rs.getString(1);
-                    long currentEpoch = rs.getLong(2);
-                    boolean expired = rs.getInt(3) == 1;
-                    if (holder != null && !expired) {
-                        if (holder.equals(context.options.relayId())) {
-                            ownId.seen(rs.getObject(4) == null ? null : context.dialect.readInstant(rs, 4));
-                        }
-                        return false;
-                    }
-                    epoch = currentEpoch + 1;
+            SequencerSql.Holder row = statements.lockForTakeover(connection);
+            if (row == null) {
+                return false; // locked by the sequencing relay's batch, so it is alive
+            }
+            if (row.holder() != null && !row.expired()) {
+                if (row.holder().equals(relayId)) {
+                    ownId.seen(row.leaseUntil());
                 }
+                return false;
             }
-            try (NamedSql.Bound takeOver = context.sql.takeOverSequencer.prepare(connection)) {
-                takeOver.set("holder", context.options.relayId())
-                        .set("epoch", epoch)
-                        .set("lease_ms", context.leaseMillis())
-                        .set("name", OutboxSql.SEQUENCER_NAME)
-                        .statement()
-                        .executeUpdate();
-            }
+            epoch = row.epoch() + 1;
+            statements.takeOver(connection, relayId, epoch, context.leaseMillis());
             return true;
         });
         if (tookOver) {
@@ -258,17 +171,8 @@ final class Sequencer extends RelayLoop {
     }
 
     private boolean renew() throws SQLException {
-        boolean renewed = context.withConnection(connection -> {
-            try (NamedSql.Bound renew = context.sql.renewSequencer.prepare(connection)) {
-                return renew.set("lease_ms", context.leaseMillis())
-                                .set("name", OutboxSql.SEQUENCER_NAME)
-                                .set("holder", context.options.relayId())
-                                .set("epoch", epoch)
-                                .statement()
-                                .executeUpdate()
-                        == 1;
-            }
-        });
+        boolean renewed = context.withConnection(
+                connection -> statements.renew(connection, context.options.relayId(), epoch, context.leaseMillis()));
         if (renewed) {
             lastRenewalNanos = System.nanoTime();
         }
@@ -283,13 +187,8 @@ final class Sequencer extends RelayLoop {
         leader = false;
         try {
             context.withConnection(connection -> {
-                try (NamedSql.Bound release = context.sql.releaseSequencer.prepare(connection)) {
-                    return release.set("name", OutboxSql.SEQUENCER_NAME)
-                            .set("holder", context.options.relayId())
-                            .set("epoch", epoch)
-                            .statement()
-                            .executeUpdate();
-                }
+                statements.release(connection, context.options.relayId(), epoch);
+                return null;
             });
             LOG.info("relay {} released the sequencer lease", context.options.relayId());
         } catch (Throwable e) {

@@ -32,6 +32,17 @@ final class TransactionalDelivery implements Delivery {
         }
     }
 
+    /** Carries a failed re-drive out of the transaction, which it rolls back. */
+    private static final class RedeliveryThrew extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Redelivery outcome;
+
+        RedeliveryThrew(Redelivery outcome) {
+            super(null, null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
     private final OutboxConsumer consumer;
     private final TransactionalEventHandler handler;
     private final RelayContext context;
@@ -90,27 +101,27 @@ final class TransactionalDelivery implements Delivery {
     }
 
     @Override
-    public Redelivery redeliver(DeadLetter deadLetter) throws SQLException {
-        long seq = deadLetter.record().seq();
+    public Redelivery redeliver(List<DeadLetter> letters) throws SQLException {
         try {
             return context.inTransaction(connection -> {
                 lease.lockRow(connection);
-                if (!deadLetters.claimRedrive(connection, consumer.name(), seq)) {
-                    return new NotClaimed();
+                List<DeadLetter> claimed = deadLetters.claimRedrive(connection, consumer.name(), letters);
+                if (claimed.isEmpty()) {
+                    return new Redelivery(List.of(), null, null);
                 }
                 try {
-                    handler.handle(List.of(deadLetter.record()), connection);
-                } catch (Throwable t) { // rolls back the handler's writes and the claim
-                    Failed failed = Delivery.failure(seq - 1, List.of(deadLetter.record()), t);
-                    if (failed != null) {
-                        throw new HandlerThrew(failed);
+                    handler.handle(claimed.stream().map(DeadLetter::record).toList(), connection);
+                } catch (Throwable t) { // rolls back the handler's writes and the claims
+                    Redelivery failed = Delivery.redeliveryFailed(claimed, t, false);
+                    if (failed.cause() != null) {
+                        throw new RedeliveryThrew(failed);
                     }
                 }
-                deadLetters.deleteRedriven(connection, consumer.name(), seq);
-                return new Redelivered();
+                deadLetters.deleteRedriven(connection, consumer.name(), claimed);
+                return new Redelivery(claimed, null, null);
             });
-        } catch (HandlerThrew threw) {
-            return new RedeliveryFailed(threw.failed.cause());
+        } catch (RedeliveryThrew threw) {
+            return threw.outcome;
         }
     }
 }

@@ -1,5 +1,14 @@
 package dev.outbox.internal;
 
+import static dev.outbox.internal.OutboxSql.AGGREGATE_ID;
+import static dev.outbox.internal.OutboxSql.AGGREGATE_TYPE;
+import static dev.outbox.internal.OutboxSql.EVENT_ID;
+import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
+import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.PAYLOAD;
+import static org.jooq.impl.DSL.insertInto;
+import static org.jooq.impl.DSL.param;
+
 import dev.outbox.InvalidEventException;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxException;
@@ -13,14 +22,24 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.InsertValuesStep6;
+import org.jooq.Record;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Validates events and inserts them into the queue table with multi-row inserts on the caller's
- * connection. Validation of the whole list happens before the first statement, so invalid input
- * writes nothing.
+ * The engine of {@link dev.outbox.OutboxWriter}: validates events, inserts them into the queue
+ * table with multi-row inserts on the caller's connection (the write stage's only statement,
+ * rendered once per number of rows), and wakes the relays of this JVM after a commit. Validation of
+ * the whole list happens before the first statement, so invalid input writes nothing. A writer
+ * renders none of the relay's statements.
+ *
+ * <p>Public only for {@code OutboxWriter}, in another package: not API. Immutable and thread-safe.
  */
-public final class EventInserter {
+public final class WriterEngine {
+
+    /** Rows per multi-row insert: stays far below every driver's bind-parameter limit. */
+    static final int MAX_ROWS_PER_INSERT = 500;
 
     /** Payload characters per multi-row insert (about 4 MiB of ASCII), see {@link #chunkEnd}. */
     static final long MAX_PAYLOAD_CHARS_PER_INSERT = 4L << 20;
@@ -30,13 +49,19 @@ public final class EventInserter {
     private final int maxPayloadBytes;
     private final @Nullable Notifications notifications;
     private final String channel;
+    private final ConcurrentHashMap<Integer, String> inserts = new ConcurrentHashMap<>();
 
-    public EventInserter(OutboxDialect dialect, OutboxTables tables, int maxPayloadBytes, boolean notify) {
+    public WriterEngine(OutboxDialect dialect, OutboxTables tables, int maxPayloadBytes, boolean notify) {
         this.sql = new OutboxSql(dialect, tables);
         this.dialect = dialect;
         this.maxPayloadBytes = maxPayloadBytes;
         this.notifications = notify ? dialect.notifications() : null;
         this.channel = LocalWakeups.channel(tables);
+    }
+
+    /** Wakes the relays of this JVM that sequence these tables: events were committed. Never blocks. */
+    public void committed() {
+        LocalWakeups.signal(sql.tables());
     }
 
     /** Throws {@link InvalidEventException} if any event is invalid; checks all before writing. */
@@ -78,14 +103,14 @@ public final class EventInserter {
 
     /**
      * The end of the multi-row insert that starts at {@code from}: at most {@link
-     * OutboxSql#MAX_ROWS_PER_INSERT} rows and, beyond its first row, at most {@link
+     * #MAX_ROWS_PER_INSERT} rows and, beyond its first row, at most {@link
      * #MAX_PAYLOAD_CHARS_PER_INSERT} characters of payload, so one statement stays far below
      * MySQL's {@code max_allowed_packet} (16 MiB by default) and the bind-parameter limits.
      */
     static int chunkEnd(List<OutboxEvent> events, int from) {
         int end = from + 1;
         long chars = events.get(from).payload().length();
-        while (end < events.size() && end - from < OutboxSql.MAX_ROWS_PER_INSERT) {
+        while (end < events.size() && end - from < MAX_ROWS_PER_INSERT) {
             chars += events.get(end).payload().length();
             if (chars > MAX_PAYLOAD_CHARS_PER_INSERT) {
                 break;
@@ -95,9 +120,42 @@ public final class EventInserter {
         return end;
     }
 
+    /**
+     * {@code INSERT INTO event (event_id, aggregate_type, aggregate_id, event_type, payload,
+     * headers) VALUES (...), (...)} for {@code rows} rows, bound by position, six per row in that
+     * column order (the statement is rendered, bound and run in this class only). No {@code
+     * RETURNING}: the application role needs INSERT only.
+     */
+    String insertSql(int rows) {
+        if (rows < 1 || rows > MAX_ROWS_PER_INSERT) {
+            throw new IllegalArgumentException("rows must be in [1, " + MAX_ROWS_PER_INSERT + "], was " + rows);
+        }
+        return inserts.computeIfAbsent(rows, this::renderInsert);
+    }
+
+    private String renderInsert(int rows) {
+        InsertValuesStep6<Record, Object, String, String, String, String, String> insert =
+                insertInto(sql.event, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, EVENT_TYPE, PAYLOAD, HEADERS);
+        for (int row = 0; row < rows; row++) {
+            insert = insert.values(
+                    param("event_id_" + row),
+                    param("aggregate_type_" + row, String.class),
+                    param("aggregate_id_" + row, String.class),
+                    param("event_type_" + row, String.class),
+                    param("payload_" + row, String.class),
+                    param("headers_" + row, String.class));
+        }
+        Statement statement = sql.render(insert);
+        if (statement.parameters().size() != rows * 6
+                || !statement.parameters().get(0).equals("event_id_0")
+                || !statement.parameters().get(5).equals("headers_0")) {
+            throw new IllegalStateException("unexpected parameter order in " + statement);
+        }
+        return statement.sql();
+    }
+
     private void insertRows(Connection connection, List<OutboxEvent> rows) throws SQLException {
-        try (PreparedStatement insert =
-                connection.prepareStatement(sql.insertEvents(rows.size()).sql())) {
+        try (PreparedStatement insert = connection.prepareStatement(insertSql(rows.size()))) {
             int index = 1;
             for (OutboxEvent event : rows) {
                 dialect.bindUuid(insert, index++, event.eventId());

@@ -1,88 +1,126 @@
 package dev.outbox.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.NoDataSource;
 import dev.outbox.NoDialect;
 import dev.outbox.OutboxTables;
+import dev.outbox.RelayOptions;
 import dev.outbox.spi.OutboxDialect;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Rendering of the engine's statements per dialect, without a database. */
-class OutboxSqlTest {
+/** Rendering of every stage's statements per dialect, without a database. */
+class StatementRenderingTest {
+
+    /** Every statement of every stage, for one dialect. */
+    private static List<Statement> everyStatement(OutboxDialect dialect) {
+        OutboxTables tables = OutboxTables.of("s", "p_");
+        OutboxSql sql = new OutboxSql(dialect, tables);
+        RelayContext context = new RelayContext(new NoDataSource(), dialect, tables, RelayOptions.defaults());
+        SequencerSql sequencer = new SequencerSql(sql);
+        List<Statement> statements = new ArrayList<>(sequencer.statements());
+        statements.add(sequencer.move(new long[] {1, 2, 3, 7, 9, 10}));
+        statements.add(sequencer.delete(new long[] {4}));
+        statements.addAll(new ConsumerSql(sql).statements());
+        statements.addAll(new DeadLetterSql(sql).statements());
+        statements.addAll(new StatusReader(context).statements());
+        statements.addAll(new RelayAdmin(context).statements());
+        statements.addAll(new Retention(context).statements());
+        return statements;
+    }
 
     @ParameterizedTest
     @EnumSource(
             value = SQLDialect.class,
             names = {"POSTGRES", "MYSQL", "MARIADB"})
-    void shouldRenderEveryStatementWithNamedParametersOnly(SQLDialect dialect) {
-        OutboxSql sql = new OutboxSql(fakeDialect(dialect), OutboxTables.of("s", "p_"));
-
-        for (NamedSql statement : java.util.List.of(
-                sql.probeQueue,
-                sql.lockSequencer,
-                sql.selectQueuedPositions,
-                sql.advanceSequencer,
-                sql.lockSequencerForTakeover,
-                sql.takeOverSequencer,
-                sql.renewSequencer,
-                sql.releaseSequencer,
-                sql.readSchemaVersion,
-                sql.deleteRunFromQueue,
-                sql.insertConsumerAtBeginning,
-                sql.insertConsumerAtHead,
-                sql.lockConsumerForTakeover,
-                sql.takeOverConsumer,
-                sql.lockConsumer,
-                sql.readLog,
-                sql.saveCheckpoint,
-                sql.renewConsumer,
-                sql.releaseConsumer,
-                sql.resetConsumer,
-                sql.lowestRetainedSeq,
-                sql.insertEvents(3),
-                sql.moveToLog(new long[] {1, 2, 3, 7, 9, 10}),
-                sql.deleteFromQueue(new long[] {4}))) {
+    void shouldRenderEveryStatementWithOnePlaceholderPerBoundParameter(SQLDialect dialect) {
+        for (Statement statement : everyStatement(fakeDialect(dialect))) {
             assertThat(statement.sql()).doesNotContain(":").contains(quote(dialect, "s"));
             assertThat(statement.sql().chars().filter(c -> c == '?').count())
                     .as(statement.sql())
-                    .isEqualTo(statement.parameterNames().size());
+                    .isEqualTo(statement.parameters().size());
         }
+        WriterEngine writer = new WriterEngine(fakeDialect(dialect), OutboxTables.of("s", "p_"), 100, false);
+        assertThat(writer.insertSql(3).chars().filter(c -> c == '?').count()).isEqualTo(18);
     }
 
     @Test
     void shouldRenderTheSequencerLockAndTheBatchReadAsSeparateStatements() {
-        OutboxSql sql = new OutboxSql(fakeDialect(SQLDialect.POSTGRES), OutboxTables.defaults());
+        List<Statement> sequencer =
+                new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.POSTGRES), OutboxTables.defaults())).statements();
 
-        assertThat(sql.lockSequencer.sql())
-                .isEqualTo("select \"next_seq\", \"holder\", \"epoch\" from \"outbox_sequencer\" where \"name\" = ?"
-                        + " for update");
-        assertThat(sql.selectQueuedPositions.sql())
+        assertThat(sequencer.get(1).sql())
+                .isEqualTo("select \"next_seq\", \"holder\", \"epoch\" from \"outbox_sequencer\" where \"name\" ="
+                        + " 'default' for update");
+        assertThat(sequencer.get(2).sql())
                 .isEqualTo("select \"position\" from \"outbox_event\" order by \"position\" fetch next ? rows only");
-        assertThat(sql.releaseSequencer.sql()).contains("\"holder\" = null");
+        assertThat(sequencer.get(8).sql()).contains("\"holder\" = null");
     }
 
     @Test
     void shouldNameExactlyTheBatchPositionsAsRangesAndSingles() {
-        OutboxSql sql = new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults());
+        SequencerSql sql = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()));
 
-        assertThat(sql.deleteFromQueue(new long[] {3, 4, 5, 8, 10, 11}).sql())
+        assertThat(sql.delete(new long[] {3, 4, 5, 8, 10, 11}).sql())
                 .isEqualTo("delete from `outbox_event` where (`position` between 3 and 5 or `position` between 10"
                         + " and 11 or `position` in (8))");
-        assertThat(sql.deleteFromQueue(new long[] {42}).sql())
-                .isEqualTo("delete from `outbox_event` where `position` in (42)");
+        assertThat(sql.delete(new long[] {42}).sql()).isEqualTo("delete from `outbox_event` where `position` in (42)");
+        assertThat(SequencerSql.runs(new long[] {3, 4, 5, 8, 10, 11}))
+                .containsExactly(new long[] {3, 5}, new long[] {8, 8}, new long[] {10, 11});
     }
 
     @Test
     void shouldStopTheDeleteOfARunAtItsLastRowOnInnoDb() {
-        OutboxSql sql = new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults());
+        Statement deleteRun = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()))
+                .statements()
+                .get(3);
 
-        assertThat(sql.deleteRunFromQueue.sql())
+        assertThat(deleteRun.sql())
                 .isEqualTo("delete from `outbox_event` where `position` between ? and ? order by `position` limit ?");
-        assertThat(sql.deleteRunFromQueue.parameterNames()).containsExactly("first", "last", "count");
+        assertThat(deleteRun.parameters()).containsExactly("first", "last", "count");
+    }
+
+    @Test
+    void shouldNameTheConsumerOfADeadLetterByOneParameterEverywhere() {
+        for (Statement statement : new DeadLetterSql(
+                        new OutboxSql(fakeDialect(SQLDialect.POSTGRES), OutboxTables.defaults()))
+                .statements()) {
+            assertThat(statement.parameters()).contains("consumer").doesNotContain("name");
+        }
+    }
+
+    @Test
+    void shouldRefuseAParameterTheStatementDoesNotHave() throws Exception {
+        Statement lock = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.POSTGRES), OutboxTables.defaults()))
+                .statements()
+                .get(2);
+        try (Statement.Bound bound = lock.bind(preparingConnection())) {
+            assertThatThrownBy(() -> bound.setLong(DSL.param("epoch", Long.class), 1L))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("no parameter 'epoch' in [batch]");
+        }
+    }
+
+    /** A connection that prepares statements which accept any parameter and run nothing. */
+    private static Connection preparingConnection() {
+        PreparedStatement statement = (PreparedStatement) Proxy.newProxyInstance(
+                StatementRenderingTest.class.getClassLoader(),
+                new Class<?>[] {PreparedStatement.class},
+                (proxy, method, args) -> null);
+        return (Connection) Proxy.newProxyInstance(
+                StatementRenderingTest.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                (proxy, method, args) -> method.getName().equals("prepareStatement") ? statement : null);
     }
 
     private static String quote(SQLDialect dialect, String name) {

@@ -270,6 +270,43 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     }
 
     @Test
+    void shouldLetAKeyFlowAgainAfterOneReDriveThoughItsEventsKeptBeingParkedWhileItWasAskedFor() throws Exception {
+        AtomicBoolean fixed = new AtomicBoolean();
+        CountDownLatch atTheGate = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingHandler delivered = new RecordingHandler();
+        EventHandler poisonSensitive = poisonSensitive(delivered, fixed);
+        EventHandler handler = batch -> {
+            if (batch.get(0).aggregateId().equals("gate")) {
+                atTheGate.countDown();
+                release.await(); // a slow batch of another key, in flight while the re-drive is asked for
+            }
+            poisonSensitive.handle(batch);
+        };
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
+                        .retryPolicy(FAST_RETRIES)
+                        .failurePolicy(FailurePolicy.PARK_KEY)
+                        .build()));
+        appendCommitted(OutboxEvent.of("a", "Poison", "{}"), OutboxEvent.of("a", "Fine", "{}"));
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").parkedCount() == 2);
+
+        fixed.set(true);
+        appendCommitted(OutboxEvent.of("gate", "Fine", "{}"), OutboxEvent.of("a", "Fine", "{}"));
+        assertThat(atTheGate.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(2); // seq 4 is not parked yet
+        release.countDown(); // the batch ends: seq 4 is parked behind key a, after the request
+
+        // no second re-drive asked for: what was parked behind the key meanwhile follows it
+        await().atMost(TIMEOUT).until(() -> relay.deadLetters().list("per-key").isEmpty());
+        appendCommitted(OutboxEvent.of("a", "Fine", "{}"));
+        delivered.awaitCount(5, TIMEOUT);
+        assertThat(delivered.seqs()).containsExactly(3L, 1L, 2L, 4L, 5L);
+        assertThat(relay.status("per-key").parkedCount()).isZero();
+    }
+
+    @Test
     void shouldNotDeliverAnEventDiscardedWhileItsReDriveWasInFlight() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         CountDownLatch inHandler = new CountDownLatch(1);
@@ -285,9 +322,11 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
             }
             delivered.handle(batch);
         };
+        // batches of one: seq 2 is not claimed while seq 1 is being re-driven
         OutboxRelay relay = startRelay(
                 "r1",
                 builder -> builder.consumer(OutboxConsumer.atLeastOnce("parking", handler)
+                        .batchSize(1)
                         .retryPolicy(FAST_RETRIES)
                         .failurePolicy(FailurePolicy.PARK)
                         .build()));
@@ -297,6 +336,10 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         fixed.set(true);
         assertThat(relay.deadLetters().redriveAll("parking")).isEqualTo(2);
         assertThat(inHandler.await(60, TimeUnit.SECONDS)).isTrue();
+        // seq 1 is in the handler now: it cannot be discarded; seq 2 still can
+        assertThatThrownBy(() -> relay.deadLetters().discard("parking", 1, "too late"))
+                .isInstanceOf(OutboxException.class)
+                .hasMessageContaining("seq 1 is being re-driven right now and cannot be discarded");
         assertThat(relay.deadLetters().discard("parking", 2, "the operator gave up on it"))
                 .isTrue();
         release.countDown();

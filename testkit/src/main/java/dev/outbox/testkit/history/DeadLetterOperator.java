@@ -30,9 +30,6 @@ final class DeadLetterOperator implements AutoCloseable {
     /** How often the status is read. */
     static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
 
-    /** Samples between two dead-letter operations. */
-    private static final int SAMPLES_PER_OPERATION = 1;
-
     private final OutboxRelay admin;
     private final History history;
     private final List<FaultyConsumer> consumers;
@@ -56,13 +53,10 @@ final class DeadLetterOperator implements AutoCloseable {
     }
 
     private void run() {
-        int tick = 0;
         while (!stopping) {
             try {
                 sample();
-                if (++tick % SAMPLES_PER_OPERATION == 0) {
-                    operate();
-                }
+                operate();
             } catch (OutboxException e) {
                 LOG.debug("the operator's read failed (a fault, probably): {}", e.getMessage());
             } catch (RuntimeException e) {
@@ -100,32 +94,42 @@ final class DeadLetterOperator implements AutoCloseable {
         return samples;
     }
 
+    /**
+     * For each parking consumer with dead letters: mostly a re-drive of all of them (so that keys
+     * parked behind an event whose fault healed flow again soon), sometimes a re-drive of one, or
+     * a discard of one.
+     */
     private void operate() {
-        List<FaultyConsumer> parking =
-                consumers.stream().filter(FaultyConsumer::parks).toList();
-        FaultyConsumer consumer = parking.get(random.nextInt(parking.size()));
-        List<DeadLetter> parked = list(consumer.name());
-        if (parked.isEmpty()) {
-            return;
-        }
-        int action = random.nextInt(10);
-        if (action < 6) {
-            admin.deadLetters().redriveAll(consumer.name());
-            redrives++;
-        } else if (action < 8) {
-            admin.deadLetters().redrive(consumer.name(), pick(parked));
-            redrives++;
-        } else {
-            long seq = pick(parked);
-            long start = HistoryClock.nowMicros();
-            try {
-                if (admin.deadLetters().discard(consumer.name(), seq, "the history run's operator gave up on it")) {
-                    history.discarded(new History.Discard(consumer.name(), seq, start));
-                    discards++;
-                }
-            } catch (OutboxException e) {
-                LOG.debug("discard of seq {} of {} refused: {}", seq, consumer.name(), e.getMessage());
+        for (FaultyConsumer consumer : consumers) {
+            if (!consumer.parks()) {
+                continue;
             }
+            List<DeadLetter> parked = list(consumer.name());
+            if (parked.isEmpty()) {
+                continue;
+            }
+            int action = random.nextInt(20);
+            if (action < 14) {
+                admin.deadLetters().redriveAll(consumer.name());
+                redrives++;
+            } else if (action < 17) {
+                admin.deadLetters().redrive(consumer.name(), pick(parked));
+                redrives++;
+            } else {
+                discard(consumer.name(), pick(parked));
+            }
+        }
+    }
+
+    private void discard(String consumer, long seq) {
+        long start = HistoryClock.nowMicros();
+        try {
+            if (admin.deadLetters().discard(consumer, seq, "the history run's operator gave up on it")) {
+                history.discarded(new History.Discard(consumer, seq, start));
+                discards++;
+            }
+        } catch (OutboxException e) {
+            LOG.debug("discard of seq {} of {} refused: {}", seq, consumer, e.getMessage());
         }
     }
 

@@ -1,0 +1,379 @@
+package dev.outbox.internal;
+
+import static dev.outbox.internal.OutboxSql.AGGREGATE_ID;
+import static dev.outbox.internal.OutboxSql.AGGREGATE_TYPE;
+import static dev.outbox.internal.OutboxSql.BLOCKED_SEQ;
+import static dev.outbox.internal.OutboxSql.CHECKPOINT_SEQ;
+import static dev.outbox.internal.OutboxSql.CREATED_AT;
+import static dev.outbox.internal.OutboxSql.EPOCH;
+import static dev.outbox.internal.OutboxSql.EVENT_ID;
+import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
+import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.LAST_ERROR;
+import static dev.outbox.internal.OutboxSql.LAST_ERROR_AT;
+import static dev.outbox.internal.OutboxSql.LEASE_UNTIL;
+import static dev.outbox.internal.OutboxSql.NAME;
+import static dev.outbox.internal.OutboxSql.NEXT_SEQ;
+import static dev.outbox.internal.OutboxSql.NULL_LONG;
+import static dev.outbox.internal.OutboxSql.NULL_STRING;
+import static dev.outbox.internal.OutboxSql.NULL_TIME;
+import static dev.outbox.internal.OutboxSql.OWNER;
+import static dev.outbox.internal.OutboxSql.PAYLOAD;
+import static dev.outbox.internal.OutboxSql.SEQ;
+import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
+import static dev.outbox.internal.OutboxSql.SEQUENCER_NAME;
+import static dev.outbox.internal.OutboxSql.UPDATED_AT;
+import static dev.outbox.internal.OutboxSql.WAITING_SINCE;
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.insertInto;
+import static org.jooq.impl.DSL.min;
+import static org.jooq.impl.DSL.param;
+import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.update;
+import static org.jooq.impl.DSL.when;
+
+import dev.outbox.OutboxRecord;
+import dev.outbox.StartPosition;
+import dev.outbox.spi.OutboxDialect;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.Field;
+import org.jooq.Param;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The consumers' statements, each built, bound and run in one method: a consumer's row (its
+ * checkpoint, its lease and the failure state its status shows; every write names the epoch) and
+ * the reads of the log after a checkpoint. Rendered once per relay. Thread-safe; the methods run
+ * on the caller's connection.
+ */
+final class ConsumerSql {
+
+    /** A consumer's row as a relay that wants to take its lease sees it. */
+    record Row(
+            @Nullable String owner,
+            long epoch,
+            boolean expired,
+            long checkpoint,
+            @Nullable Instant leaseUntil,
+            @Nullable Long blockedSeq,
+            boolean hasFailure) {}
+
+    /** A consumer's row locked by the relay that runs it. */
+    record Locked(long checkpoint, long epoch) {}
+
+    private final OutboxDialect dialect;
+    private final Param<String> name = param("name", String.class);
+    private final Param<Long> epoch = param("epoch", Long.class);
+    private final Param<Long> leaseMillis = param("lease_ms", Long.class);
+    private final Param<String> owner = param("owner", String.class);
+    private final Param<Long> checkpoint = param("checkpoint", Long.class);
+    private final Param<String> error = param("error", String.class);
+    private final Param<Long> blockedSeq = param("blocked_seq", Long.class);
+    private final Param<Integer> waiting = param("waiting", Integer.class);
+    private final Param<Long> after = param("after", Long.class);
+    private final Param<Integer> batch = param("batch", Integer.class);
+
+    private final Statement exists;
+    private final Statement insertAtBeginning;
+    private final Statement insertAtHead;
+    private final Statement lockForTakeover;
+    private final Statement takeOver;
+    private final Statement lock;
+    private final Statement saveCheckpoint;
+    private final Statement saveCheckpointClearingFailure;
+    private final Statement recordFailure;
+    private final Statement renew;
+    private final Statement release;
+    private final Statement readLog;
+    private final Statement lowestRetainedSeq;
+
+    ConsumerSql(OutboxSql sql) {
+        this.dialect = sql.dialect();
+        Table<Record> consumer = sql.consumer;
+        Field<OffsetDateTime> now = sql.now();
+        Field<OffsetDateTime> leaseEnd = sql.nowPlus(leaseMillis);
+
+        // A plain read: whether a consumer has its row, without locking it (see ConsumerLease).
+        exists = sql.render(select(inline(1)).from(consumer).where(NAME.eq(name)));
+
+        insertAtBeginning = sql.render(insertInto(consumer, NAME, CHECKPOINT_SEQ, EPOCH)
+                .values(name, inline(0L), inline(0L))
+                .onDuplicateKeyIgnore());
+
+        insertAtHead = sql.render(insertInto(consumer, NAME, CHECKPOINT_SEQ, EPOCH)
+                .select(select(name, NEXT_SEQ.minus(inline(1L)), inline(0L))
+                        .from(sql.sequencer)
+                        .where(NAME.eq(inline(SEQUENCER_NAME))))
+                .onDuplicateKeyIgnore());
+
+        // SKIP LOCKED: a row locked by its owner's running transactional batch means the owner is
+        // alive; a standby passes instead of waiting for the batch. The failure columns tell the
+        // new owner what the status shows, so that its first success clears it.
+        Field<Integer> expired =
+                when(LEASE_UNTIL.isNull().or(LEASE_UNTIL.lt(now)), inline(1)).otherwise(inline(0));
+        Field<Integer> hasFailure = when(
+                        LAST_ERROR.isNotNull().or(BLOCKED_SEQ.isNotNull()).or(WAITING_SINCE.isNotNull()), inline(1))
+                .otherwise(inline(0));
+        lockForTakeover = sql.render(select(OWNER, EPOCH, expired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure)
+                .from(consumer)
+                .where(NAME.eq(name))
+                .forUpdate()
+                .skipLocked());
+
+        takeOver = sql.render(update(consumer)
+                .set(OWNER, owner)
+                .set(EPOCH, epoch)
+                .set(LEASE_UNTIL, leaseEnd)
+                .set(UPDATED_AT, now)
+                .where(NAME.eq(name)));
+
+        lock = sql.render(select(CHECKPOINT_SEQ, EPOCH)
+                .from(consumer)
+                .where(NAME.eq(name))
+                .forUpdate());
+
+        // The epoch fences a stale owner: after a takeover its write matches no row.
+        saveCheckpoint = sql.render(update(consumer)
+                .set(CHECKPOINT_SEQ, checkpoint)
+                .set(LEASE_UNTIL, leaseEnd)
+                .set(UPDATED_AT, now)
+                .where(NAME.eq(name))
+                .and(EPOCH.eq(epoch)));
+
+        // The first success after a failure saves its checkpoint and clears the status in one write.
+        saveCheckpointClearingFailure = sql.render(update(consumer)
+                .set(CHECKPOINT_SEQ, checkpoint)
+                .set(LEASE_UNTIL, leaseEnd)
+                .set(UPDATED_AT, now)
+                .set(LAST_ERROR, NULL_STRING)
+                .set(LAST_ERROR_AT, NULL_TIME)
+                .set(BLOCKED_SEQ, NULL_LONG)
+                .set(WAITING_SINCE, NULL_TIME)
+                .where(NAME.eq(name))
+                .and(EPOCH.eq(epoch)));
+
+        // The failure the consumer is in, for status(): the error, the blocked seq or NULL, and
+        // since when it waits for its downstream (kept from the first write of one wait).
+        recordFailure = sql.render(update(consumer)
+                .set(LAST_ERROR, error)
+                .set(LAST_ERROR_AT, now)
+                .set(BLOCKED_SEQ, blockedSeq)
+                .set(
+                        WAITING_SINCE,
+                        when(waiting.eq(inline(1)), coalesce(WAITING_SINCE, now))
+                                .otherwise(NULL_TIME))
+                .where(NAME.eq(name))
+                .and(EPOCH.eq(epoch)));
+
+        renew = sql.render(update(consumer)
+                .set(LEASE_UNTIL, leaseEnd)
+                .set(UPDATED_AT, now)
+                .where(NAME.eq(name))
+                .and(EPOCH.eq(epoch)));
+
+        release = sql.render(update(consumer)
+                .set(OWNER, NULL_STRING)
+                .set(LEASE_UNTIL, NULL_TIME)
+                .set(UPDATED_AT, now)
+                .where(NAME.eq(name))
+                .and(EPOCH.eq(epoch)));
+
+        // Uses the log's primary key: a range scan from the checkpoint.
+        readLog = sql.render(select(
+                        SEQ,
+                        EVENT_ID,
+                        AGGREGATE_TYPE,
+                        AGGREGATE_ID,
+                        EVENT_TYPE,
+                        PAYLOAD,
+                        HEADERS,
+                        CREATED_AT,
+                        SEQUENCED_AT)
+                .from(sql.log)
+                .where(SEQ.gt(after))
+                .orderBy(SEQ)
+                .limit(batch));
+
+        lowestRetainedSeq = sql.render(select(min(SEQ)).from(sql.log));
+    }
+
+    boolean exists(Connection connection, String consumer) throws SQLException {
+        try (Statement.Bound select = exists.bind(connection).setString(name, consumer);
+                ResultSet rs = select.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Creates the consumer's row if it has none: its checkpoint at the head of the log (the
+     * sequencer's {@code next_seq - 1}) or before its beginning (0).
+     */
+    void createRow(Connection connection, String consumer, StartPosition from) throws SQLException {
+        Statement insert = from == StartPosition.HEAD ? insertAtHead : insertAtBeginning;
+        try (Statement.Bound create = insert.bind(connection).setString(name, consumer)) {
+            create.executeUpdate();
+        }
+    }
+
+    /** Locks the row to take the lease; {@code null} if it has none or its owner's batch holds it. */
+    @Nullable
+    Row lockForTakeover(Connection connection, String consumer) throws SQLException {
+        try (Statement.Bound select = lockForTakeover.bind(connection).setString(name, consumer);
+                ResultSet rs = select.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            Instant until = rs.getObject(5) == null ? null : dialect.readInstant(rs, 5);
+            long blocked = rs.getLong(6);
+            Long blockedAt = rs.wasNull() ? null : blocked;
+            return new Row(
+                    rs.getString(1),
+                    rs.getLong(2),
+                    rs.getInt(3) == 1,
+                    rs.getLong(4),
+                    until,
+                    blockedAt,
+                    rs.getInt(7) == 1);
+        }
+    }
+
+    void takeOver(Connection connection, String consumer, String relayId, long newEpoch, long leaseMs)
+            throws SQLException {
+        try (Statement.Bound update = takeOver.bind(connection)
+                .setString(name, consumer)
+                .setString(owner, relayId)
+                .setLong(epoch, newEpoch)
+                .setLong(leaseMillis, leaseMs)) {
+            update.executeUpdate();
+        }
+    }
+
+    /** Locks the row for the rest of the transaction; {@code null} if it has none. */
+    @Nullable
+    Locked lock(Connection connection, String consumer) throws SQLException {
+        try (Statement.Bound select = lock.bind(connection).setString(name, consumer);
+                ResultSet rs = select.executeQuery()) {
+            return rs.next() ? new Locked(rs.getLong(1), rs.getLong(2)) : null;
+        }
+    }
+
+    /** Saves the checkpoint and renews the lease (clearing the failure state too); rows updated. */
+    int saveCheckpoint(
+            Connection connection, String consumer, long heldEpoch, long seq, boolean clearFailure, long leaseMs)
+            throws SQLException {
+        Statement save = clearFailure ? saveCheckpointClearingFailure : saveCheckpoint;
+        try (Statement.Bound update = save.bind(connection)
+                .setString(name, consumer)
+                .setLong(epoch, heldEpoch)
+                .setLong(checkpoint, seq)
+                .setLong(leaseMillis, leaseMs)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Records the failure state; rows updated. */
+    int recordFailure(
+            Connection connection,
+            String consumer,
+            long heldEpoch,
+            String description,
+            @Nullable Long blockedAt,
+            boolean waitingForDownstream)
+            throws SQLException {
+        try (Statement.Bound update = recordFailure
+                .bind(connection)
+                .setString(name, consumer)
+                .setLong(epoch, heldEpoch)
+                .setString(error, description)
+                .setLong(blockedSeq, blockedAt)
+                .setInt(waiting, waitingForDownstream ? 1 : 0)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Extends the lease; rows updated. */
+    int renew(Connection connection, String consumer, long heldEpoch, long leaseMs) throws SQLException {
+        try (Statement.Bound update = renew.bind(connection)
+                .setString(name, consumer)
+                .setLong(epoch, heldEpoch)
+                .setLong(leaseMillis, leaseMs)) {
+            return update.executeUpdate();
+        }
+    }
+
+    void release(Connection connection, String consumer, long heldEpoch) throws SQLException {
+        try (Statement.Bound update =
+                release.bind(connection).setString(name, consumer).setLong(epoch, heldEpoch)) {
+            update.executeUpdate();
+        }
+    }
+
+    /** Reads up to {@code limit} log entries after {@code afterSeq}, in seq order. */
+    List<OutboxRecord> readLog(Connection connection, long afterSeq, int limit) throws SQLException {
+        try (Statement.Bound read =
+                readLog.bind(connection).setLong(after, afterSeq).setInt(batch, limit)) {
+            read.statement().setFetchSize(limit);
+            List<OutboxRecord> records = new ArrayList<>(Math.min(limit, 1024));
+            try (ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    records.add(readRecord(rs, dialect));
+                }
+            }
+            return records;
+        }
+    }
+
+    /** The lowest seq still in the log, {@link Long#MAX_VALUE} when it is empty. */
+    long lowestRetainedSeq(Connection connection) throws SQLException {
+        try (Statement.Bound read = lowestRetainedSeq.bind(connection);
+                ResultSet rs = read.executeQuery()) {
+            rs.next();
+            long lowest = rs.getLong(1);
+            return rs.wasNull() ? Long.MAX_VALUE : lowest;
+        }
+    }
+
+    /** The statements, for rendering tests. */
+    List<Statement> statements() {
+        return List.of(
+                exists,
+                insertAtBeginning,
+                insertAtHead,
+                lockForTakeover,
+                takeOver,
+                lock,
+                saveCheckpoint,
+                saveCheckpointClearingFailure,
+                recordFailure,
+                renew,
+                release,
+                readLog,
+                lowestRetainedSeq);
+    }
+
+    /**
+     * Reads a record from the current row of a result set whose first nine columns are seq,
+     * event_id, aggregate_type, aggregate_id, event_type, payload, headers, created_at, sequenced_at.
+     */
+    static OutboxRecord readRecord(ResultSet rs, OutboxDialect dialect) throws SQLException {
+        return new OutboxRecord(
+                rs.getLong(1),
+                dialect.readUuid(rs, 2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                HeadersJson.read(rs.getString(7)),
+                dialect.readInstant(rs, 8),
+                dialect.readInstant(rs, 9));
+    }
+}

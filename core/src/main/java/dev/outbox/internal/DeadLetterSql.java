@@ -1,0 +1,492 @@
+package dev.outbox.internal;
+
+import static dev.outbox.internal.OutboxSql.AGGREGATE_ID;
+import static dev.outbox.internal.OutboxSql.AGGREGATE_TYPE;
+import static dev.outbox.internal.OutboxSql.ATTEMPTS;
+import static dev.outbox.internal.OutboxSql.CONSUMER;
+import static dev.outbox.internal.OutboxSql.CREATED_AT;
+import static dev.outbox.internal.OutboxSql.DISCARDED_AT;
+import static dev.outbox.internal.OutboxSql.DISCARD_REASON;
+import static dev.outbox.internal.OutboxSql.ERROR_CLASS;
+import static dev.outbox.internal.OutboxSql.ERROR_MESSAGE;
+import static dev.outbox.internal.OutboxSql.EVENT_ID;
+import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
+import static dev.outbox.internal.OutboxSql.FIRST_FAILED_AT;
+import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.LAST_FAILED_AT;
+import static dev.outbox.internal.OutboxSql.NULL_STRING;
+import static dev.outbox.internal.OutboxSql.NULL_TIME;
+import static dev.outbox.internal.OutboxSql.PAYLOAD;
+import static dev.outbox.internal.OutboxSql.SEQ;
+import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
+import static dev.outbox.internal.OutboxSql.STACK_HEAD;
+import static dev.outbox.internal.OutboxSql.STATUS;
+import static org.jooq.impl.DSL.count;
+import static org.jooq.impl.DSL.deleteFrom;
+import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.insertInto;
+import static org.jooq.impl.DSL.min;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.param;
+import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.selectDistinct;
+import static org.jooq.impl.DSL.update;
+
+import dev.outbox.DeadLetter;
+import dev.outbox.OutboxRecord;
+import dev.outbox.spi.OutboxDialect;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jooq.Field;
+import org.jooq.Param;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The dead-letter table's statements, each built, bound and run in one method: parking an entry of
+ * the log (with a copy of the event, so that retention never waits for a decision), the operator's
+ * marks (re-drive, discard), and what the consumer loop reads and writes when it re-drives. The
+ * {@code status} column holds the names of {@link DeadLetter.Status}. Rendered once per relay.
+ * Thread-safe; the methods run on the caller's connection.
+ */
+final class DeadLetterSql {
+
+    /** Why an entry is parked: the handler's failure, or an earlier parked event of its key. */
+    record Parking(
+            @Nullable String errorClass,
+            String message,
+            @Nullable String stackHead,
+            int attempts,
+            Instant firstFailedAt,
+            Instant lastFailedAt) {
+
+        /** Parked after {@code attempts} failed attempts, the last one with {@code failure}. */
+        static Parking failed(Throwable failure, int attempts, Instant firstFailedAt, Instant lastFailedAt) {
+            return new Parking(
+                    failure.getClass().getName(),
+                    ErrorText.truncate(String.valueOf(failure.getMessage())),
+                    ErrorText.stackHead(failure),
+                    attempts,
+                    firstFailedAt,
+                    lastFailedAt);
+        }
+
+        /** Parked behind an earlier parked event of {@code key}, without a delivery. */
+        static Parking behindKey(String key, Instant now) {
+            return new Parking(null, "parked behind an earlier parked event of key '" + key + "'", null, 0, now, now);
+        }
+    }
+
+    private static final String PARKED = DeadLetter.Status.PARKED.name();
+    private static final String REDRIVE_REQUESTED = DeadLetter.Status.REDRIVE_REQUESTED.name();
+    private static final String REDRIVING = DeadLetter.Status.REDRIVING.name();
+    private static final String DISCARDED = DeadLetter.Status.DISCARDED.name();
+
+    private final OutboxDialect dialect;
+    private static final Param<String> CONSUMER_PARAM = param("consumer", String.class);
+    private static final Param<Long> SEQ_PARAM = param("seq", Long.class);
+
+    private final Param<String> consumer = CONSUMER_PARAM;
+    private final Param<Long> seq = SEQ_PARAM;
+    private final Param<String> aggregateId = param("aggregate_id", String.class);
+    private final Param<String> errorClass = param("error_class", String.class);
+    private final Param<String> errorMessage = param("error_message", String.class);
+    private final Param<String> stackHead = param("stack_head", String.class);
+    private final Param<Integer> attempts = param("attempts", Integer.class);
+    private final Param<OffsetDateTime> firstFailedAt = param("first_failed_at", OffsetDateTime.class);
+    private final Param<OffsetDateTime> lastFailedAt = param("last_failed_at", OffsetDateTime.class);
+    private final Param<String> reason = param("reason", String.class);
+    private final Param<Integer> batch = param("batch", Integer.class);
+
+    private final Statement parkFromLog;
+    private final Statement list;
+    private final Statement requestRedrive;
+    private final Statement requestRedriveAll;
+    private final Statement discard;
+    private final Statement countRedriving;
+    private final Statement parkedKeys;
+    private final Statement redriveRequests;
+    private final Statement redriveRequestsInKeyOrder;
+    private final Statement claimRedrive;
+    private final Statement releaseRedrive;
+    private final Statement deleteRedriven;
+    private final Statement failRedrive;
+    private final Statement cancelLaterRedrivesOfKey;
+    private final Statement requestBehindKey;
+
+    DeadLetterSql(OutboxSql sql) {
+        this.dialect = sql.dialect();
+        Table<Record> deadLetter = sql.deadLetter;
+        List<Field<?>> eventColumns =
+                List.of(EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, EVENT_TYPE, PAYLOAD, HEADERS, CREATED_AT, SEQUENCED_AT);
+
+        // Copies the event from the log (so retention may delete the log row) with the error. The
+        // same (consumer, seq) can be parked again after a replay: then the row is parked anew.
+        List<Field<?>> parkedColumns = new ArrayList<>(List.of(CONSUMER, SEQ));
+        parkedColumns.addAll(eventColumns);
+        parkedColumns.addAll(
+                List.of(STATUS, ERROR_CLASS, ERROR_MESSAGE, STACK_HEAD, ATTEMPTS, FIRST_FAILED_AT, LAST_FAILED_AT));
+        List<Field<?>> parkedValues = new ArrayList<>(List.of(consumer, SEQ));
+        parkedValues.addAll(eventColumns);
+        parkedValues.addAll(
+                List.of(inline(PARKED), errorClass, errorMessage, stackHead, attempts, firstFailedAt, lastFailedAt));
+        parkFromLog = sql.render(insertInto(deadLetter, parkedColumns)
+                .select(select(parkedValues).from(sql.log).where(SEQ.eq(seq)))
+                .onConflict(CONSUMER, SEQ)
+                .doUpdate()
+                .set(STATUS, inline(PARKED))
+                .set(ERROR_CLASS, excluded(ERROR_CLASS))
+                .set(ERROR_MESSAGE, excluded(ERROR_MESSAGE))
+                .set(STACK_HEAD, excluded(STACK_HEAD))
+                .set(ATTEMPTS, excluded(ATTEMPTS))
+                .set(FIRST_FAILED_AT, excluded(FIRST_FAILED_AT))
+                .set(LAST_FAILED_AT, excluded(LAST_FAILED_AT))
+                .set(DISCARD_REASON, NULL_STRING)
+                .set(DISCARDED_AT, NULL_TIME));
+
+        List<Field<?>> letterColumns = new ArrayList<>(List.of(SEQ));
+        letterColumns.addAll(eventColumns);
+        letterColumns.addAll(
+                List.of(STATUS, ERROR_CLASS, ERROR_MESSAGE, STACK_HEAD, ATTEMPTS, FIRST_FAILED_AT, LAST_FAILED_AT));
+        list = sql.render(select(letterColumns)
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.ne(inline(DISCARDED)))
+                .orderBy(SEQ));
+
+        requestRedrive = sql.render(update(deadLetter)
+                .set(STATUS, inline(REDRIVE_REQUESTED))
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(PARKED))));
+
+        requestRedriveAll = sql.render(update(deadLetter)
+                .set(STATUS, inline(REDRIVE_REQUESTED))
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.eq(inline(PARKED))));
+
+        discard = sql.render(update(deadLetter)
+                .set(STATUS, inline(DISCARDED))
+                .set(DISCARD_REASON, reason)
+                .set(DISCARDED_AT, sql.now())
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.in(inline(PARKED), inline(REDRIVE_REQUESTED))));
+
+        countRedriving = sql.render(select(count())
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
+
+        parkedKeys = sql.render(selectDistinct(AGGREGATE_ID)
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.ne(inline(DISCARDED))));
+
+        // Uses the unique index (consumer, seq). A row left REDRIVING by a relay that died during
+        // the delivery is delivered again (at least once).
+        redriveRequests = sql.render(select(letterColumns)
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                .orderBy(SEQ)
+                .limit(batch));
+
+        // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked and
+        // not asked for. The window of requests skips those, so that they never hold back the rest:
+        // one pass over the consumer's parked letters for each key's first, joined to the requests
+        // (linear in the dead letters, where a correlated NOT EXISTS was quadratic).
+        Table<?> parked = select(AGGREGATE_ID.as("parked_key"), min(SEQ).as("first_parked"))
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.eq(inline(PARKED)))
+                .groupBy(AGGREGATE_ID)
+                .asTable("parked");
+        Field<String> parkedKey = field(name("parked", "parked_key"), String.class);
+        Field<Long> firstParked = field(name("parked", "first_parked"), Long.class);
+        redriveRequestsInKeyOrder = sql.render(select(letterColumns)
+                .from(deadLetter)
+                .leftJoin(parked)
+                .on(parkedKey.eq(AGGREGATE_ID))
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                .and(firstParked.isNull().or(firstParked.gt(SEQ)))
+                .orderBy(SEQ)
+                .limit(batch));
+
+        // Taken by the consumer's thread right before it delivers a re-drive: from then on a discard
+        // is refused, so an event is never both delivered and discarded.
+        claimRedrive = sql.render(update(deadLetter)
+                .set(STATUS, inline(REDRIVING))
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))));
+
+        releaseRedrive = sql.render(update(deadLetter)
+                .set(STATUS, inline(REDRIVE_REQUESTED))
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
+
+        deleteRedriven = sql.render(deleteFrom(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.eq(inline(REDRIVING))));
+
+        failRedrive = sql.render(update(deadLetter)
+                .set(STATUS, inline(PARKED))
+                .set(ATTEMPTS, ATTEMPTS.plus(inline(1)))
+                .set(ERROR_CLASS, errorClass)
+                .set(ERROR_MESSAGE, errorMessage)
+                .set(STACK_HEAD, stackHead)
+                .set(LAST_FAILED_AT, lastFailedAt)
+                .where(CONSUMER.eq(consumer))
+                .and(SEQ.eq(seq))
+                .and(STATUS.ne(inline(DISCARDED))));
+
+        // PARK_KEY: a re-drive that fails stops its key's re-drive there; the later events stay parked.
+        cancelLaterRedrivesOfKey = sql.render(update(deadLetter)
+                .set(STATUS, inline(PARKED))
+                .where(CONSUMER.eq(consumer))
+                .and(AGGREGATE_ID.eq(aggregateId))
+                .and(SEQ.gt(seq))
+                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))));
+
+        // Parked behind its key (no handler ever failed on it: no error class).
+        requestBehindKey = sql.render(update(deadLetter)
+                .set(STATUS, inline(REDRIVE_REQUESTED))
+                .where(CONSUMER.eq(consumer))
+                .and(AGGREGATE_ID.eq(aggregateId))
+                .and(SEQ.gt(seq))
+                .and(STATUS.eq(inline(PARKED)))
+                .and(ERROR_CLASS.isNull()));
+    }
+
+    /** Parks the log entry at {@code entry} for {@code name}; false if the log has no such entry. */
+    boolean park(Connection connection, String name, long entry, Parking parking) throws SQLException {
+        try (Statement.Bound insert = parkFromLog
+                .bind(connection)
+                .setString(consumer, name)
+                .setLong(seq, entry)
+                .setString(errorClass, parking.errorClass())
+                .setString(errorMessage, parking.message())
+                .setString(stackHead, parking.stackHead())
+                .setInt(attempts, parking.attempts())
+                .setInstant(firstFailedAt, parking.firstFailedAt())
+                .setInstant(lastFailedAt, parking.lastFailedAt())) {
+            return insert.executeUpdate() == 1;
+        }
+    }
+
+    /** The dead letters of {@code name} that are not discarded, in seq order. */
+    List<DeadLetter> list(Connection connection, String name) throws SQLException {
+        try (Statement.Bound select = list.bind(connection).setString(consumer, name)) {
+            return read(name, select);
+        }
+    }
+
+    /** Marks a parked event for re-drive; rows marked. */
+    int requestRedrive(Connection connection, String name, long entry) throws SQLException {
+        try (Statement.Bound update =
+                requestRedrive.bind(connection).setString(consumer, name).setLong(seq, entry)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Marks every parked event of {@code name} for re-drive; rows marked. */
+    int requestRedriveAll(Connection connection, String name) throws SQLException {
+        try (Statement.Bound update = requestRedriveAll.bind(connection).setString(consumer, name)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Discards a parked event or one waiting for re-drive; rows discarded. */
+    int discard(Connection connection, String name, long entry, String why) throws SQLException {
+        try (Statement.Bound update = discard.bind(connection)
+                .setString(consumer, name)
+                .setLong(seq, entry)
+                .setString(reason, why)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Whether the dead letter at {@code entry} is being re-driven now. */
+    boolean isRedriving(Connection connection, String name, long entry) throws SQLException {
+        try (Statement.Bound select = countRedriving
+                        .bind(connection)
+                        .setString(consumer, name)
+                        .setLong(seq, entry);
+                ResultSet rs = select.executeQuery()) {
+            return rs.next() && rs.getLong(1) > 0;
+        }
+    }
+
+    /** The keys of {@code name} with dead letters that are not discarded. */
+    Set<String> parkedKeys(Connection connection, String name) throws SQLException {
+        Set<String> keys = new HashSet<>();
+        try (Statement.Bound select = parkedKeys.bind(connection).setString(consumer, name);
+                ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                keys.add(rs.getString(1));
+            }
+        }
+        return keys;
+    }
+
+    /** Up to {@code limit} dead letters waiting for re-drive (or left being re-driven), in seq order. */
+    List<DeadLetter> redriveRequests(Connection connection, String name, int limit) throws SQLException {
+        try (Statement.Bound select =
+                redriveRequests.bind(connection).setString(consumer, name).setInt(batch, limit)) {
+            return read(name, select);
+        }
+    }
+
+    /**
+     * Like {@link #redriveRequests}, without the requests of events that have an earlier event of
+     * their key parked and not asked for ({@link dev.outbox.FailurePolicy#PARK_KEY}).
+     */
+    List<DeadLetter> redriveRequestsInKeyOrder(Connection connection, String name, int limit) throws SQLException {
+        try (Statement.Bound select = redriveRequestsInKeyOrder
+                .bind(connection)
+                .setString(consumer, name)
+                .setInt(batch, limit)) {
+            return read(name, select);
+        }
+    }
+
+    /** Claims {@code letters} for re-drive, in one round trip; returns those claimed, in order. */
+    List<DeadLetter> claimRedrive(Connection connection, String name, List<DeadLetter> letters) throws SQLException {
+        int[] claimed = forEach(claimRedrive, connection, name, letters);
+        List<DeadLetter> result = new ArrayList<>(letters.size());
+        for (int i = 0; i < letters.size(); i++) {
+            if (claimed[i] == 1) {
+                result.add(letters.get(i));
+            }
+        }
+        return result;
+    }
+
+    /** Puts claimed letters back in the re-drive queue. */
+    void releaseRedrive(Connection connection, String name, List<DeadLetter> letters) throws SQLException {
+        forEach(releaseRedrive, connection, name, letters);
+    }
+
+    /** Removes claimed letters that were delivered. */
+    void deleteRedriven(Connection connection, String name, List<DeadLetter> letters) throws SQLException {
+        forEach(deleteRedriven, connection, name, letters);
+    }
+
+    /** Runs a statement of (consumer, seq) for each letter, as one JDBC batch; the update counts. */
+    private static int[] forEach(Statement statement, Connection connection, String name, List<DeadLetter> letters)
+            throws SQLException {
+        if (letters.isEmpty()) {
+            return new int[0];
+        }
+        try (Statement.Bound batch = statement.bind(connection)) {
+            for (DeadLetter letter : letters) {
+                batch.setString(CONSUMER_PARAM, name)
+                        .setLong(SEQ_PARAM, letter.record().seq());
+                batch.statement().addBatch();
+            }
+            int[] counts = batch.statement().executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+                    throw new SQLException("the driver did not say which dead letters were claimed");
+                }
+            }
+            return counts;
+        }
+    }
+
+    /**
+     * Asks for the re-drive of the events of {@code key} parked behind it after {@code entry}, the
+     * ones no handler failed on: once a key's re-drive delivered what was asked, what was parked
+     * behind it meanwhile follows, so that the key flows again. Returns how many were asked for.
+     */
+    int requestBehindKey(Connection connection, String name, String key, long entry) throws SQLException {
+        try (Statement.Bound update = requestBehindKey
+                .bind(connection)
+                .setString(consumer, name)
+                .setString(aggregateId, key)
+                .setLong(seq, entry)) {
+            return update.executeUpdate();
+        }
+    }
+
+    /** Parks a dead letter again after its re-drive failed, its attempt count raised. */
+    void failRedrive(Connection connection, String name, long entry, Throwable failure, Instant failedAt)
+            throws SQLException {
+        try (Statement.Bound update = failRedrive
+                .bind(connection)
+                .setString(consumer, name)
+                .setLong(seq, entry)
+                .setString(errorClass, failure.getClass().getName())
+                .setString(errorMessage, ErrorText.truncate(String.valueOf(failure.getMessage())))
+                .setString(stackHead, ErrorText.stackHead(failure))
+                .setInstant(lastFailedAt, failedAt)) {
+            update.executeUpdate();
+        }
+    }
+
+    /** Withdraws the re-drive requests of the events of {@code key} after {@code entry}. */
+    void cancelLaterRedrivesOfKey(Connection connection, String name, String key, long entry) throws SQLException {
+        try (Statement.Bound update = cancelLaterRedrivesOfKey
+                .bind(connection)
+                .setString(consumer, name)
+                .setString(aggregateId, key)
+                .setLong(seq, entry)) {
+            update.executeUpdate();
+        }
+    }
+
+    /** The statements, for rendering tests. */
+    List<Statement> statements() {
+        return List.of(
+                parkFromLog,
+                list,
+                requestRedrive,
+                requestRedriveAll,
+                discard,
+                countRedriving,
+                parkedKeys,
+                redriveRequests,
+                redriveRequestsInKeyOrder,
+                claimRedrive,
+                releaseRedrive,
+                deleteRedriven,
+                failRedrive,
+                cancelLaterRedrivesOfKey,
+                requestBehindKey);
+    }
+
+    private List<DeadLetter> read(String name, Statement.Bound select) throws SQLException {
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                OutboxRecord record = ConsumerSql.readRecord(rs, dialect);
+                deadLetters.add(new DeadLetter(
+                        name,
+                        record,
+                        DeadLetter.Status.valueOf(rs.getString(10)),
+                        rs.getString(11),
+                        rs.getString(12),
+                        rs.getString(13),
+                        rs.getInt(14),
+                        dialect.readInstant(rs, 15),
+                        dialect.readInstant(rs, 16)));
+            }
+        }
+        return deadLetters;
+    }
+}
