@@ -123,6 +123,29 @@ final class ConsumerLease {
     }
 
     /**
+     * {@link #renew()} if a third of the lease passed since the last renewal: for a step that works
+     * longer than a lease (a re-drive pass of many deliveries), so that no standby takes over meanwhile.
+     */
+    void renewIfDue() throws SQLException {
+        if (renewalDue()) {
+            renew();
+        }
+    }
+
+    /**
+     * Extends the lease in the caller's transaction, which holds the consumer's row lock ({@link
+     * #lockRow}): a transactional handler may run longer than the lease, and its commit must not
+     * leave an expired lease for a standby to take. Throws {@link LeaseLostException} if it was lost.
+     */
+    void renewIn(Connection connection) throws SQLException {
+        if (context.consumers.renew(connection, consumer.name(), epoch, context.leaseMillis()) != 1) {
+            held = false;
+            throw new LeaseLostException();
+        }
+        lastRenewalNanos = System.nanoTime();
+    }
+
+    /**
      * Extends the lease while an at-least-once handler runs, from the lease keeper's thread. If the
      * lease was lost, the handler's batch must not be saved: {@link #checkNotFenced()} says so once
      * the handler returns.

@@ -56,6 +56,8 @@ final class ConsumerWorker extends RelayLoop {
     private @Nullable Throwable recordedFailure;
 
     private Set<String> parkedKeys = Set.of();
+    /** Re-drive requests are left for another pass (consumer thread only). */
+    private boolean redrivePending;
 
     ConsumerWorker(
             OutboxConsumer consumer,
@@ -82,7 +84,7 @@ final class ConsumerWorker extends RelayLoop {
                 : new AtLeastOnceDelivery(
                         consumer, Objects.requireNonNull(consumer.handler()), context, lease, deadLetters, keeper);
         this.clock = context.options.clock();
-        this.redriver = new Redriver(consumer, delivery, deadLetters, clock, this::kindOf);
+        this.redriver = new Redriver(consumer, delivery, lease, deadLetters, clock, this::kindOf);
         this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());
         this.localSequencerLeads = localSequencerLeads;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
@@ -177,19 +179,7 @@ final class ConsumerWorker extends RelayLoop {
         if (deadLettersChanged) {
             deadLettersChanged = false;
             refreshParkedKeys();
-            Redriver.Result redrive = redriver.run();
-            if (redrive instanceof Redriver.Progress progress) {
-                refreshParkedKeys();
-                deadLettersChanged = progress.more();
-                if (progress.delivered()) {
-                    redelivered();
-                }
-                return Duration.ZERO;
-            }
-            if (redrive instanceof Redriver.Downstream downstream) {
-                deadLettersChanged = true; // the re-drive goes first once the downstream is back
-                return decided(tracker.waitForDownstream(clock.instant()), downstream.cause());
-            }
+            redrivePending = true;
         }
         Instant nextAttempt = tracker.nextAttemptAt();
         if (nextAttempt != null) {
@@ -198,6 +188,28 @@ final class ConsumerWorker extends RelayLoop {
                 return untilRetry.compareTo(RETRY_WAIT_SLICE) < 0 ? untilRetry : RETRY_WAIT_SLICE;
             }
         }
+        if (redrivePending) {
+            Redriver.Result redrive = redriver.run();
+            if (redrive instanceof Redriver.Downstream downstream) {
+                // the re-drive goes first once the downstream is back, after the back-off
+                return decided(tracker.waitForDownstream(clock.instant()), downstream.cause());
+            }
+            redrivePending = false;
+            if (redrive instanceof Redriver.Progress progress) {
+                redrivePending = progress.more();
+                if (progress.delivered()) {
+                    releaseKeysWithoutLetters(progress.deliveredKeys());
+                    redelivered();
+                }
+            }
+            lease.renewIfDue();
+        }
+        // Between two passes of a long re-drive, the log's new entries are delivered too.
+        Duration wait = deliverFromLog();
+        return redrivePending ? Duration.ZERO : wait;
+    }
+
+    private Duration deliverFromLog() throws SQLException {
         int limit = tracker.limit(checkpoint, consumer.batchSize());
         Delivery.Outcome outcome =
                 delivery.deliver(checkpoint, limit, parkedKeys, seq -> failureInRow && tracker.resolvedBy(seq));
@@ -237,6 +249,23 @@ final class ConsumerWorker extends RelayLoop {
         if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
             parkedKeys = deadLetters.parkedKeys(consumer.name());
         }
+    }
+
+    /**
+     * After a re-drive pass, lets the keys it delivered flow again if they have no dead letter left:
+     * one look-up per key, where reading every parked key again costs a scan of the dead letters.
+     */
+    private void releaseKeysWithoutLetters(Set<String> keys) throws SQLException {
+        if (consumer.failurePolicy() != FailurePolicy.PARK_KEY) {
+            return;
+        }
+        Set<String> stillParked = new HashSet<>(parkedKeys);
+        for (String key : keys) {
+            if (!deadLetters.hasLetters(consumer.name(), key)) {
+                stillParked.remove(key);
+            }
+        }
+        parkedKeys = stillParked;
     }
 
     // --- outcomes ----------------------------------------------------------------------------------

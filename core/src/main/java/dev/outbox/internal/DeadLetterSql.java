@@ -27,11 +27,11 @@ import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.insertInto;
-import static org.jooq.impl.DSL.min;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.param;
 import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.selectDistinct;
+import static org.jooq.impl.DSL.selectOne;
 import static org.jooq.impl.DSL.update;
 
 import dev.outbox.DeadLetter;
@@ -117,6 +117,7 @@ final class DeadLetterSql {
     private final Statement parkedKeys;
     private final Statement redriveRequests;
     private final Statement redriveRequestsInKeyOrder;
+    private final Statement keyHasLetters;
     private final Statement claimRedrive;
     private final Statement releaseRedrive;
     private final Statement deleteRedriven;
@@ -204,26 +205,31 @@ final class DeadLetterSql {
                 .limit(batch));
 
         // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked and
-        // not asked for. The window of requests skips those, so that they never hold back the rest:
-        // one pass over the consumer's parked letters for each key's first, joined to the requests
-        // (linear in the dead letters, where a correlated NOT EXISTS was quadratic).
-        Table<?> parked = select(AGGREGATE_ID.as("parked_key"), min(SEQ).as("first_parked"))
-                .from(deadLetter)
-                .where(CONSUMER.eq(consumer))
-                .and(STATUS.eq(inline(PARKED)))
-                .groupBy(AGGREGATE_ID)
-                .asTable("parked");
-        Field<String> parkedKey = field(name("parked", "parked_key"), String.class);
-        Field<Long> firstParked = field(name("parked", "first_parked"), Long.class);
+        // not asked for. The window of requests skips those, so that they never hold back the rest.
+        // The look-up of an earlier parked event is one probe of the index (consumer, aggregate_id,
+        // status, seq) per request, so a pass costs its batch, not the size of the dead letters.
+        Table<Record> request = deadLetter.as("request");
+        Field<String> requestKey = field(name("request", AGGREGATE_ID.getName()), String.class);
+        Field<Long> requestSeq = field(name("request", SEQ.getName()), Long.class);
         redriveRequestsInKeyOrder = sql.render(select(letterColumns)
-                .from(deadLetter)
-                .leftJoin(parked)
-                .on(parkedKey.eq(AGGREGATE_ID))
+                .from(request)
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
-                .and(firstParked.isNull().or(firstParked.gt(SEQ)))
+                .andNotExists(selectOne()
+                        .from(deadLetter)
+                        .where(CONSUMER.eq(consumer))
+                        .and(AGGREGATE_ID.eq(requestKey))
+                        .and(STATUS.eq(inline(PARKED)))
+                        .and(SEQ.lt(requestSeq)))
                 .orderBy(SEQ)
                 .limit(batch));
+
+        keyHasLetters = sql.render(selectOne()
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(AGGREGATE_ID.eq(aggregateId))
+                .and(STATUS.ne(inline(DISCARDED)))
+                .limit(inline(1)));
 
         // Taken by the consumer's thread right before it delivers a re-drive: from then on a discard
         // is refused, so an event is never both delivered and discarded.
@@ -342,6 +348,15 @@ final class DeadLetterSql {
             }
         }
         return keys;
+    }
+
+    /** Whether {@code key} has a dead letter of {@code name} that is not discarded. */
+    boolean keyHasLetters(Connection connection, String name, String key) throws SQLException {
+        try (Statement.Bound select =
+                        keyHasLetters.bind(connection).setString(consumer, name).setString(aggregateId, key);
+                ResultSet rs = select.executeQuery()) {
+            return rs.next();
+        }
     }
 
     /** Up to {@code limit} dead letters waiting for re-drive (or left being re-driven), in seq order. */

@@ -110,6 +110,11 @@ final class DeadLetterStore implements DeadLetters {
         return context.withConnection(connection -> statements.parkedKeys(connection, consumer));
     }
 
+    /** See {@link DeadLetterSql#keyHasLetters}. */
+    boolean hasLetters(String consumer, String key) throws SQLException {
+        return context.withConnection(connection -> statements.keyHasLetters(connection, consumer, key));
+    }
+
     /**
      * Dead letters of {@code consumer} waiting for re-drive (or left being re-driven), in seq order;
      * with {@code inKeyOrder}, without those with an earlier event of their key parked and not asked

@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out the re-drives asked for one consumer, on its own thread, before it reads on in the
- * log: the dead letters waiting for re-drive are delivered in seq order, as one batch of up to the
- * consumer's batch size, and removed once delivered. When the batch fails without saying where,
+ * Carries out the re-drives asked for one consumer, on its own thread, a pass at a time between
+ * its reads of the log: the dead letters waiting for re-drive are delivered in seq order, as one
+ * batch of up to the consumer's batch size, and removed once delivered. A pass renews the lease
+ * when it is due, for a pass of many deliveries may take longer than the lease. When the batch fails without saying where,
  * its letters are delivered one at a time; one that fails again is parked again with its attempt
  * count raised.
  *
@@ -36,10 +37,15 @@ final class Redriver {
     sealed interface Result permits Progress, Idle, Downstream {}
 
     /**
-     * Something was delivered ({@code delivered}) or parked again; {@code more}: requests are left
-     * for another pass.
+     * Something was delivered (the letters of {@code deliveredKeys}) or parked again; {@code more}:
+     * requests are left for another pass.
      */
-    record Progress(boolean delivered, boolean more) implements Result {}
+    record Progress(Set<String> deliveredKeys, boolean more) implements Result {
+
+        boolean delivered() {
+            return !deliveredKeys.isEmpty();
+        }
+    }
 
     /** Nothing to do now (no request, or only requests that wait for an earlier event of their key). */
     record Idle() implements Result {}
@@ -49,6 +55,7 @@ final class Redriver {
 
     private final OutboxConsumer consumer;
     private final Delivery delivery;
+    private final ConsumerLease lease;
     private final DeadLetterStore deadLetters;
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
@@ -57,11 +64,13 @@ final class Redriver {
     Redriver(
             OutboxConsumer consumer,
             Delivery delivery,
+            ConsumerLease lease,
             DeadLetterStore deadLetters,
             Clock clock,
             Function<Throwable, FailureTracker.Kind> kindOf) {
         this.consumer = consumer;
         this.delivery = delivery;
+        this.lease = lease;
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.kindOf = kindOf;
@@ -75,6 +84,8 @@ final class Redriver {
             return new Idle();
         }
         Pass pass = new Pass();
+        // A pass may deliver many times (one at a time below): longer than a lease, all told.
+        lease.renewIfDue();
         Delivery.Redelivery batch = delivery.redeliver(eligible);
         pass.delivered(batch.delivered());
         if (batch.cause() != null) {
@@ -89,6 +100,7 @@ final class Redriver {
                     if (pass.stopped(letter)) {
                         continue;
                     }
+                    lease.renewIfDue();
                     Delivery.Redelivery single = delivery.redeliver(List.of(letter));
                     pass.delivered(single.delivered());
                     if (single.cause() != null) {
@@ -113,7 +125,7 @@ final class Redriver {
         if (pass.deliveredCount > 0) {
             LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
         }
-        return pass.progressed ? new Progress(pass.deliveredCount > 0, more) : new Idle();
+        return pass.progressed ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
     }
 
     /** What one pass did so far. */

@@ -118,6 +118,7 @@ final class TransactionalDelivery implements Delivery {
                     }
                 }
                 deadLetters.deleteRedriven(connection, consumer.name(), claimed);
+                lease.renewIn(connection); // the handler may have run longer than the lease
                 return new Redelivery(claimed, null, null);
             });
         } catch (RedeliveryThrew threw) {
