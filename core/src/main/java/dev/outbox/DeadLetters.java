@@ -7,9 +7,10 @@ import java.util.List;
  * them again, or give them up. Get it from {@link OutboxRelay#deadLetters()}; thread-safe.
  *
  * <p>A re-drive is carried out by the relay that runs the consumer, on the consumer's own thread,
- * before it reads on in the log: the events are delivered again, one at a time, in seq order, and
- * each is removed from the dead-letter table once delivered (for a transactional consumer, in the
- * same transaction as the handler's writes). Right before it delivers one, the relay marks it
+ * between its reads of the log: the events are delivered again in seq order, in batches of the
+ * consumer's batch size (one at a time when a batch fails without saying where), and each is
+ * removed from the dead-letter table once delivered (for a transactional consumer, in the same
+ * transaction as the handler's writes). Right before it delivers one, the relay marks it
  * {@link DeadLetter.Status#REDRIVING}: from then on it cannot be discarded, so an event is never
  * both delivered and discarded. A re-driven event that fails again is parked again with its attempt
  * count raised. A relay in this JVM starts at once; a relay elsewhere within a third of its lease.
@@ -20,8 +21,22 @@ import java.util.List;
  */
 public interface DeadLetters {
 
-    /** The parked events of {@code consumer} (also those waiting for re-drive), in seq order. */
+    /**
+     * The parked events of {@code consumer} (also those waiting for re-drive), in seq order. All of
+     * them: for a consumer that may have many, read pages with {@link #list(String, long, int)}.
+     */
     List<DeadLetter> list(String consumer);
+
+    /**
+     * A page of {@link #list(String)}: at most {@code limit} of the parked events of {@code
+     * consumer} after {@code afterSeq}, in seq order. The next page is the one after the last seq of
+     * this one; an empty page is the end.
+     *
+     * @param afterSeq 0 for the first page
+     * @param limit 1 to 10,000
+     * @throws OutboxConfigurationException if {@code limit} is out of range
+     */
+    List<DeadLetter> list(String consumer, long afterSeq, int limit);
 
     /**
      * Asks for the parked event at {@code seq} to be delivered again to {@code consumer}.

@@ -55,7 +55,13 @@ final class ConsumerWorker extends RelayLoop {
     /** The failure last recorded on the row, to record again when part of it ends. */
     private @Nullable Throwable recordedFailure;
 
-    private Set<String> parkedKeys = Set.of();
+    /**
+     * PARK_KEY: the keys with dead letters, which the log's events of wait behind; null until read
+     * in full after this relay took the lease (no log read runs before). Consumer thread only.
+     */
+    private @Nullable Set<String> parkedKeys;
+    /** Whether the known parked keys are to be looked up again, to release those without letters. */
+    private boolean probeParkedKeys;
     /** Re-drive requests are left for another pass (consumer thread only). */
     private boolean redrivePending;
 
@@ -88,6 +94,7 @@ final class ConsumerWorker extends RelayLoop {
         this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());
         this.localSequencerLeads = localSequencerLeads;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());
+        this.parkedKeys = unknownParkedKeys();
         startup.register(lease);
     }
 
@@ -172,15 +179,18 @@ final class ConsumerWorker extends RelayLoop {
             tookOver(taken);
         }
         if (recheckLease || lease.renewalDue()) {
-            recheckLease = false;
             lease.renew();
+            recheckLease = false; // cleared once renewed: a failed renewal is tried again next step
             deadLettersChanged = true; // re-drives requested by other processes are seen here
         }
         if (deadLettersChanged) {
             deadLettersChanged = false;
-            refreshParkedKeys();
             redrivePending = true;
+            probeParkedKeys = true;
         }
+        // Before any log read: a step that fails here (a killed session, say) leaves the keys
+        // unknown, and the next step reads them again instead of handing out events of a parked key.
+        refreshParkedKeys();
         Instant nextAttempt = tracker.nextAttemptAt();
         if (nextAttempt != null) {
             Duration untilRetry = Duration.between(clock.instant(), nextAttempt);
@@ -212,7 +222,7 @@ final class ConsumerWorker extends RelayLoop {
     private Duration deliverFromLog() throws SQLException {
         int limit = tracker.limit(checkpoint, consumer.batchSize());
         Delivery.Outcome outcome =
-                delivery.deliver(checkpoint, limit, parkedKeys, seq -> failureInRow && tracker.resolvedBy(seq));
+                delivery.deliver(checkpoint, limit, knownParkedKeys(), seq -> failureInRow && tracker.resolvedBy(seq));
         gapSinceNanos = 0;
         if (outcome instanceof Delivery.Delivered delivered) {
             return delivered(delivered, limit);
@@ -228,6 +238,7 @@ final class ConsumerWorker extends RelayLoop {
 
     private void tookOver(ConsumerLease.Takeover taken) {
         checkpoint = taken.checkpoint();
+        parkedKeys = unknownParkedKeys();
         tracker.reset();
         Long blocked = taken.blockedSeq();
         if (blocked != null && blocked == checkpoint + 1) {
@@ -245,10 +256,28 @@ final class ConsumerWorker extends RelayLoop {
                 blocked != null ? ", blocked at seq " + blocked + " until a delivery of it succeeds" : "");
     }
 
+    /**
+     * Reads the keys with dead letters after a takeover; later, only this relay parks events of
+     * this consumer, so a look-up of each known key finds those whose last dead letter an operator
+     * discarded or a re-drive delivered elsewhere, without a scan of the dead letters.
+     */
     private void refreshParkedKeys() throws SQLException {
-        if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
+        if (parkedKeys == null) {
             parkedKeys = deadLetters.parkedKeys(consumer.name());
+            probeParkedKeys = false;
+        } else if (probeParkedKeys) {
+            releaseKeysWithoutLetters(parkedKeys);
+            probeParkedKeys = false;
         }
+    }
+
+    /** Null (to be read) under PARK_KEY, the only policy that parks by key; empty otherwise. */
+    private @Nullable Set<String> unknownParkedKeys() {
+        return consumer.failurePolicy() == FailurePolicy.PARK_KEY ? null : Set.of();
+    }
+
+    private Set<String> knownParkedKeys() {
+        return Objects.requireNonNull(parkedKeys, "parked keys are read before the log");
     }
 
     /**
@@ -259,7 +288,7 @@ final class ConsumerWorker extends RelayLoop {
         if (consumer.failurePolicy() != FailurePolicy.PARK_KEY) {
             return;
         }
-        Set<String> stillParked = new HashSet<>(parkedKeys);
+        Set<String> stillParked = new HashSet<>(knownParkedKeys());
         for (String key : keys) {
             if (!deadLetters.hasLetters(consumer.name(), key)) {
                 stillParked.remove(key);
@@ -398,7 +427,7 @@ final class ConsumerWorker extends RelayLoop {
         checkpoint = seq;
         tracker.delivered(seq);
         if (consumer.failurePolicy() == FailurePolicy.PARK_KEY) {
-            Set<String> keys = new HashSet<>(parkedKeys);
+            Set<String> keys = new HashSet<>(knownParkedKeys());
             keys.add(park.event().aggregateId());
             parkedKeys = keys;
         }

@@ -43,6 +43,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -99,6 +100,7 @@ final class DeadLetterSql {
     private final Param<String> consumer = CONSUMER_PARAM;
     private final Param<Long> seq = SEQ_PARAM;
     private final Param<String> aggregateId = param("aggregate_id", String.class);
+    private final Param<String> status = param("status", String.class);
     private final Param<String> errorClass = param("error_class", String.class);
     private final Param<String> errorMessage = param("error_message", String.class);
     private final Param<String> stackHead = param("stack_head", String.class);
@@ -110,6 +112,7 @@ final class DeadLetterSql {
 
     private final Statement parkFromLog;
     private final Statement list;
+    private final Statement listPage;
     private final Statement requestRedrive;
     private final Statement requestRedriveAll;
     private final Statement discard;
@@ -165,6 +168,14 @@ final class DeadLetterSql {
                 .and(STATUS.ne(inline(DISCARDED)))
                 .orderBy(SEQ));
 
+        listPage = sql.render(select(letterColumns)
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(STATUS.ne(inline(DISCARDED)))
+                .and(SEQ.gt(seq))
+                .orderBy(SEQ)
+                .limit(batch));
+
         requestRedrive = sql.render(update(deadLetter)
                 .set(STATUS, inline(REDRIVE_REQUESTED))
                 .where(CONSUMER.eq(consumer))
@@ -195,12 +206,14 @@ final class DeadLetterSql {
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.ne(inline(DISCARDED))));
 
-        // Uses the unique index (consumer, seq). A row left REDRIVING by a relay that died during
-        // the delivery is delivered again (at least once).
+        // The requests of one status, in seq order: a range of the index (consumer, status, seq),
+        // whatever the number of other dead letters. Read for REDRIVE_REQUESTED and for REDRIVING
+        // (a row left so by a relay that died during the delivery is delivered again: at least once)
+        // and merged: one statement for both would sort every request of the consumer.
         redriveRequests = sql.render(select(letterColumns)
                 .from(deadLetter)
                 .where(CONSUMER.eq(consumer))
-                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                .and(STATUS.eq(status))
                 .orderBy(SEQ)
                 .limit(batch));
 
@@ -214,7 +227,7 @@ final class DeadLetterSql {
         redriveRequestsInKeyOrder = sql.render(select(letterColumns)
                 .from(request)
                 .where(CONSUMER.eq(consumer))
-                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                .and(STATUS.eq(status))
                 .andNotExists(selectOne()
                         .from(deadLetter)
                         .where(CONSUMER.eq(consumer))
@@ -302,6 +315,16 @@ final class DeadLetterSql {
         }
     }
 
+    /** At most {@code limit} of {@link #list}, after {@code afterSeq}. */
+    List<DeadLetter> list(Connection connection, String name, long afterSeq, int limit) throws SQLException {
+        try (Statement.Bound select = listPage.bind(connection)
+                .setString(consumer, name)
+                .setLong(seq, afterSeq)
+                .setInt(batch, limit)) {
+            return read(name, select);
+        }
+    }
+
     /** Marks a parked event for re-drive; rows marked. */
     int requestRedrive(Connection connection, String name, long entry) throws SQLException {
         try (Statement.Bound update =
@@ -359,25 +382,25 @@ final class DeadLetterSql {
         }
     }
 
-    /** Up to {@code limit} dead letters waiting for re-drive (or left being re-driven), in seq order. */
-    List<DeadLetter> redriveRequests(Connection connection, String name, int limit) throws SQLException {
-        try (Statement.Bound select =
-                redriveRequests.bind(connection).setString(consumer, name).setInt(batch, limit)) {
-            return read(name, select);
-        }
-    }
-
     /**
-     * Like {@link #redriveRequests}, without the requests of events that have an earlier event of
-     * their key parked and not asked for ({@link dev.outbox.FailurePolicy#PARK_KEY}).
+     * Up to {@code limit} dead letters waiting for re-drive (or left being re-driven), in seq order;
+     * with {@code inKeyOrder}, without the requests of events that have an earlier event of their
+     * key parked and not asked for ({@link dev.outbox.FailurePolicy#PARK_KEY}).
      */
-    List<DeadLetter> redriveRequestsInKeyOrder(Connection connection, String name, int limit) throws SQLException {
-        try (Statement.Bound select = redriveRequestsInKeyOrder
-                .bind(connection)
-                .setString(consumer, name)
-                .setInt(batch, limit)) {
-            return read(name, select);
+    List<DeadLetter> redriveRequests(Connection connection, String name, int limit, boolean inKeyOrder)
+            throws SQLException {
+        Statement window = inKeyOrder ? redriveRequestsInKeyOrder : redriveRequests;
+        List<DeadLetter> requests = new ArrayList<>();
+        for (String requested : List.of(REDRIVING, REDRIVE_REQUESTED)) {
+            try (Statement.Bound select = window.bind(connection)
+                    .setString(consumer, name)
+                    .setString(status, requested)
+                    .setInt(batch, limit)) {
+                requests.addAll(read(name, select));
+            }
         }
+        requests.sort(Comparator.comparingLong(letter -> letter.record().seq()));
+        return requests.size() > limit ? List.copyOf(requests.subList(0, limit)) : requests;
     }
 
     /** Claims {@code letters} for re-drive, in one round trip; returns those claimed, in order. */
@@ -470,6 +493,7 @@ final class DeadLetterSql {
         return List.of(
                 parkFromLog,
                 list,
+                listPage,
                 requestRedrive,
                 requestRedriveAll,
                 discard,
@@ -477,6 +501,7 @@ final class DeadLetterSql {
                 parkedKeys,
                 redriveRequests,
                 redriveRequestsInKeyOrder,
+                keyHasLetters,
                 claimRedrive,
                 releaseRedrive,
                 deleteRedriven,

@@ -20,6 +20,9 @@ import java.util.function.Consumer;
  */
 final class DeadLetterStore implements DeadLetters {
 
+    /** Most dead letters in one page of {@link #list(String, long, int)}. */
+    private static final int MAX_PAGE = 10_000;
+
     private final RelayContext context;
     private final DeadLetterSql statements;
     private final Consumer<String> onChange;
@@ -42,6 +45,18 @@ final class DeadLetterStore implements DeadLetters {
         return call(
                 "listing dead letters of consumer '" + consumer + "'",
                 connection -> statements.list(connection, consumer));
+    }
+
+    @Override
+    public List<DeadLetter> list(String consumer, long afterSeq, int limit) {
+        Objects.requireNonNull(consumer, "consumer");
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new OutboxConfigurationException(
+                    "dead letters: limit must be in [1, " + MAX_PAGE + "], was " + limit);
+        }
+        return call(
+                "listing dead letters of consumer '" + consumer + "'",
+                connection -> statements.list(connection, consumer, afterSeq, limit));
     }
 
     @Override
@@ -121,9 +136,8 @@ final class DeadLetterStore implements DeadLetters {
      * for.
      */
     List<DeadLetter> redriveRequests(String consumer, int limit, boolean inKeyOrder) throws SQLException {
-        return context.withConnection(connection -> inKeyOrder
-                ? statements.redriveRequestsInKeyOrder(connection, consumer, limit)
-                : statements.redriveRequests(connection, consumer, limit));
+        return context.withConnection(
+                connection -> statements.redriveRequests(connection, consumer, limit, inKeyOrder));
     }
 
     /**
