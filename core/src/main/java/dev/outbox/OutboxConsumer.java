@@ -108,9 +108,8 @@ public final class OutboxConsumer {
 
         /**
          * Most events per handler call, and per checkpoint write. Default 1000; range 1 to 10,000. A
-         * larger batch costs fewer round trips per event (end-to-end drain on PostgreSQL: about 69,000
-         * events/s at 100, 140,000 at 1000, see BENCHMARKS.md); a smaller one bounds what an
-         * at-least-once handler sees again after a crash.
+         * larger batch costs fewer round trips per event, so a backlog drains faster; a smaller one
+         * bounds what an at-least-once handler sees again after a crash.
          */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;

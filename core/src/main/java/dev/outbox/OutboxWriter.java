@@ -308,10 +308,9 @@ public final class OutboxWriter {
          * Whether each append also sends a server-side notification (PostgreSQL {@code NOTIFY}) so
          * that relays in other processes wake at once. Default {@code false}: PostgreSQL serializes
          * the commits of transactions that notified (a database-wide lock held until the commit is
-         * flushed), which cost 16 clients about half their commit throughput in the benchmarks
-         * (0.54x, BENCHMARKS.md section 4), and at 2,000 events/s it gave a higher latency than the
-         * in-JVM wake-up of {@link OutboxWriter#inTransaction}. Turn it on for writers in other
-         * processes at low commit rates. Ignored on databases without it.
+         * flushed), which lowers the commit throughput of concurrent writers, and the in-JVM wake-up
+         * of {@link OutboxWriter#inTransaction} is faster within one process. Turn it on for writers
+         * in other processes at modest commit rates. Ignored on databases without it.
          */
         public Builder notifyRelays(boolean notify) {
             this.notify = notify;

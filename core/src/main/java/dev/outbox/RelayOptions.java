@@ -123,9 +123,7 @@ public record RelayOptions(
 
         /**
          * Most events per sequencer transaction. Default 5000; range 1 to 100,000. Under light load a
-         * batch takes what is queued; a backlog drains faster with larger batches (PostgreSQL, end
-         * to end: about 124,000 events/s at 1000, 155,000 at 5000; MariaDB 41,000 and 62,000; see
-         * BENCHMARKS.md).
+         * batch takes what is queued; a backlog drains faster with larger batches.
          */
         public Builder sequencerBatchSize(int sequencerBatchSize) {
             this.sequencerBatchSize = sequencerBatchSize;
@@ -141,9 +139,8 @@ public record RelayOptions(
         /**
          * Longest wait between polls of an idle queue. Default 2 s; range 1 ms to 1 h. Each wait
          * doubles from {@code pollFloor} while polls find nothing. The default keeps an idle relay
-         * with one consumer under one query per second (about 0.9 on PostgreSQL, with the lease
-         * renewals; see BENCHMARKS.md); events appended where no wake-up reaches the relay wait at
-         * most this long.
+         * with one consumer under one query per second, lease renewals included; events appended
+         * where no wake-up reaches the relay wait at most this long.
          */
         public Builder pollCeiling(Duration pollCeiling) {
             this.pollCeiling = pollCeiling;
@@ -169,7 +166,7 @@ public record RelayOptions(
          * Listen for server-side notifications (PostgreSQL LISTEN/NOTIFY) on one extra connection.
          * Default {@code false}. Writers send them only with {@code
          * OutboxWriter.Builder.notifyRelays(true)}; with it on, the sequencer also notifies after
-         * each batch, and NOTIFY serializes commits: see that method for the measured cost.
+         * each batch, and NOTIFY serializes commits: see that method for the cost.
          */
         public Builder listenForNotifications(boolean listen) {
             this.listenForNotifications = listen;
