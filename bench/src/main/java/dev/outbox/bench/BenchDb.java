@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -51,7 +52,7 @@ final class BenchDb implements AutoCloseable {
         this.user = user;
         this.dialect = kind == Kind.POSTGRES ? PostgresDialect.create() : MariaDbDialect.create();
         recreateSchema();
-        this.pool = newPool("bench-" + kind.name().toLowerCase(java.util.Locale.ROOT), 24);
+        this.pool = newPool("bench-" + kind.name().toLowerCase(Locale.ROOT), 24);
         OutboxMigrations.migrate(pool, tables);
         createBusinessTables();
     }

@@ -1,6 +1,6 @@
 package dev.outbox.bench;
 
-import dev.outbox.testkit.database.RestartablePostgres;
+import dev.outbox.testsupport.database.RestartablePostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
@@ -46,12 +48,12 @@ public final class BenchMain {
             "max_connections", "60");
 
     /** Liquibase logs through java.util.logging; kept referenced so the level sticks. */
-    private static final java.util.logging.Logger LIQUIBASE = java.util.logging.Logger.getLogger("liquibase");
+    private static final Logger LIQUIBASE = Logger.getLogger("liquibase");
 
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
-        LIQUIBASE.setLevel(java.util.logging.Level.WARNING);
+        LIQUIBASE.setLevel(Level.WARNING);
         System.setProperty("liquibase.showSummaryOutput", "log");
         System.setProperty("liquibase.showBanner", "false");
         Mode mode = Mode.quick();

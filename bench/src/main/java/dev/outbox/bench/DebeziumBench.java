@@ -3,7 +3,7 @@ package dev.outbox.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
-import dev.outbox.testkit.database.RestartablePostgres;
+import dev.outbox.testsupport.database.RestartablePostgres;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;

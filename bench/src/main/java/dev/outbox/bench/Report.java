@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -120,7 +121,7 @@ final class Report {
         String section = null;
         List<Row> sorted = new ArrayList<>(rows());
         // one table per section, the databases one after the other (the sort is stable)
-        sorted.sort(java.util.Comparator.comparing(row -> Sections.title(row.section())));
+        sorted.sort(Comparator.comparing(row -> Sections.title(row.section())));
         for (Row row : sorted) {
             if (!row.section().equals(section)) {
                 section = row.section();

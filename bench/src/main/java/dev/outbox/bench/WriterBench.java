@@ -2,6 +2,8 @@ package dev.outbox.bench;
 
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxWriter;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +63,8 @@ final class WriterBench {
                 Map<Variant, Double> run = new EnumMap<>(Variant.class);
                 List<Variant> order = List.of(Variant.values());
                 if (rep % 2 == 1) {
-                    order = new java.util.ArrayList<>(order);
-                    java.util.Collections.reverse(order);
+                    order = new ArrayList<>(order);
+                    Collections.reverse(order);
                 }
                 for (Variant variant : order) {
                     db.reset();

@@ -1,17 +1,13 @@
 package dev.outbox.mysql;
 
-import dev.outbox.spi.OutboxDialect;
-import dev.outbox.testkit.database.MySqlServers;
-import dev.outbox.testkit.database.MySqlTestDatabase;
+import dev.outbox.testkit.conformance.ConformanceFixture;
+import dev.outbox.testsupport.database.MySqlServers;
+import dev.outbox.testsupport.database.MySqlTestDatabase;
 
+@ConformanceFixture(MariaDbFixture.class)
 class MariaDbServerBehaviourTest extends ServerBehaviourTestBase {
     @Override
     protected MySqlTestDatabase mySqlDatabase() {
         return MySqlServers.mariaDb();
-    }
-
-    @Override
-    protected OutboxDialect dialect() {
-        return MariaDbDialect.create();
     }
 }

@@ -8,13 +8,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.spi.SqlFailure;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.conformance.ConformanceTestBase;
-import dev.outbox.testkit.database.MySqlTestDatabase;
+import dev.outbox.testsupport.database.MySqlTestDatabase;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -458,7 +459,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
     }
 
     private static String passwordOf(DataSource source) {
-        return ((com.zaxxer.hikari.HikariDataSource) source).getPassword();
+        return ((HikariDataSource) source).getPassword();
     }
 
     /**

@@ -1,20 +1,24 @@
 package dev.outbox.postgres;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
 import dev.outbox.testkit.RecordingHandler;
+import dev.outbox.testkit.conformance.ConformanceFixture;
+import dev.outbox.testkit.conformance.WakeUpConformanceTest;
 import java.sql.Connection;
 import org.junit.jupiter.api.Test;
 
 /**
  * LISTEN/NOTIFY: relays that never poll are woken by notifications from a writer (relay A, to
- * sequence) and from the sequencing relay (relay B, to consume).
+ * sequence) and from the sequencing relay (relay B, to consume). With the wake-up suite, which it
+ * builds on.
  */
-class PostgresNotificationTest extends PostgresWakeUpTest {
+@ConformanceFixture(PostgresFixture.class)
+class PostgresNotificationTest extends WakeUpConformanceTest {
 
     @Test
     void shouldWakeRelaysThroughNotifications() throws Exception {

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
 
 /**
  * An at-least-once handler that records every delivery, in order, with the name of the relay that
@@ -67,9 +66,8 @@ public final class RecordingHandler implements EventHandler {
 
     /** Waits until at least {@code count} records were delivered. */
     public RecordingHandler awaitCount(int count, Duration timeout) {
-        Awaitility.await("delivery of " + count + " events (have " + deliveries.size() + ")")
+        Await.await("delivery of " + count + " events (have " + deliveries.size() + ")")
                 .atMost(timeout)
-                .pollInterval(Duration.ofMillis(20))
                 .until(() -> deliveries.size() >= count);
         return this;
     }

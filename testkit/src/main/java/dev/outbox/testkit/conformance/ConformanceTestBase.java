@@ -9,7 +9,6 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
-import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.TestDatabase;
@@ -36,7 +35,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Base of every conformance test: one fresh schema per test class, created by the real migration;
  * the outbox emptied before each test; every relay a test starts closed after it, even when it
- * fails. Subclasses in a database module name the database and the dialect.
+ * fails. The database, dialect and migration come from the {@link OutboxFixture} that a {@link
+ * ConformanceFixture} on the test class or an enclosing class names (or from overriding {@link
+ * #fixture()}); {@link ConformanceSuite} runs every suite on one fixture.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ConformanceTestBase {
@@ -50,18 +51,35 @@ public abstract class ConformanceTestBase {
     protected OutboxWriter writer;
     private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
 
+    /**
+     * The fixture the tests run on: by default the one named by {@link ConformanceFixture} on this
+     * class or the nearest enclosing one.
+     */
+    protected OutboxFixture fixture() {
+        return OutboxFixture.namedBy(getClass());
+    }
+
     /** The server the tests run on. */
-    protected abstract TestDatabase database();
+    protected TestDatabase database() {
+        return fixture().database();
+    }
 
     /** The dialect under test. */
-    protected abstract OutboxDialect dialect();
+    protected final OutboxDialect dialect() {
+        return fixture().dialect();
+    }
+
+    /** Creates or upgrades the outbox tables of {@code target} with the fixture's migration. */
+    protected final void migrate(DataSource target, OutboxTables targetTables) {
+        fixture().migrate(target, targetTables);
+    }
 
     @BeforeAll
     void createSchema() {
         schema = database().createSchema(getClass().getSimpleName());
         tables = schema.tables();
         dataSource = schema.dataSource();
-        OutboxMigrations.migrate(dataSource, tables);
+        migrate(dataSource, tables);
         writer = OutboxWriter.builder(dialect()).tables(tables).build();
     }
 

@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetter;
@@ -13,12 +13,15 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.RetryPolicy;
 import dev.outbox.testkit.MutableClock;
 import dev.outbox.testkit.RecordingHandler;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -174,12 +177,15 @@ public abstract class FailurePolicyConformanceTest extends ConformanceTestBase {
     @Test
     void shouldRetryOnTheScheduleOfTheInjectedClockWithoutSpinning() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        ConsumerThreadClock relayClock = new ConsumerThreadClock(clock, "outbox-consumer-flaky");
         List<Instant> attempts = new CopyOnWriteArrayList<>();
+        List<Integer> readsAtAttempt = new CopyOnWriteArrayList<>();
         RetryPolicy retry = new RetryPolicy(Duration.ofSeconds(10), Duration.ofSeconds(40), 0, 5);
         OutboxRelay relay = track(OutboxRelay.builder(dataSource, dialect())
                         .tables(tables)
-                        .options(fastOptions("r1").clock(clock).build())
+                        .options(fastOptions("r1").clock(relayClock).build())
                         .consumer(OutboxConsumer.atLeastOnce("flaky", batch -> {
+                                    readsAtAttempt.add(relayClock.reads());
                                     attempts.add(clock.instant());
                                     throw new IllegalStateException("downstream unavailable");
                                 })
@@ -194,6 +200,9 @@ public abstract class FailurePolicyConformanceTest extends ConformanceTestBase {
         long[] waits = {10, 20, 40, 40, 40, 40};
         for (int i = 0; i < waits.length; i++) {
             int before = attempts.size();
+            // the clock moves only once the relay scheduled the retry (it reads the clock when the
+            // handler failed, and again to wait): else the schedule would start later
+            relayClock.awaitReads(readsAtAttempt.get(before - 1) + 2, TIMEOUT);
             clock.advance(Duration.ofSeconds(waits[i] - 1));
             // a second short of the schedule: no attempt, however long we (really) wait
             assertNoAttemptFor(attempts, before, Duration.ofMillis(600));
@@ -207,6 +216,48 @@ public abstract class FailurePolicyConformanceTest extends ConformanceTestBase {
                 .containsExactly(0L, 10L, 30L, 70L, 110L, 150L, 190L);
         await().atMost(TIMEOUT).until(() -> relay.status("flaky").state() == ConsumerStatus.State.BLOCKED);
         assertThat(relay.status("flaky").blockedAtSeq()).isEqualTo(1);
+    }
+
+    /** A clock that counts how often one thread read it. */
+    private static final class ConsumerThreadClock extends Clock {
+
+        private final Clock clock;
+        private final String threadName;
+        private final AtomicInteger reads = new AtomicInteger();
+
+        ConsumerThreadClock(Clock clock, String threadName) {
+            this.clock = clock;
+            this.threadName = threadName;
+        }
+
+        @Override
+        public Instant instant() {
+            if (Thread.currentThread().getName().equals(threadName)) {
+                reads.incrementAndGet();
+            }
+            return clock.instant();
+        }
+
+        int reads() {
+            return reads.get();
+        }
+
+        /** Waits until the thread read the clock {@code count} times in all. */
+        void awaitReads(int count, Duration timeout) {
+            await("the relay's consumer thread reading the clock")
+                    .atMost(timeout)
+                    .until(() -> reads.get() >= count);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return clock.getZone();
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private static void assertNoAttemptFor(List<Instant> attempts, int expected, Duration duration)

@@ -1,11 +1,9 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetter;
 import dev.outbox.DownstreamUnavailableException;
@@ -22,7 +20,6 @@ import dev.outbox.OutboxWriter;
 import dev.outbox.PartialSuccessException;
 import dev.outbox.RetryPolicy;
 import dev.outbox.TransactionalEventHandler;
-import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.testkit.ForwardingDataSource;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.TestSchema;
@@ -33,7 +30,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.LongStream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -125,6 +125,63 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         assertThat(queryLongs("SELECT " + column("seq") + " FROM " + applied)).containsExactly(12L);
         assertThat(parkedSeqs(relay, "per-key"))
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 11).boxed().toList());
+    }
+
+    @Test
+    void shouldHoldALaterEventOfAParkedKeyBackWhenTheReadOfTheParkedKeysFailedAfterATakeover() throws Exception {
+        RecordingHandler delivered = new RecordingHandler();
+        AtomicBoolean fixed = new AtomicBoolean();
+        OutboxConsumer perKey = OutboxConsumer.atLeastOnce("per-key", poisonSensitive(delivered, fixed))
+                .retryPolicy(TWO_ATTEMPTS)
+                .failurePolicy(FailurePolicy.PARK_KEY)
+                .build();
+        OutboxRelay first = startRelay("r1", builder -> builder.consumer(perKey));
+        appendCommitted(OutboxEvent.of("a", "Poison", "{}"));
+        await().atMost(TIMEOUT).until(() -> first.status("per-key").parkedCount() == 1);
+        first.close();
+        appendCommitted(OutboxEvent.of("a", "Fine", "{}"), OutboxEvent.of("b", "Fine", "{}"));
+
+        // The relay that takes over fails to read the keys with dead letters once (a killed
+        // session, say); its next step must read them again, not hand out seq 2 of parked key a.
+        AtomicInteger failures = new AtomicInteger(1);
+        ForwardingDataSource failingOnce = new ForwardingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                return failingParkedKeysRead(super.getConnection(), failures);
+            }
+        };
+        OutboxRelay second = track(OutboxRelay.builder(failingOnce, dialect())
+                        .tables(tables)
+                        .options(fastOptions("r2")
+                                .leaseDuration(Duration.ofSeconds(30)) // no renewal re-reads the keys meanwhile
+                                .build())
+                        .consumer(perKey)
+                        .build())
+                .start();
+
+        await().atMost(TIMEOUT).until(() -> second.status("per-key").checkpoint() == 3);
+        assertThat(delivered.seqs()).containsExactly(3L);
+        assertThat(parkedSeqs(second, "per-key")).containsExactly(1L, 2L);
+        assertThat(failures.get()).as("the failed read was tried again").isNegative();
+    }
+
+    /** A connection whose statements that read the keys with dead letters fail while {@code failures} lasts. */
+    private Connection failingParkedKeysRead(Connection connection, AtomicInteger failures) {
+        return (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("prepareStatement")
+                            && args[0] instanceof String sql
+                            && sql.toLowerCase(Locale.ROOT).contains("select distinct")
+                            && sql.contains(tables.deadLetterTable())
+                            && failures.getAndDecrement() > 0) {
+                        throw new SQLTransientConnectionException("session killed (simulated)", "08006");
+                    }
+                    try {
+                        return method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private static void insertApplied(Connection connection, String table, long seq) throws SQLException {
@@ -409,7 +466,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
             }
         };
         // let the relay's loops settle into their minute-long waits
-        await().pollDelay(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> true);
+        Thread.sleep(1000);
 
         String result = writer.inTransaction(failingAfterCommit, tx -> {
             tx.append(OutboxEvent.of("k", "E", "{}"));
@@ -584,7 +641,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
                         .retryPolicy(FAST_RETRIES)
                         .failurePolicy(FailurePolicy.PARK)
                         .build()));
-        List<OutboxEvent> events = new java.util.ArrayList<>();
+        List<OutboxEvent> events = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             events.add(OutboxEvent.of("k" + i, i == 6 ? "Poison" : "Fine", "{}"));
         }
@@ -703,7 +760,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
             assertThat(relay.problems())
                     .anySatisfy(p -> assertThat(p.description()).contains("OutboxMigrations.migrate"));
 
-            OutboxMigrations.migrate(fresh.dataSource(), freshTables);
+            migrate(fresh.dataSource(), freshTables);
             OutboxWriter freshWriter =
                     OutboxWriter.builder(dialect()).tables(freshTables).build();
             freshWriter.inTransaction(fresh.dataSource(), tx -> {
@@ -736,35 +793,32 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         OutboxRelay a = startRelay("same", builder -> builder.atLeastOnce("search", byA));
         await().atMost(TIMEOUT).until(() -> a.isSequencing() && a.ownsConsumer("search"));
         long epoch = consumerEpoch("search");
-        // another process with the same relayId: a relay on a pool of its own
-        HikariConfig config = new HikariConfig();
-        schema.dataSource().copyStateTo(config);
-        config.setPoolName("twin-" + schema.name());
-        try (HikariDataSource otherProcess = new HikariDataSource(config)) {
-            OutboxRelay b = track(OutboxRelay.builder(otherProcess, dialect())
-                            .tables(tables)
-                            .options(fastOptions("same").build())
-                            .atLeastOnce("search", byB)
-                            .build())
-                    .start();
-            appendEach("k", 3);
-            byA.awaitCount(3, TIMEOUT);
+        // another process with the same relayId: a relay on another data source (a wrapper
+        // around the same pool: its sessions are other sessions all the same)
+        DataSource otherProcess = new ForwardingDataSource(dataSource) {};
+        OutboxRelay b = track(OutboxRelay.builder(otherProcess, dialect())
+                        .tables(tables)
+                        .options(fastOptions("same").build())
+                        .atLeastOnce("search", byB)
+                        .build())
+                .start();
+        appendEach("k", 3);
+        byA.awaitCount(3, TIMEOUT);
 
-            await().atMost(TIMEOUT)
-                    .until(() -> b.problems().stream()
-                            .anyMatch(p -> p.description().contains("another relay runs with relayId 'same'")));
-            assertThat(consumerEpoch("search")).isEqualTo(epoch);
-            assertThat(b.isSequencing() || b.ownsConsumer("search")).isFalse();
-            assertThat(byB.count()).isZero();
+        await().atMost(TIMEOUT)
+                .until(() -> b.problems().stream()
+                        .anyMatch(p -> p.description().contains("another relay runs with relayId 'same'")));
+        assertThat(consumerEpoch("search")).isEqualTo(epoch);
+        assertThat(b.isSequencing() || b.ownsConsumer("search")).isFalse();
+        assertThat(byB.count()).isZero();
 
-            a.close(); // the first one stops: the other takes over at once and the report ends
-            await().atMost(TIMEOUT).until(() -> b.ownsConsumer("search"));
-            appendEach("k", 1);
-            byB.awaitCount(1, TIMEOUT);
-            assertThat(byB.seqs()).containsExactly(4L);
-            assertThat(b.problems()).isEmpty();
-            b.close();
-        }
+        a.close(); // the first one stops: the other takes over at once and the report ends
+        await().atMost(TIMEOUT).until(() -> b.ownsConsumer("search"));
+        appendEach("k", 1);
+        byB.awaitCount(1, TIMEOUT);
+        assertThat(byB.seqs()).containsExactly(4L);
+        assertThat(b.problems()).isEmpty();
+        b.close();
     }
 
     private long consumerEpoch(String consumer) throws SQLException {

@@ -1,34 +1,27 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.ConsumerStatus;
+import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxSchemaException;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
-import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.TestSchema;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import liquibase.Scope;
-import liquibase.UpdateSummaryOutputEnum;
-import liquibase.command.CommandScope;
-import liquibase.command.core.UpdateCommandStep;
-import liquibase.command.core.helpers.DbUrlConnectionArgumentsCommandStep;
-import liquibase.command.core.helpers.ShowSummaryArgument;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.resource.ClassLoaderResourceAccessor;
-import liquibase.ui.LoggerUIService;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
@@ -44,8 +37,8 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
         relay.close();
         appendEach("k", 2); // queued, not yet sequenced
 
-        OutboxMigrations.migrate(dataSource, tables);
-        OutboxMigrations.migrate(dataSource, tables);
+        migrate(dataSource, tables);
+        migrate(dataSource, tables);
 
         assertThat(log()).hasSize(5);
         assertThat(queueSize()).isEqualTo(2);
@@ -59,7 +52,7 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
     @Test
     void shouldKeepOutboxesWithDifferentPrefixesApart() throws Exception {
         OutboxTables other = OutboxTables.of(schema.name(), "billing_outbox_");
-        OutboxMigrations.migrate(dataSource, other);
+        migrate(dataSource, other);
         OutboxWriter otherWriter = OutboxWriter.builder(dialect()).tables(other).build();
         RecordingHandler mainHandler = new RecordingHandler();
         RecordingHandler otherHandler = new RecordingHandler();
@@ -84,6 +77,72 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
         assertThat(mainHandler.seqs()).containsExactly(1L, 2L, 3L);
     }
 
+    // --- the include path: an application's own changelog includes outbox's ------------------------
+
+    private static final String USER_CHANGELOG = "dev/outbox/testkit/conformance/user-changelog.yaml";
+
+    @Test
+    void shouldCreateFromAUsersChangelogThatIncludesOursTheTablesThatMigrateCreates() throws Exception {
+        TestSchema viaInclude = database().createSchema("include");
+        TestSchema viaMigrate = database().createSchema("migrate");
+        try {
+            // both connected to this class's schema, told to put the tables elsewhere
+            fixture().runChangelog(schema, USER_CHANGELOG, viaInclude.name());
+            migrate(dataSource, OutboxTables.of(viaMigrate.name(), "shop_"));
+
+            List<String> included = shape(viaInclude, "shop_");
+            assertThat(included)
+                    .as("the tables the include created")
+                    .isEqualTo(shape(viaMigrate, "shop_"))
+                    .anyMatch(line -> line.startsWith("table shop_event "))
+                    .anyMatch(line -> line.startsWith("table shop_dead_letter "));
+            assertThat(shape(viaInclude, "customer_"))
+                    .as("the application's own table")
+                    .isNotEmpty();
+            assertThat(shape(schema, "shop_"))
+                    .as("nothing in the connection's own schema")
+                    .isEmpty();
+
+            // the tables work: a relay delivers from them
+            OutboxTables shop = OutboxTables.of(viaInclude.name(), "shop_");
+            RecordingHandler handler = new RecordingHandler();
+            track(OutboxRelay.builder(viaInclude.dataSource(), dialect())
+                            .tables(shop)
+                            .options(fastOptions("r1").build())
+                            .atLeastOnce("search", handler)
+                            .build())
+                    .start();
+            OutboxWriter.builder(dialect()).tables(shop).build().inTransaction(viaInclude.dataSource(), tx -> {
+                tx.append(OutboxEvent.of("order-1", "OrderPlaced", "{}"));
+                return null;
+            });
+            assertThat(handler.awaitCount(1, TIMEOUT).records().get(0).eventType())
+                    .isEqualTo("OrderPlaced");
+        } finally {
+            viaInclude.close();
+            viaMigrate.close();
+        }
+    }
+
+    @Test
+    void shouldChangeNothingWhenAUsersChangelogThatIncludesOursRunsAgain() throws Exception {
+        TestSchema target = database().createSchema("include");
+        try {
+            fixture().runChangelog(target, USER_CHANGELOG, target.name());
+            List<String> shape = shape(target, "");
+            String changesRun = "SELECT COUNT(*) FROM " + qualified(target, changelogTable(target));
+            long changesets = queryLongOn(target, changesRun);
+
+            fixture().runChangelog(target, USER_CHANGELOG, target.name());
+            migrate(target.dataSource(), OutboxTables.of(target.name(), "shop_")); // the same changesets
+
+            assertThat(queryLongOn(target, changesRun)).isEqualTo(changesets);
+            assertThat(shape(target, "")).isEqualTo(shape);
+        } finally {
+            target.close();
+        }
+    }
+
     @Test
     void shouldRefuseToStartOnASchemaOfAnotherVersion() throws Exception {
         long version = queryLong("SELECT " + column("schema_version") + " FROM " + table(tables.sequencerTable()));
@@ -94,9 +153,9 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
                     .options(fastOptions("r1").build())
                     .build());
             assertThatThrownBy(relay::start)
-                    .isInstanceOf(dev.outbox.OutboxSchemaException.class)
+                    .isInstanceOf(OutboxSchemaException.class)
                     .hasMessageContaining("schema version 0")
-                    .hasMessageContaining("OutboxMigrations.migrate(dataSource)");
+                    .hasMessageContaining("migrate(dataSource)");
         } finally {
             execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("schema_version") + " = ?", version);
         }
@@ -105,7 +164,7 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
     @Test
     void shouldRefuseAPrefixThatIsNotAnIdentifier() {
         assertThatThrownBy(() -> OutboxTables.of(schema.name(), "bad\"; drop table x; --"))
-                .isInstanceOf(dev.outbox.OutboxConfigurationException.class)
+                .isInstanceOf(OutboxConfigurationException.class)
                 .hasMessageContaining("prefix must be a lower-case identifier");
     }
 
@@ -114,7 +173,7 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
         TestSchema old = database().createSchema("v1");
         try {
             OutboxTables v1 = old.tables();
-            runChangelog(old, "dev/outbox/testkit/conformance/changelog-v1.yaml");
+            fixture().runChangelog(old, "dev/outbox/testkit/conformance/changelog-v1.yaml", old.name());
             // what a version-1 installation holds: a delivered entry, parked; two queued events;
             // the consumer's row with an error
             String event = qualified(old, v1.eventTable());
@@ -160,7 +219,7 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
                             + ", 'PARKED', 'E', 'boom', 3, "
                             + column("sequenced_at") + ", " + column("sequenced_at") + " FROM " + log);
 
-            OutboxMigrations.migrate(old.dataSource(), v1);
+            migrate(old.dataSource(), v1);
 
             RecordingHandler handler = new RecordingHandler();
             OutboxRelay relay = track(OutboxRelay.builder(old.dataSource(), dialect())
@@ -183,31 +242,9 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
             assertThat(status.waitingSince()).isNull();
             assertThat(handler.records()).extracting(OutboxRecord::aggregateId).containsExactly("b", "c", "a");
             relay.close();
-            OutboxMigrations.migrate(old.dataSource(), v1); // and again: nothing left to do
+            migrate(old.dataSource(), v1); // and again: nothing left to do
         } finally {
             old.close();
-        }
-    }
-
-    /** Runs a Liquibase changelog from the class path on {@code target}, as a user's deployment would. */
-    static void runChangelog(TestSchema target, String changelog) throws Exception {
-        try (Connection connection = target.dataSource().getConnection()) {
-            Database database =
-                    DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            database.setDefaultSchemaName(target.name());
-            database.setLiquibaseSchemaName(target.name());
-            Map<String, Object> scope = Map.of(
-                    Scope.Attr.resourceAccessor.name(),
-                    new ClassLoaderResourceAccessor(MigrationConformanceTest.class.getClassLoader()),
-                    Scope.Attr.ui.name(),
-                    new LoggerUIService());
-            Scope.child(
-                    scope,
-                    () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
-                            .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
-                            .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, changelog)
-                            .addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY_OUTPUT, UpdateSummaryOutputEnum.LOG)
-                            .execute());
         }
     }
 
@@ -222,6 +259,82 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
                 statement.setObject(i + 1, parameters[i]);
             }
             statement.execute();
+        }
+    }
+
+    /**
+     * The tables of {@code target} whose names start with {@code prefix}, as lines of text: each
+     * table, its columns (type, size, nullability, default, auto-increment), primary key and
+     * indexes, in a stable order.
+     */
+    private static List<String> shape(TestSchema target, String prefix) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = target.dataSource().getConnection()) {
+            DatabaseMetaData metaData = connection.getMetaData();
+            // PostgreSQL names a schema, MySQL/MariaDB a catalog (a database)
+            boolean schemas = metaData.supportsSchemasInTableDefinitions();
+            String catalog = schemas ? null : target.name();
+            String schemaName = schemas ? target.name() : null;
+            List<String> tableNames = new ArrayList<>();
+            try (ResultSet rs = metaData.getTables(catalog, schemaName, "%", new String[] {"TABLE"})) {
+                while (rs.next()) {
+                    String name = rs.getString("TABLE_NAME");
+                    if (name.startsWith(prefix)) {
+                        tableNames.add(name);
+                    }
+                }
+            }
+            Collections.sort(tableNames);
+            for (String table : tableNames) {
+                List<String> columns = new ArrayList<>();
+                try (ResultSet rs = metaData.getColumns(catalog, schemaName, table, "%")) {
+                    while (rs.next()) {
+                        columns.add(rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME") + "("
+                                + rs.getInt("COLUMN_SIZE") + ") nullable=" + rs.getString("IS_NULLABLE")
+                                + " default=" + rs.getString("COLUMN_DEF") + " auto="
+                                + rs.getString("IS_AUTOINCREMENT"));
+                    }
+                }
+                List<String> key = new ArrayList<>();
+                try (ResultSet rs = metaData.getPrimaryKeys(catalog, schemaName, table)) {
+                    while (rs.next()) {
+                        key.add(rs.getShort("KEY_SEQ") + ":" + rs.getString("COLUMN_NAME"));
+                    }
+                }
+                List<String> indexes = new ArrayList<>();
+                try (ResultSet rs = metaData.getIndexInfo(catalog, schemaName, table, false, false)) {
+                    while (rs.next()) {
+                        if (rs.getString("INDEX_NAME") != null) {
+                            indexes.add(rs.getString("INDEX_NAME") + (rs.getBoolean("NON_UNIQUE") ? "" : " unique")
+                                    + " " + rs.getShort("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"));
+                        }
+                    }
+                }
+                Collections.sort(key);
+                Collections.sort(indexes);
+                lines.add("table " + table + " columns " + columns + " key " + key + " indexes " + indexes);
+            }
+        }
+        return lines;
+    }
+
+    /** Liquibase's tracking table: lower case on PostgreSQL, upper case on MySQL/MariaDB. */
+    private static String changelogTable(TestSchema target) throws SQLException {
+        for (String line : shape(target, "")) {
+            String table = line.split(" ")[1];
+            if (table.equalsIgnoreCase("databasechangelog")) {
+                return table;
+            }
+        }
+        throw new AssertionError("no databasechangelog table in " + target.name());
+    }
+
+    private long queryLongOn(TestSchema target, String sql) throws SQLException {
+        try (Connection connection = target.dataSource().getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql);
+                ResultSet rs = statement.executeQuery()) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getLong(1);
         }
     }
 }

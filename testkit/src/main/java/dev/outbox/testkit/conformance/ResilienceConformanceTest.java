@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
@@ -104,7 +104,7 @@ public abstract class ResilienceConformanceTest extends ConformanceTestBase {
         // the kills hit this test's pooled connections too: a query on one fails once, and the
         // pool replaces it
         await().atMost(TIMEOUT.multipliedBy(2))
-                .ignoreExceptionsInstanceOf(SQLException.class)
+                .ignoring(SQLException.class)
                 .until(() -> queryLong("SELECT COUNT(*) FROM " + applied) >= total
                         && search.eventIds().size() == total);
         Duration resumedWithin = Duration.ofNanos(System.nanoTime() - lastKill);

@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRecord;
@@ -11,6 +11,7 @@ import dev.outbox.StartPosition;
 import dev.outbox.testkit.RecordingHandler;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -45,7 +46,7 @@ public abstract class RestartConformanceTest extends ConformanceTestBase {
         second.awaitCount(400 - deliveredBefore, TIMEOUT);
 
         assertThat(second.seqs().get(0)).isEqualTo(deliveredBefore + 1);
-        List<Long> all = new java.util.ArrayList<>(first.seqs());
+        List<Long> all = new ArrayList<>(first.seqs());
         all.addAll(second.seqs());
         assertThat(all)
                 .containsExactlyElementsOf(

@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;

@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
@@ -11,8 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +69,7 @@ public abstract class ScaleOutConformanceTest extends ConformanceTestBase {
         CountDownLatch stuckInHandler = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
         RecordingHandler recordedByB = new RecordingHandler();
-        List<Long> seenByA = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Long> seenByA = new CopyOnWriteArrayList<>();
         OutboxRelay a = startRelay(
                 "relay-a",
                 relay -> relay.atLeastOnce("search", batch -> {
@@ -74,7 +77,7 @@ public abstract class ScaleOutConformanceTest extends ConformanceTestBase {
                     stuckInHandler.countDown();
                     resume.await(); // a long GC pause, a frozen VM
                 }));
-        appendCommitted(java.util.stream.IntStream.range(0, 5)
+        appendCommitted(IntStream.range(0, 5)
                 .mapToObj(i -> OutboxEvent.of("k", "E" + i, "{}"))
                 .toArray(OutboxEvent[]::new)); // one transaction: one batch of 5
         assertThat(stuckInHandler.await(60, TimeUnit.SECONDS)).isTrue();
@@ -122,8 +125,7 @@ public abstract class ScaleOutConformanceTest extends ConformanceTestBase {
 
         assertThat(b.isSequencing()).isTrue();
         assertThat(handler.seqs())
-                .containsExactlyElementsOf(
-                        java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
         // bounded by the lease (2 s in these tests) plus a standby check
         assertThat(takeover).isLessThan(Duration.ofSeconds(15));
     }

@@ -1,7 +1,7 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
@@ -13,6 +13,7 @@ import dev.outbox.testkit.database.TestDatabase;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,13 +37,11 @@ public abstract class ServerRestartConformanceTest extends ConformanceTestBase {
 
     private RestartableDatabase server;
 
-    /** Starts the private server this class restarts. */
-    protected abstract RestartableDatabase launchServer();
-
+    /** The private server this class restarts, from {@link OutboxFixture#launchRestartableServer()}. */
     @Override
     protected final TestDatabase database() {
         if (server == null) {
-            server = launchServer();
+            server = fixture().launchRestartableServer();
         }
         return server;
     }
@@ -160,7 +159,7 @@ public abstract class ServerRestartConformanceTest extends ConformanceTestBase {
         try (var connection = dataSource.getConnection();
                 var statement = connection.prepareStatement(sql);
                 var rs = statement.executeQuery()) {
-            List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             while (rs.next()) {
                 names.add(rs.getString(1));
             }

@@ -1,5 +1,6 @@
 package dev.outbox.testkit.conformance;
 
+import static dev.outbox.testkit.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.OutboxEvent;
@@ -36,7 +37,7 @@ public abstract class WakeUpConformanceTest extends ConformanceTestBase {
     void shouldWakeTheRelayInThisJvmWhenTheWrapperCommits() throws Exception {
         RecordingHandler handler = new RecordingHandler();
         OutboxRelay relay = startNonPollingRelay("r1", "recorder", handler, false);
-        org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> relay.ownsConsumer("recorder"));
+        await().atMost(TIMEOUT).until(() -> relay.ownsConsumer("recorder"));
 
         for (int i = 1; i <= 3; i++) {
             appendCommitted(OutboxEvent.of("k", "E" + i, "{}"));
@@ -50,7 +51,7 @@ public abstract class WakeUpConformanceTest extends ConformanceTestBase {
     void shouldDeliverEventsOfOtherWritersWhenWokenExplicitly() throws Exception {
         RecordingHandler handler = new RecordingHandler();
         OutboxRelay relay = startNonPollingRelay("r1", "recorder", handler, false);
-        org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> relay.ownsConsumer("recorder"));
+        await().atMost(TIMEOUT).until(() -> relay.ownsConsumer("recorder"));
 
         try (var connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);

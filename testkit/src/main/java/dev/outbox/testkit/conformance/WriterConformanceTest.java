@@ -12,8 +12,10 @@ import dev.outbox.OutboxSchemaException;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.testkit.RecordingHandler;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -105,7 +107,7 @@ public abstract class WriterConformanceTest extends ConformanceTestBase {
                         insert.executeUpdate();
                     }
                     tx.append(OutboxEvent.of("note-2", "NoteAdded", "{}"));
-                    throw new java.io.IOException("disk full");
+                    throw new IOException("disk full");
                 }))
                 .hasRootCauseMessage("disk full");
 
@@ -159,7 +161,7 @@ public abstract class WriterConformanceTest extends ConformanceTestBase {
                         select.executeQuery();
                     }
                 })
-                .isInstanceOf(java.sql.SQLException.class);
+                .isInstanceOf(SQLException.class);
     }
 
     @Test

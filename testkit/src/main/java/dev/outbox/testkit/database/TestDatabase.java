@@ -4,8 +4,8 @@ import dev.outbox.OutboxTables;
 import javax.sql.DataSource;
 
 /**
- * A database server tests may create schemas in. Implementations are found by a locator ({@link
- * PostgresServers}, {@code MySqlServers}) and live for the whole JVM.
+ * A database server tests may create schemas in. An implementation usually lives for the whole
+ * JVM and is shared by every test class that runs on it.
  */
 public interface TestDatabase {
 

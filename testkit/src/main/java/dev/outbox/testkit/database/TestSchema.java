@@ -1,57 +1,30 @@
 package dev.outbox.testkit.database;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxTables;
-import java.util.ArrayList;
-import java.util.List;
+import javax.sql.DataSource;
 
 /**
- * A schema created for one test class, with a pool bound to it. Closing it closes the pools and
- * drops the schema.
+ * A schema created for one test class by {@link TestDatabase#createSchema(String)}, with a pool
+ * bound to it. Closing it closes the pool and whatever was registered with {@link
+ * #closeWith(AutoCloseable)}, then drops the schema.
  */
-public final class TestSchema implements AutoCloseable {
-
-    private final String name;
-    private final HikariDataSource dataSource;
-    private final Runnable drop;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    public TestSchema(String name, HikariDataSource dataSource, Runnable drop) {
-        this.name = name;
-        this.dataSource = dataSource;
-        this.drop = drop;
-    }
+public interface TestSchema extends AutoCloseable {
 
     /** The schema's name (on MySQL/MariaDB, the database's). */
-    public String name() {
-        return name;
-    }
+    String name();
 
     /** A pool whose connections use this schema by default. */
-    public HikariDataSource dataSource() {
-        return dataSource;
-    }
+    DataSource dataSource();
 
     /** The default outbox tables, qualified with this schema. */
-    public OutboxTables tables() {
-        return OutboxTables.of(name, OutboxTables.DEFAULT_PREFIX);
+    default OutboxTables tables() {
+        return OutboxTables.of(name(), OutboxTables.DEFAULT_PREFIX);
     }
 
-    /** Closes {@code resource} with this schema (before the schema is dropped). */
-    public void closeWith(AutoCloseable resource) {
-        resources.add(resource);
-    }
+    /** Closes {@code resource} with this schema, before the schema is dropped. */
+    void closeWith(AutoCloseable resource);
 
+    /** Closes the pool and the registered resources, then drops the schema. */
     @Override
-    public void close() {
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception ignored) {
-                // best effort: the schema is dropped next
-            }
-        }
-        dataSource.close();
-        drop.run();
-    }
+    void close();
 }

@@ -1,7 +1,8 @@
 /**
- * Where tests find their database, in this order: a JDBC URL from the environment, the local
- * server, Testcontainers when a Docker engine is present, and (PostgreSQL only) embedded
- * PostgreSQL. With none, tests fail with a message that says how to provide one.
+ * The database a conformance suite runs on: a server tests may create schemas in ({@link
+ * dev.outbox.testkit.database.TestDatabase}), the schema one test class owns, and a server a test
+ * may crash and restart. Implement them for your own database, or take the ones this project's
+ * database modules use.
  */
 @NullMarked
 package dev.outbox.testkit.database;

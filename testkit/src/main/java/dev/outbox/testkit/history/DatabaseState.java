@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the database holds at the end of a run: the source of truth the checker judges the
@@ -15,7 +16,8 @@ import java.util.UUID;
  * @param committedTxIds ids of the transactions whose business row (written in the same
  *     transaction as their events) exists: the database's record of what committed
  * @param rowVersions the version of each business row now
- * @param projection the rows the transactional consumer wrote, in the order it applied them
+ * @param projection the rows the transactional consumer wrote, in the order it applied them;
+ *     {@code null} when the run has no transactional consumer to check
  * @param effects the rows the transactional {@link FaultyConsumer}s wrote, in the order they wrote them
  * @param deadLetters every row of the dead-letter table
  */
@@ -25,7 +27,7 @@ public record DatabaseState(
         Set<UUID> queued,
         Set<String> committedTxIds,
         Map<String, Long> rowVersions,
-        List<ProjectionRow> projection,
+        @Nullable List<ProjectionRow> projection,
         List<EffectRow> effects,
         List<DeadLetterRow> deadLetters) {
 
@@ -58,9 +60,26 @@ public record DatabaseState(
         queued = Set.copyOf(queued);
         committedTxIds = Set.copyOf(committedTxIds);
         rowVersions = Map.copyOf(rowVersions);
-        projection = List.copyOf(projection);
+        projection = projection == null ? null : List.copyOf(projection);
         effects = List.copyOf(effects);
         deadLetters = List.copyOf(deadLetters);
+    }
+
+    /**
+     * The state of a run of an application's own consumers: outbox's tables, the transactions whose
+     * business row exists, and each row's version now. There is no transactional consumer's
+     * projection to check: a consumer's deliveries are in the {@link History}.
+     */
+    public static DatabaseState of(OutboxState outbox, Set<String> committedTxIds, Map<String, Long> rowVersions) {
+        return new DatabaseState(
+                outbox.log(),
+                outbox.nextSeq(),
+                outbox.queued(),
+                committedTxIds,
+                rowVersions,
+                null,
+                List.of(),
+                outbox.deadLetters());
     }
 
     /** A state without faulty consumers. */

@@ -19,7 +19,16 @@ import org.jspecify.annotations.Nullable;
 /**
  * Judges a run: the clients' {@link History} against the {@link DatabaseState} at its end, and,
  * when the run had handler faults, its faulty consumers ({@link HandlerFaultChecker}). Pure logic,
- * no database: feed it any history.
+ * no database: feed it any history, this repository's history runs or a test of your own.
+ *
+ * <p>A test of your own records, into one {@link History}: each transaction its writers tried
+ * ({@link TransactionRecord}: the key's business row it updated and the version it gave it, the
+ * events it appended, and when its append began and its commit returned, on {@link
+ * HistoryClock}); each delivery to each at-least-once consumer ({@link DeliveryRecorder} around
+ * the handler); the faults it injected ({@link Fault}), which explain redeliveries; and when each
+ * relay ran. At the end it reads the {@link DatabaseState} ({@link DatabaseState#of}: outbox's
+ * tables by {@link OutboxState#read}, and which transactions' business rows exist) and checks:
+ * {@code new HistoryChecker().check(history, state).assertNoViolations()}.
  *
  * <p>What committed is what the database says: a transaction committed if and only if its
  * business row exists (the row and the events are written in one transaction). A client that saw
@@ -43,7 +52,7 @@ public final class HistoryChecker {
         run.checkOutcomes();
         run.checkLog();
         run.checkTransactionalConsumer();
-        run.checkAtLeastOnceConsumer();
+        run.checkAtLeastOnceConsumers();
         run.checkRealTimeOrder();
         new HandlerFaultChecker(history, database, run.committedEvents, run.violations).check();
         return run.report();
@@ -285,6 +294,9 @@ public final class HistoryChecker {
 
         void checkTransactionalConsumer() {
             List<ProjectionRow> rows = database.projection();
+            if (rows == null) {
+                return; // the run has no transactional consumer
+            }
             Map<UUID, ProjectionRow> first = new HashMap<>();
             for (ProjectionRow row : rows) {
                 ProjectionRow previous = first.putIfAbsent(row.eventId(), row);
@@ -339,8 +351,17 @@ public final class HistoryChecker {
 
         // --- the at-least-once consumer ---------------------------------------------------------
 
-        void checkAtLeastOnceConsumer() {
-            List<Delivery> deliveries = new ArrayList<>(history.deliveries());
+        /** Each at-least-once consumer's deliveries, on their own. */
+        void checkAtLeastOnceConsumers() {
+            Map<String, List<Delivery>> byConsumer = new TreeMap<>();
+            for (Delivery d : history.deliveries()) {
+                byConsumer.computeIfAbsent(d.consumer(), c -> new ArrayList<>()).add(d);
+            }
+            byConsumer.forEach((consumer, deliveries) ->
+                    checkAtLeastOnceConsumer(AT_LEAST_ONCE + " '" + consumer + "'", deliveries));
+        }
+
+        private void checkAtLeastOnceConsumer(String name, List<Delivery> deliveries) {
             deliveries.sort(Comparator.comparingLong(Delivery::deliveredMicros)); // stable: keeps batch order
             Map<String, List<Delivery>> byRelay = new HashMap<>();
             for (Delivery d : deliveries) {
@@ -381,13 +402,13 @@ public final class HistoryChecker {
                                     .toList());
                     violations.add(new Violation(
                             Kind.UNEXPLAINED_DUPLICATE,
-                            "the " + AT_LEAST_ONCE + " got seq " + d.seq() + " again, with no fault while its first"
+                            "the " + name + " got seq " + d.seq() + " again, with no fault while its first"
                                     + " batch was in flight",
                             evidence));
                 }
             }
             checkSeqOrder(
-                    AT_LEAST_ONCE + " (first deliveries)",
+                    name + " (first deliveries)",
                     firsts.stream().map(Delivery::seq).toList(),
                     firsts.stream()
                             .map(d -> "by " + d.relayId() + " in " + d.batchId() + " at "
@@ -398,17 +419,17 @@ public final class HistoryChecker {
                 if (logged != null && logged != d.seq()) {
                     violations.add(new Violation(
                             Kind.DELIVERY_ORDER,
-                            "the " + AT_LEAST_ONCE + " got event " + d.eventId() + " as seq " + d.seq()
+                            "the " + name + " got event " + d.eventId() + " as seq " + d.seq()
                                     + " but the log has it at seq " + logged,
                             List.of(d.toString())));
                 }
             }
             checkSet(
-                    "the " + AT_LEAST_ONCE,
+                    "the " + name,
                     firsts.stream().map(Delivery::eventId).toList(),
                     firsts.stream().map(d -> "seq " + d.seq()).toList());
             checkKeyOrder(
-                    "the " + AT_LEAST_ONCE,
+                    "the " + name,
                     firsts.stream().map(Delivery::eventId).toList(),
                     firsts.stream()
                             .map(d -> "seq " + d.seq() + " by " + d.relayId())
@@ -521,7 +542,7 @@ public final class HistoryChecker {
                     unknownTransactions,
                     committedEvents.size(),
                     database.log().size(),
-                    database.projection().size(),
+                    database.projection() == null ? 0 : database.projection().size(),
                     history.deliveries().size(),
                     duplicates,
                     explainedDuplicates);

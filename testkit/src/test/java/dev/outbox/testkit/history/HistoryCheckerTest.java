@@ -343,6 +343,45 @@ class HistoryCheckerTest {
         }
     }
 
+    @Test
+    void shouldCheckEachAtLeastOnceConsumerOnItsOwn() {
+        Scenario s = Scenario.valid();
+        // a second consumer got every event but seq 4, in batches of its own
+        for (Delivery d : List.copyOf(s.deliveries)) {
+            if (d.seq() != 4) {
+                s.deliveries.add(new Delivery(
+                        "audit",
+                        "r1",
+                        "audit-" + d.batchId(),
+                        d.batchStartMicros() + 1,
+                        d.seq(),
+                        d.eventId(),
+                        d.aggregateId(),
+                        d.deliveredMicros() + 1));
+            }
+        }
+
+        CheckReport report = s.check();
+
+        assertThat(report.counts()).containsOnlyKeys(Kind.LOST_EVENT);
+        assertThat(report.violations(Kind.LOST_EVENT))
+                .singleElement()
+                .satisfies(v -> assertThat(v.summary()).contains("at-least-once consumer 'audit'", "t3"));
+        assertThat(report.duplicates()).isZero();
+    }
+
+    @Test
+    void shouldCheckARunWithoutATransactionalConsumer() {
+        Scenario s = Scenario.valid();
+        s.projection.clear();
+        s.transactionalConsumer = false;
+
+        assertThat(s.check().violations()).isEmpty();
+
+        s.transactionalConsumer = true; // the same rows, from a consumer that should have applied them
+        assertThat(s.check().counts()).containsOnlyKeys(Kind.LOST_EVENT);
+    }
+
     private static void renumber(Scenario s) {
         for (int i = 0; i < s.log.size(); i++) {
             LogEntry e = s.log.get(i);

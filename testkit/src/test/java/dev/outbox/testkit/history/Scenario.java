@@ -4,6 +4,7 @@ import dev.outbox.ConsumerStatus;
 import dev.outbox.testkit.history.DatabaseState.LogEntry;
 import dev.outbox.testkit.history.DatabaseState.ProjectionRow;
 import dev.outbox.testkit.history.TransactionRecord.Outcome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small, correct history built by hand, which a test then breaks in one way: the recordings and
@@ -29,6 +31,8 @@ final class Scenario {
     final Map<String, Long> rowVersions = new HashMap<>();
     final Set<UUID> queued = new HashSet<>();
     long nextSeq;
+    /** Whether the run has the transactional consumer whose rows are {@link #projection}. */
+    boolean transactionalConsumer = true;
 
     // The faulty consumers' part, empty unless withFaultyConsumers() added it.
     HandlerFaults handlerFaults = HandlerFaults.none();
@@ -132,7 +136,7 @@ final class Scenario {
      */
     Scenario withFaultyConsumers() {
         long seed = seedMaking(PARK_KEY.name(), log.get(1).eventId(), HandlerFaults.Kind.POISON);
-        handlerFaults = HandlerFaults.seeded(seed, java.time.Duration.ofSeconds(4));
+        handlerFaults = HandlerFaults.seeded(seed, Duration.ofSeconds(4));
         faultyConsumers.add(PARK_KEY);
         faultyConsumers.add(BLOCK_TX);
         call(PARK_KEY, "r1", 10_000, List.of(1L, 2L, 3L, 4L, 5L), 1);
@@ -190,16 +194,16 @@ final class Scenario {
             FaultyConsumer consumer,
             long at,
             ConsumerStatus.State state,
-            @org.jspecify.annotations.Nullable Long blocked,
+            @Nullable Long blocked,
             long checkpoint,
-            @org.jspecify.annotations.Nullable String error) {
+            @Nullable String error) {
         return new History.StatusSample(consumer.name(), T0 + at, T0 + at + 100, state, blocked, checkpoint, 0, error);
     }
 
     /** A seed whose plan gives {@code eventId} at {@code consumer} the kind {@code kind}. */
     static long seedMaking(String consumer, UUID eventId, HandlerFaults.Kind kind) {
         for (long seed = 0; ; seed++) {
-            if (HandlerFaults.seeded(seed, java.time.Duration.ZERO)
+            if (HandlerFaults.seeded(seed, Duration.ZERO)
                             .plan(consumer, eventId)
                             .kind()
                     == kind) {
@@ -220,8 +224,15 @@ final class Scenario {
         sightings.forEach(history::sighted);
         samples.forEach(history::sampled);
         history.finalStatus(finalStatus);
-        DatabaseState state =
-                new DatabaseState(log, nextSeq, queued, committedTxIds, rowVersions, projection, effects, deadLetters);
+        DatabaseState state = new DatabaseState(
+                log,
+                nextSeq,
+                queued,
+                committedTxIds,
+                rowVersions,
+                transactionalConsumer ? projection : null,
+                effects,
+                deadLetters);
         return new HistoryChecker().check(history, state);
     }
 }

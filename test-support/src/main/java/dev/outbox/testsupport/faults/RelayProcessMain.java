@@ -1,0 +1,152 @@
+package dev.outbox.testsupport.faults;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxRecord;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxTables;
+import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.history.HandlerFaults;
+import dev.outbox.testsupport.history.HistoryRelays;
+import dev.outbox.testsupport.history.HistorySchema;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The main class of a relay process ({@link RelayProcess}): runs the relay of a history run until
+ * it is killed. Reads its settings from the properties file named by its only argument; records
+ * the at-least-once consumer's deliveries and the faulty consumers' handler calls in a file, one
+ * line each, written before the handler returns; tells the parent what it does on standard output, in lines that start with {@value
+ * #PREFIX}:
+ *
+ * <ul>
+ *   <li>{@code owns-all}: it sequences and runs every consumer;
+ *   <li>{@code batch <first> <last>}: a batch was recorded and the handler has not returned yet (it
+ *       lingers {@code batch.linger.millis} there, like a slow external system).
+ * </ul>
+ */
+public final class RelayProcessMain {
+
+    /** Prefix of the lines the parent reads. */
+    public static final String PREFIX = "@@relay ";
+
+    private RelayProcessMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Properties settings = new Properties();
+        try (var in = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+            settings.load(in);
+        }
+        PrintStream out = System.out;
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(settings.getProperty("jdbcUrl"));
+        pool.setUsername(settings.getProperty("username"));
+        if (settings.getProperty("password") != null) {
+            pool.setPassword(settings.getProperty("password"));
+        }
+        if (settings.getProperty("poolSchema") != null) {
+            pool.setSchema(settings.getProperty("poolSchema"));
+        }
+        if (settings.getProperty("connectionInitSql") != null) {
+            pool.setConnectionInitSql(settings.getProperty("connectionInitSql"));
+        }
+        for (String name : settings.stringPropertyNames()) {
+            if (name.startsWith("dsprop.")) {
+                pool.addDataSourceProperty(name.substring("dsprop.".length()), settings.getProperty(name));
+            }
+        }
+        pool.setPoolName("relay-process");
+        pool.setMaximumPoolSize(6);
+        pool.setConnectionTimeout(5_000);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+
+        OutboxDialect dialect = (OutboxDialect) Class.forName(settings.getProperty("dialect"))
+                .getMethod("create")
+                .invoke(null);
+        OutboxTables tables = OutboxTables.of(settings.getProperty("schema"), settings.getProperty("prefix"));
+        HistorySchema schema = new HistorySchema(dialect, tables);
+        String relayId = settings.getProperty("relayId");
+        long linger = Long.parseLong(settings.getProperty("batch.linger.millis", "20"));
+        Writer recording = Files.newBufferedWriter(
+                Paths.get(settings.getProperty("recording")),
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+
+        String seed = settings.getProperty("handlerFaults.seed");
+        HandlerFaults faults = seed == null
+                ? HandlerFaults.none()
+                : HandlerFaults.seeded(
+                        Long.parseLong(seed),
+                        Duration.ofMillis(Long.parseLong(settings.getProperty("handlerFaults.slownessMillis"))));
+        OutboxRelay relay = HistoryRelays.build(
+                dataSource,
+                schema,
+                HistoryRelays.options(relayId, Duration.ofMillis(Long.parseLong(settings.getProperty("leaseMillis")))),
+                delivery -> write(recording, delivery.toLine()),
+                batch -> {
+                    flush(recording); // into the operating system: survives SIGKILL of this process
+                    announce(out, "batch " + first(batch) + " " + last(batch));
+                    TimeUnit.MILLISECONDS.sleep(linger);
+                },
+                faults,
+                call -> {
+                    write(recording, call.toLine());
+                    flush(recording);
+                });
+        relay.start();
+        boolean announced = false;
+        while (true) {
+            if (!announced && HistoryRelays.ownsEverything(relay)) {
+                announce(out, "owns-all");
+                announced = true;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    /** One line of the recording; the consumer threads share the writer. */
+    private static void write(Writer recording, String line) {
+        synchronized (recording) {
+            try {
+                recording.write(line);
+                recording.write('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void flush(Writer recording) {
+        synchronized (recording) {
+            try {
+                recording.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static synchronized void announce(PrintStream out, String line) {
+        out.println(PREFIX + line);
+        out.flush();
+    }
+
+    private static long first(List<OutboxRecord> batch) {
+        return batch.get(0).seq();
+    }
+
+    private static long last(List<OutboxRecord> batch) {
+        return batch.get(batch.size() - 1).seq();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.outbox.testsupport.history;
+
+import dev.outbox.testkit.history.Fault;
+import dev.outbox.testkit.history.FaultyConsumer;
+import dev.outbox.testkit.history.HandlerFaults;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Size of a history run.
+ *
+ * @param duration how long the workload runs (faults keep coming until each kind ran once, even
+ *     past it)
+ * @param faultInterval how long the workload runs undisturbed between two faults
+ * @param workload the writers
+ * @param lease the relays' lease (and so the takeover time after a kill)
+ * @param drainTimeout how long the relays may take to deliver everything after the workload stops
+ * @param faults the kinds of faults to inject ({@link Fault.Kind#SERVER_RESTARTED} only on a
+ *     {@code RestartableDatabase})
+ * @param handlerFaults whether the run has the {@link FaultyConsumer}s, whose handlers fail as
+ *     {@link HandlerFaults} plans, and an operator re-driving and discarding their dead letters
+ * @param seed the seed of the handler faults and of the operator
+ */
+public record RunOptions(
+        Duration duration,
+        Duration faultInterval,
+        Workload.Options workload,
+        Duration lease,
+        Duration drainTimeout,
+        Set<Fault.Kind> faults,
+        boolean handlerFaults,
+        long seed) {
+
+    public RunOptions {
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(faultInterval, "faultInterval");
+        Objects.requireNonNull(workload, "workload");
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        faults = Set.copyOf(faults);
+    }
+
+    /** These options with only the given kinds of faults. */
+    public RunOptions withFaults(Set<Fault.Kind> kinds) {
+        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, kinds, handlerFaults, seed);
+    }
+
+    /** These options with handler faults on or off. */
+    public RunOptions withHandlerFaults(boolean on) {
+        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, on, seed);
+    }
+
+    /** These options with another seed. */
+    public RunOptions withSeed(long newSeed) {
+        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, newSeed);
+    }
+
+    /** These options with another workload duration. */
+    public RunOptions withDuration(Duration newDuration) {
+        return new RunOptions(newDuration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed);
+    }
+
+    /** These options with another workload. */
+    public RunOptions withWorkload(Workload.Options newWorkload) {
+        return new RunOptions(duration, faultInterval, newWorkload, lease, drainTimeout, faults, handlerFaults, seed);
+    }
+
+    /**
+     * The size that runs in every build: about 30 s of workload with one fault of each kind, and
+     * handler faults.
+     */
+    public static RunOptions ci() {
+        return new RunOptions(
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(3),
+                Workload.Options.defaults().withLongHold(Duration.ofSeconds(5)),
+                Duration.ofSeconds(3),
+                Duration.ofMinutes(2),
+                EnumSet.allOf(Fault.Kind.class),
+                true,
+                System.nanoTime());
+    }
+
+    /** A soak: {@code duration} of workload, a fault every 15 s, and handler faults. */
+    public static RunOptions soak(Duration duration) {
+        return new RunOptions(
+                duration,
+                Duration.ofSeconds(15),
+                Workload.Options.defaults().withLongHold(Duration.ofSeconds(6)),
+                Duration.ofSeconds(3),
+                Duration.ofMinutes(10),
+                EnumSet.allOf(Fault.Kind.class),
+                true,
+                System.nanoTime());
+    }
+
+    /**
+     * {@link #soak} when the system property {@code soak.minutes} is set, {@link #ci()} otherwise;
+     * {@code history.seconds} overrides the CI duration, {@code history.rate} the writers' rate
+     * (transactions per second, 0 for as fast as they can), {@code history.faults} the kinds of
+     * faults (comma-separated {@link Fault.Kind} names), {@code history.handlerFaults=false} turns
+     * the handler faults off, {@code history.seed} repeats a run's handler faults.
+     */
+    public static RunOptions fromSystemProperties() {
+        String soak = System.getProperty("soak.minutes");
+        boolean soaking = soak != null && !soak.isBlank();
+        RunOptions options = soaking ? soak(Duration.ofSeconds(Math.round(Double.parseDouble(soak) * 60))) : ci();
+        String seconds = System.getProperty("history.seconds");
+        if (!soaking && seconds != null && !seconds.isBlank()) {
+            options = options.withDuration(Duration.ofSeconds(Long.parseLong(seconds)));
+        }
+        String rate = System.getProperty("history.rate");
+        if (rate != null && !rate.isBlank()) {
+            options = options.withWorkload(options.workload().withTransactionsPerSecond(Integer.parseInt(rate)));
+        }
+        String faults = System.getProperty("history.faults");
+        if (faults != null && !faults.isBlank()) {
+            Set<Fault.Kind> kinds = EnumSet.noneOf(Fault.Kind.class);
+            for (String kind : faults.split(",")) {
+                kinds.add(Fault.Kind.valueOf(kind.trim()));
+            }
+            options = options.withFaults(kinds);
+        }
+        String handlerFaults = System.getProperty("history.handlerFaults");
+        if (handlerFaults != null && !handlerFaults.isBlank()) {
+            options = options.withHandlerFaults(Boolean.parseBoolean(handlerFaults));
+        }
+        String seed = System.getProperty("history.seed");
+        if (seed != null && !seed.isBlank()) {
+            options = options.withSeed(Long.parseLong(seed));
+        }
+        return options;
+    }
+
+    /** Whether this is a soak (longer than the CI size). */
+    public boolean isSoak() {
+        return duration.compareTo(Duration.ofMinutes(2)) > 0;
+    }
+}
