@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -254,7 +255,7 @@ final class ConsistencyCheck {
         }
     }
 
-    private static String listed(java.util.Collection<String> items) {
+    private static String listed(Collection<String> items) {
         return items.stream().limit(MAX_LISTED).collect(Collectors.joining(", "))
                 + (items.size() > MAX_LISTED ? ", ..." : "");
     }

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -242,7 +243,7 @@ public final class CourseEnrollmentApp {
                     property, System.getProperty(property, property.endsWith("uiService") ? "LOGGER" : "LOG"));
         }
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger("liquibase");
-        logger.setLevel(java.util.logging.Level.WARNING);
+        logger.setLevel(Level.WARNING);
         return logger;
     }
 

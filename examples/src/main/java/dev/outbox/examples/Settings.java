@@ -2,6 +2,7 @@ package dev.outbox.examples;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,7 +17,7 @@ import java.util.Optional;
  * @param jdbcUrl the server to use ({@code jdbc:postgresql:}, {@code jdbc:mariadb:} or {@code
  *     jdbc:mysql:}); empty: start an embedded PostgreSQL
  * @param user database user for {@code jdbcUrl}
- * @param password database password for {@code jdbcUrl}, or empty
+ * @param password database password for {@code jdbcUrl} (from {@value #PASSWORD_VARIABLE}), or empty
  * @param schema the schema the example owns (on MariaDB and MySQL, a database): dropped and created
  *     again at start
  * @param indexDir where the Lucene index lives; empty: a temporary directory, deleted at the end
@@ -48,14 +49,18 @@ public record Settings(
               --jdbc-url URL       use this server: jdbc:postgresql://..., jdbc:mariadb://... or jdbc:mysql://...
                                    (default: start an embedded PostgreSQL)
               --user NAME          database user for --jdbc-url (default postgres; root on MariaDB and MySQL)
-              --password SECRET    database password for --jdbc-url (default none)
               --schema NAME        schema (on MariaDB and MySQL: database) to drop and create for the
                                    example (default course_example)
               --index-dir DIR      Lucene index directory (default: a temporary one); its content is replaced
               --search WORD        word of the sample search, letters and digits (default distributed)
               --no-replay          do not rewind the search-index consumer half-way
               --help               print this and exit
+            The database password for --jdbc-url, if it needs one, comes from the environment variable
+            OUTBOX_EXAMPLE_PASSWORD: on a command line, every user of the machine could read it.
             """;
+
+    /** The environment variable that holds the database password. */
+    static final String PASSWORD_VARIABLE = "OUTBOX_EXAMPLE_PASSWORD";
 
     /** The settings with no arguments. */
     public static Settings defaults() {
@@ -69,6 +74,11 @@ public record Settings(
      * @throws IllegalArgumentException for an unknown option or a bad value, saying what was wrong
      */
     public static Optional<Settings> parse(String... args) {
+        return parse(System.getenv(), args);
+    }
+
+    /** Like {@link #parse(String...)}, with the password from {@code environment}. */
+    static Optional<Settings> parse(Map<String, String> environment, String... args) {
         int clients = 8;
         long operations = 40_000;
         Duration duration = null;
@@ -76,7 +86,7 @@ public record Settings(
         int courses = 40;
         String jdbcUrl = null;
         String user = null;
-        String password = null;
+        String password = environment.get(PASSWORD_VARIABLE);
         String schema = "course_example";
         Path indexDir = null;
         String search = "distributed";
@@ -105,7 +115,10 @@ public record Settings(
                         case "--courses" -> courses = positiveInt(option, value);
                         case "--jdbc-url" -> jdbcUrl = value;
                         case "--user" -> user = value;
-                        case "--password" -> password = value;
+                        case "--password" ->
+                            throw new IllegalArgumentException("--password is not taken: on a"
+                                    + " command line, every user of the machine can read it; set the environment"
+                                    + " variable " + PASSWORD_VARIABLE + " instead");
                         case "--schema" -> schema = value;
                         case "--index-dir" -> indexDir = Path.of(value);
                         case "--search" -> search = value;

@@ -46,6 +46,17 @@ class ReadmeSnippetsTest {
         }
     }
 
+    @Test
+    void shouldQuoteTheHistoryCheckExampleInTheTestkitReadmeAsItIsInTheTest() throws IOException {
+        Map<String, String> snippets = snippets(Path.of("src/test/java"));
+        String readme = Files.readString(Path.of("../testkit/README.md"));
+
+        assertThat(snippets).containsKeys("history-consumer", "history-transaction", "history-fault", "history-check");
+        snippets.forEach((name, code) -> assertThat(readme)
+                .as("testkit/README.md quotes snippet '%s' as it is in the test", name)
+                .contains("```java\n" + code + "```\n"));
+    }
+
     static Map<String, String> snippets(Path sources) throws IOException {
         Map<String, String> snippets = new LinkedHashMap<>();
         List<Path> files;

@@ -3,6 +3,7 @@ package dev.outbox.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
@@ -55,6 +56,18 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.parse("--search", "a.*")).isInstanceOf(IllegalArgumentException.class);
         assertThat(Settings.parse("--search", "Consensus").orElseThrow().search())
                 .isEqualTo("Consensus");
+    }
+
+    @Test
+    void shouldTakeThePasswordFromTheEnvironmentOnly() {
+        assertThat(Settings.parse(Map.of(Settings.PASSWORD_VARIABLE, "s3cret"), "--jdbc-url", "jdbc:postgresql://h/t")
+                        .orElseThrow()
+                        .password())
+                .contains("s3cret");
+        assertThatThrownBy(() -> Settings.parse("--password", "s3cret"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Settings.PASSWORD_VARIABLE)
+                .hasMessageNotContaining("s3cret");
     }
 
     private static DatabaseProduct product(String url) {
