@@ -7,6 +7,7 @@ import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.Await;
 import dev.outbox.testkit.database.RestartableDatabase;
 import dev.outbox.testkit.database.TestDatabase;
 import dev.outbox.testkit.history.CheckReport;
@@ -37,8 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 import org.jooq.SQLDialect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -284,11 +283,11 @@ public final class HistoryRun {
             String standby = startRelay();
             long batches = process.batches();
             try {
-                Awaitility.await("relay process " + relayId + " to be in the middle of a batch")
+                Await.await("relay process " + relayId + " to be in the middle of a batch")
                         .atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(1))
                         .until(() -> process.batches() > batches);
-            } catch (ConditionTimeoutException e) {
+            } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "; its output:\n" + process.outputTail(), e);
             }
             String batch = process.lastBatch();
@@ -369,12 +368,12 @@ public final class HistoryRun {
     /** Awaits {@code condition}; on time-out fails with what the database sessions were waiting for. */
     private void await(String what, Duration timeout, Callable<Boolean> condition) {
         try {
-            Awaitility.await(what)
+            Await.await(what)
                     .atMost(timeout)
                     .pollInterval(Duration.ofMillis(10))
-                    .ignoreExceptions()
+                    .ignoring(Exception.class)
                     .until(condition);
-        } catch (ConditionTimeoutException e) {
+        } catch (AssertionError e) {
             throw new AssertionError(
                     "timed out after " + timeout + " waiting for " + what + " (queue: " + queueSize()
                             + " events). Sessions waiting on locks, and who blocks them:\n" + lockWaits(),

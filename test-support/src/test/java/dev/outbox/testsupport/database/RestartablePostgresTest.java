@@ -3,6 +3,7 @@ package dev.outbox.testsupport.database;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.testkit.Await;
 import dev.outbox.testkit.database.RestartableDatabase.StopMode;
 import dev.outbox.testkit.database.TestSchema;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The private server keeps committed data across a crash, and leaves nothing behind. */
@@ -30,16 +30,22 @@ class RestartablePostgresTest {
 
             server.restart();
             // the pool hands out a broken connection or two, then replaces them
-            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-                execute(pool, "INSERT INTO t VALUES (2)");
-                return true;
-            });
+            Await.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoring(Exception.class)
+                    .until(() -> {
+                        execute(pool, "INSERT INTO t VALUES (2)");
+                        return true;
+                    });
 
             server.stop(StopMode.CRASH);
             assertThat(server.isRunning()).isFalse();
             assertThatThrownBy(() -> execute(pool, "SELECT 1")).isInstanceOf(SQLException.class);
             server.start();
-            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> count(pool) >= 0);
+            Await.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoring(Exception.class)
+                    .until(() -> count(pool) >= 0);
 
             assertThat(count(pool)).isEqualTo(2);
             assertThat(server.starts()).isEqualTo(3);
