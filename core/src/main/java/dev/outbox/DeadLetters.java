@@ -16,8 +16,10 @@ import java.util.List;
  * count raised. A relay in this JVM starts at once; a relay elsewhere within a third of its lease.
  *
  * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are re-driven in seq order: the re-drive of
- * an event waits while an earlier event of its key is parked and not asked for, and when one fails
- * again, the requests for the later events of its key are withdrawn (they stay parked).
+ * an event waits while an earlier event of its key is parked and not asked for. So when one fails
+ * again, the key's re-drive stops there: the requests for its later events wait (their status stays
+ * {@link DeadLetter.Status#REDRIVE_REQUESTED}) until it is re-driven again and delivered, or
+ * discarded.
  */
 public interface DeadLetters {
 

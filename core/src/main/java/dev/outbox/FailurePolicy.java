@@ -30,8 +30,8 @@ public enum FailurePolicy {
      * dead-letter table (parked or waiting for re-drive). Other keys keep flowing. A re-drive
      * delivers the key's events in seq order (a re-drive of an event waits while an earlier event
      * of its key is parked and not asked for); when one fails again, the key's re-drive stops
-     * there and the rest stay parked. Discarding the key's last dead letter lets its later events
-     * flow again.
+     * there, and the requests for the rest wait until it is re-driven and delivered, or discarded.
+     * Discarding the key's last dead letter lets its later events flow again.
      */
     PARK_KEY
 }

@@ -109,6 +109,7 @@ final class DeadLetterSql {
     private final Param<OffsetDateTime> lastFailedAt = param("last_failed_at", OffsetDateTime.class);
     private final Param<String> reason = param("reason", String.class);
     private final Param<Integer> batch = param("batch", Integer.class);
+    private final Param<Long> cursor = param("cursor", Long.class);
 
     private final Statement parkFromLog;
     private final Statement list;
@@ -125,7 +126,6 @@ final class DeadLetterSql {
     private final Statement releaseRedrive;
     private final Statement deleteRedriven;
     private final Statement failRedrive;
-    private final Statement cancelLaterRedrivesOfKey;
     private final Statement requestBehindKey;
 
     DeadLetterSql(OutboxSql sql) {
@@ -210,17 +210,22 @@ final class DeadLetterSql {
         // whatever the number of other dead letters. Read for REDRIVE_REQUESTED and for REDRIVING
         // (a row left so by a relay that died during the delivery is delivered again: at least once)
         // and merged: one statement for both would sort every request of the consumer.
+        // Windows after a cursor, which a re-drive moves forward pass by pass and back to the start
+        // once a window comes back short: the requests a pass cannot serve are read once per round,
+        // not once per pass.
         redriveRequests = sql.render(select(letterColumns)
                 .from(deadLetter)
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.eq(status))
+                .and(SEQ.gt(cursor))
                 .orderBy(SEQ)
                 .limit(batch));
 
         // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked and
-        // not asked for. The window of requests skips those, so that they never hold back the rest.
-        // The look-up of an earlier parked event is one probe of the index (consumer, aggregate_id,
-        // status, seq) per request, so a pass costs its batch, not the size of the dead letters.
+        // not asked for, and, in a window after the cursor, while an earlier event of its key lies
+        // at or before the cursor (asked for, it is served when the window comes round to it). The
+        // window skips those, so that they never hold back the rest. The look-up is a few probes of
+        // the index (consumer, aggregate_id, status, seq) per request.
         Table<Record> request = deadLetter.as("request");
         Field<String> requestKey = field(name("request", AGGREGATE_ID.getName()), String.class);
         Field<Long> requestSeq = field(name("request", SEQ.getName()), Long.class);
@@ -228,11 +233,14 @@ final class DeadLetterSql {
                 .from(request)
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.eq(status))
+                .and(SEQ.gt(cursor))
                 .andNotExists(selectOne()
                         .from(deadLetter)
                         .where(CONSUMER.eq(consumer))
                         .and(AGGREGATE_ID.eq(requestKey))
-                        .and(STATUS.eq(inline(PARKED)))
+                        .and(STATUS.eq(inline(PARKED))
+                                .or(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))
+                                        .and(SEQ.le(cursor))))
                         .and(SEQ.lt(requestSeq)))
                 .orderBy(SEQ)
                 .limit(batch));
@@ -273,14 +281,6 @@ final class DeadLetterSql {
                 .where(CONSUMER.eq(consumer))
                 .and(SEQ.eq(seq))
                 .and(STATUS.ne(inline(DISCARDED))));
-
-        // PARK_KEY: a re-drive that fails stops its key's re-drive there; the later events stay parked.
-        cancelLaterRedrivesOfKey = sql.render(update(deadLetter)
-                .set(STATUS, inline(PARKED))
-                .where(CONSUMER.eq(consumer))
-                .and(AGGREGATE_ID.eq(aggregateId))
-                .and(SEQ.gt(seq))
-                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))));
 
         // Parked behind its key (no handler ever failed on it: no error class).
         requestBehindKey = sql.render(update(deadLetter)
@@ -383,11 +383,12 @@ final class DeadLetterSql {
     }
 
     /**
-     * Up to {@code limit} dead letters waiting for re-drive (or left being re-driven), in seq order;
-     * with {@code inKeyOrder}, without the requests of events that have an earlier event of their
-     * key parked and not asked for ({@link dev.outbox.FailurePolicy#PARK_KEY}).
+     * Up to {@code limit} dead letters after {@code afterSeq} waiting for re-drive (or left being
+     * re-driven), in seq order; with {@code inKeyOrder}, without the requests of events that have an
+     * earlier event of their key parked and not asked for, or open at or before {@code afterSeq}
+     * ({@link dev.outbox.FailurePolicy#PARK_KEY}).
      */
-    List<DeadLetter> redriveRequests(Connection connection, String name, int limit, boolean inKeyOrder)
+    List<DeadLetter> redriveRequests(Connection connection, String name, long afterSeq, int limit, boolean inKeyOrder)
             throws SQLException {
         Statement window = inKeyOrder ? redriveRequestsInKeyOrder : redriveRequests;
         List<DeadLetter> requests = new ArrayList<>();
@@ -395,6 +396,7 @@ final class DeadLetterSql {
             try (Statement.Bound select = window.bind(connection)
                     .setString(consumer, name)
                     .setString(status, requested)
+                    .setLong(cursor, afterSeq)
                     .setInt(batch, limit)) {
                 requests.addAll(read(name, select));
             }
@@ -477,17 +479,6 @@ final class DeadLetterSql {
         }
     }
 
-    /** Withdraws the re-drive requests of the events of {@code key} after {@code entry}. */
-    void cancelLaterRedrivesOfKey(Connection connection, String name, String key, long entry) throws SQLException {
-        try (Statement.Bound update = cancelLaterRedrivesOfKey
-                .bind(connection)
-                .setString(consumer, name)
-                .setString(aggregateId, key)
-                .setLong(seq, entry)) {
-            update.executeUpdate();
-        }
-    }
-
     /** The statements, for rendering tests. */
     List<Statement> statements() {
         return List.of(
@@ -506,7 +497,6 @@ final class DeadLetterSql {
                 releaseRedrive,
                 deleteRedriven,
                 failRedrive,
-                cancelLaterRedrivesOfKey,
                 requestBehindKey);
     }
 

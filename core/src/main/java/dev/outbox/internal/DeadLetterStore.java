@@ -130,14 +130,11 @@ final class DeadLetterStore implements DeadLetters {
         return context.withConnection(connection -> statements.keyHasLetters(connection, consumer, key));
     }
 
-    /**
-     * Dead letters of {@code consumer} waiting for re-drive (or left being re-driven), in seq order;
-     * with {@code inKeyOrder}, without those with an earlier event of their key parked and not asked
-     * for.
-     */
-    List<DeadLetter> redriveRequests(String consumer, int limit, boolean inKeyOrder) throws SQLException {
+    /** See {@link DeadLetterSql#redriveRequests}. */
+    List<DeadLetter> redriveRequests(String consumer, long afterSeq, int limit, boolean inKeyOrder)
+            throws SQLException {
         return context.withConnection(
-                connection -> statements.redriveRequests(connection, consumer, limit, inKeyOrder));
+                connection -> statements.redriveRequests(connection, consumer, afterSeq, limit, inKeyOrder));
     }
 
     /**
@@ -171,19 +168,15 @@ final class DeadLetterStore implements DeadLetters {
     }
 
     /**
-     * Parks a dead letter again after its re-drive failed, its attempt count raised. With {@code
-     * stopKey} ({@link dev.outbox.FailurePolicy#PARK_KEY}) the re-drives asked for later events of
-     * its key are withdrawn too, so that none of them is delivered before it.
+     * Parks a dead letter again after its re-drive failed, its attempt count raised. Under {@link
+     * dev.outbox.FailurePolicy#PARK_KEY} the requests for later events of its key then wait for it,
+     * as every request waits for an earlier parked event of its key: withdrawing them would cost
+     * an update of each, and another of each when they are asked for again.
      */
-    void redriveFailed(DeadLetter deadLetter, Throwable failure, Instant failedAt, boolean stopKey)
-            throws SQLException {
-        String consumer = deadLetter.consumer();
-        OutboxRecord record = deadLetter.record();
-        context.inTransaction(connection -> {
-            statements.failRedrive(connection, consumer, record.seq(), failure, failedAt);
-            if (stopKey) {
-                statements.cancelLaterRedrivesOfKey(connection, consumer, record.aggregateId(), record.seq());
-            }
+    void redriveFailed(DeadLetter deadLetter, Throwable failure, Instant failedAt) throws SQLException {
+        context.withConnection(connection -> {
+            statements.failRedrive(
+                    connection, deadLetter.consumer(), deadLetter.record().seq(), failure, failedAt);
             return null;
         });
     }

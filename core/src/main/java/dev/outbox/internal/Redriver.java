@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * count raised.
  *
  * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are delivered in seq order: a re-drive
- * waits while an earlier event of its key is parked and not asked for, and a re-drive that fails
- * stops its key's re-drive there, withdrawing the requests of its later events, which stay parked.
+ * waits while an earlier event of its key is parked and not asked for, so a re-drive that fails
+ * stops its key's re-drive there: the requests of its later events wait until it is delivered or
+ * discarded.
  * Once a key's re-drive delivered what was asked, the events parked behind it meanwhile (events no
  * handler failed on, which came while the key was parked) are re-driven too, so that the key flows
  * again. Not thread-safe: the consumer's thread only.
@@ -60,6 +61,12 @@ final class Redriver {
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
     private final boolean byKey;
+    /**
+     * Where the next pass's window starts: after the last request of a full window, back at the
+     * start once a window came back short. A request the window passed by (one that waits for an
+     * earlier event of its key) is read again the next time round, not by every pass.
+     */
+    private long cursor;
 
     Redriver(
             OutboxConsumer consumer,
@@ -79,7 +86,15 @@ final class Redriver {
 
     /** One pass over the requests, at most a batch of them. */
     Result run() throws SQLException {
-        List<DeadLetter> eligible = deadLetters.redriveRequests(consumer.name(), consumer.batchSize(), byKey);
+        long after = cursor;
+        List<DeadLetter> eligible = deadLetters.redriveRequests(consumer.name(), after, consumer.batchSize(), byKey);
+        if (eligible.isEmpty() && after > 0) {
+            after = 0;
+            eligible = deadLetters.redriveRequests(consumer.name(), after, consumer.batchSize(), byKey);
+        }
+        boolean fullWindow = eligible.size() == consumer.batchSize();
+        // After a failure, or the downstream gone, the same window again (less what was delivered).
+        cursor = after;
         if (eligible.isEmpty()) {
             return new Idle();
         }
@@ -112,8 +127,12 @@ final class Redriver {
                 }
             }
         }
-        // A failed batch leaves the letters after the failing one asked for: another pass.
-        boolean more = eligible.size() == consumer.batchSize() || batch.cause() != null;
+        // A failed batch leaves the letters after the failing one asked for: another pass. So does
+        // a short window after the cursor: requests before it are served from the start.
+        boolean more = fullWindow || batch.cause() != null || after > 0;
+        if (batch.cause() == null) {
+            cursor = fullWindow ? eligible.get(eligible.size() - 1).record().seq() : 0;
+        }
         if (byKey) {
             for (Map.Entry<String, Long> key : pass.lastDeliveredByKey.entrySet()) {
                 if (!pass.stoppedKeys.contains(key.getKey())
@@ -155,9 +174,9 @@ final class Redriver {
                     "consumer '{}': re-drive of seq {} failed; it stays parked{}",
                     consumer.name(),
                     letter.record().seq(),
-                    byKey ? ", and so do the later events of its key '" + key + "'" : "",
+                    byKey ? ", and the later events of its key '" + key + "' wait for it" : "",
                     cause);
-            deadLetters.redriveFailed(letter, cause, clock.instant(), byKey);
+            deadLetters.redriveFailed(letter, cause, clock.instant());
             stoppedKeys.add(key);
             progressed = true;
         }

@@ -310,17 +310,22 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         await().atMost(TIMEOUT).until(() -> relay.status("per-key").checkpoint() == 4);
         assertThat(parkedSeqs(relay, "per-key")).containsExactly(1L, 2L, 3L);
 
-        // re-driven while the handler still fails on seq 1: 2 and 3 must stay parked behind it
+        // re-driven while the handler still fails on seq 1: the requests of 2 and 3 wait behind it
         assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(3);
         await().atMost(TIMEOUT)
-                .until(() -> relay.deadLetters().list("per-key").stream()
-                        .allMatch(d -> d.status() == DeadLetter.Status.PARKED));
-        assertThat(relay.deadLetters().list("per-key").get(0).attempts()).isEqualTo(4);
-        assertThat(delivered.seqs()).containsExactly(4L);
+                .until(() -> relay.deadLetters().list("per-key").get(0).status() == DeadLetter.Status.PARKED
+                        && relay.deadLetters().list("per-key").get(0).attempts() == 4);
+        await().during(Duration.ofSeconds(1))
+                .atMost(TIMEOUT)
+                .until(() -> delivered.seqs().equals(List.of(4L))
+                        && relay.deadLetters().list("per-key").stream()
+                                .skip(1)
+                                .allMatch(d -> d.status() == DeadLetter.Status.REDRIVE_REQUESTED));
         assertThat(parkedSeqs(relay, "per-key")).containsExactly(1L, 2L, 3L);
 
+        // fixed: asking for seq 1 again is enough, the others were asked for and follow it
         fixed.set(true);
-        assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(3);
+        assertThat(relay.deadLetters().redrive("per-key", 1)).isTrue();
         delivered.awaitCount(4, TIMEOUT);
         await().atMost(TIMEOUT).until(() -> relay.deadLetters().list("per-key").isEmpty());
         assertThat(delivered.seqs()).containsExactly(4L, 1L, 2L, 3L);
@@ -361,6 +366,47 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         delivered.awaitCount(5, TIMEOUT);
         assertThat(delivered.seqs()).containsExactly(3L, 1L, 2L, 4L, 5L);
         assertThat(relay.status("per-key").parkedCount()).isZero();
+    }
+
+    @Test
+    void shouldReDriveAKeyInSeqOrderWhenItsFirstEventsWereAskedForBehindAFullWindow() throws Exception {
+        AtomicBoolean fixed = new AtomicBoolean();
+        CountDownLatch atTheGate = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingHandler delivered = new RecordingHandler();
+        EventHandler poisonSensitive = poisonSensitive(delivered, fixed);
+        EventHandler handler = batch -> {
+            if (fixed.get() && batch.get(0).aggregateId().equals("gate")) {
+                atTheGate.countDown();
+                release.await(); // the re-drive of a full window of key gate, in flight
+            }
+            poisonSensitive.handle(batch);
+        };
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
+                        .batchSize(2)
+                        .retryPolicy(FAST_RETRIES)
+                        .failurePolicy(FailurePolicy.PARK_KEY)
+                        .build()));
+        appendCommitted(
+                OutboxEvent.of("a", "Poison", "{}"), // 1
+                OutboxEvent.of("a", "Fine", "{}"), // 2, parked behind 1
+                OutboxEvent.of("gate", "Poison", "{}"), // 3
+                OutboxEvent.of("gate", "Fine", "{}"), // 4, parked behind 3
+                OutboxEvent.of("a", "Fine", "{}")); // 5, parked behind 1
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").parkedCount() == 5);
+
+        fixed.set(true);
+        assertThat(relay.deadLetters().redrive("per-key", 4)).isTrue(); // waits for 3
+        assertThat(relay.deadLetters().redrive("per-key", 3)).isTrue(); // a full window: 3, 4
+        assertThat(atTheGate.await(60, TimeUnit.SECONDS)).isTrue();
+        // asked for while the window of key gate is delivered: 1 and 2 lie before where it ended, 5 after
+        assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(3);
+        release.countDown();
+
+        await().atMost(TIMEOUT).until(() -> relay.deadLetters().list("per-key").isEmpty());
+        assertThat(delivered.seqs()).containsExactly(3L, 4L, 1L, 2L, 5L);
     }
 
     @Test
