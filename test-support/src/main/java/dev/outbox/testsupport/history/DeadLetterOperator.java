@@ -9,8 +9,10 @@ import dev.outbox.testkit.history.History;
 import dev.outbox.testkit.history.HistoryClock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -104,8 +106,9 @@ final class DeadLetterOperator implements AutoCloseable {
 
     /**
      * For each parking consumer with dead letters, one of: a re-drive of all of them (every 2 s on
-     * average, as a job that re-drives after a fix), of one, a discard of one, or nothing but the
-     * look at the first page.
+     * average, as a job that re-drives after a fix, but only once the last re-drive was carried
+     * out), of one, a discard of one (a person giving up on an event a handler failed on, rather
+     * than one parked behind its key), or nothing but the look at the first page.
      */
     private void operate() {
         for (FaultyConsumer consumer : consumers) {
@@ -118,15 +121,37 @@ final class DeadLetterOperator implements AutoCloseable {
             }
             int action = random.nextInt(8);
             if (action == 0) {
-                admin.deadLetters().redriveAll(consumer.name());
-                redrives++;
+                if (!redriveUnderway(parked)) {
+                    admin.deadLetters().redriveAll(consumer.name());
+                    redrives++;
+                }
             } else if (action <= 2) {
                 admin.deadLetters().redrive(consumer.name(), pick(parked));
                 redrives++;
             } else if (action == 3) {
-                discard(consumer.name(), pick(parked));
+                List<DeadLetter> failed = parked.stream()
+                        .filter(letter -> letter.errorClass() != null)
+                        .toList();
+                discard(consumer.name(), pick(failed.isEmpty() ? parked : failed));
             }
         }
+    }
+
+    /**
+     * Whether the first page shows a re-drive not yet carried out: a key whose first letter is
+     * asked for or in delivery (requests are served in seq order, and a key's first letter is
+     * never held back by an earlier one). Asking again meanwhile would only flip the letters a
+     * failed re-drive left parked back and forth; a request behind a parked letter of its key, which
+     * waits for that one, does not count.
+     */
+    private static boolean redriveUnderway(List<DeadLetter> firstPage) {
+        Set<String> keys = new HashSet<>();
+        for (DeadLetter letter : firstPage) {
+            if (keys.add(letter.record().aggregateId()) && letter.status() != DeadLetter.Status.PARKED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void discard(String consumer, long seq) {
@@ -166,7 +191,11 @@ final class DeadLetterOperator implements AutoCloseable {
                                 .toList());
             }
             for (FaultyConsumer consumer : consumers) {
-                if (consumer.parks() && !list(consumer.name()).isEmpty()) {
+                if (!consumer.parks()) {
+                    continue;
+                }
+                List<DeadLetter> parked = list(consumer.name());
+                if (!parked.isEmpty() && !redriveUnderway(parked)) {
                     admin.deadLetters().redriveAll(consumer.name());
                 }
             }
