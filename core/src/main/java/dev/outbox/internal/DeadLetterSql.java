@@ -224,8 +224,9 @@ final class DeadLetterSql {
         // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked and
         // not asked for, and, in a window after the cursor, while an earlier event of its key lies
         // at or before the cursor (asked for, it is served when the window comes round to it). The
-        // window skips those, so that they never hold back the rest. The look-up is a few probes of
-        // the index (consumer, aggregate_id, status, seq) per request.
+        // window skips those, so that they never hold back the rest. Each look-up is a range of the
+        // index (consumer, aggregate_id, status, seq): two short probes per request (one condition
+        // with OR would read every earlier letter of the key).
         Table<Record> request = deadLetter.as("request");
         Field<String> requestKey = field(name("request", AGGREGATE_ID.getName()), String.class);
         Field<Long> requestSeq = field(name("request", SEQ.getName()), Long.class);
@@ -238,10 +239,14 @@ final class DeadLetterSql {
                         .from(deadLetter)
                         .where(CONSUMER.eq(consumer))
                         .and(AGGREGATE_ID.eq(requestKey))
-                        .and(STATUS.eq(inline(PARKED))
-                                .or(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING))
-                                        .and(SEQ.le(cursor))))
+                        .and(STATUS.eq(inline(PARKED)))
                         .and(SEQ.lt(requestSeq)))
+                .andNotExists(selectOne()
+                        .from(deadLetter)
+                        .where(CONSUMER.eq(consumer))
+                        .and(AGGREGATE_ID.eq(requestKey))
+                        .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                        .and(SEQ.le(cursor)))
                 .orderBy(SEQ)
                 .limit(batch));
 
