@@ -24,7 +24,7 @@ import static dev.outbox.internal.OutboxSql.STATUS;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.deleteFrom;
 import static org.jooq.impl.DSL.excluded;
-import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.exists;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.insertInto;
 import static org.jooq.impl.DSL.name;
@@ -33,6 +33,7 @@ import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.selectDistinct;
 import static org.jooq.impl.DSL.selectOne;
 import static org.jooq.impl.DSL.update;
+import static org.jooq.impl.DSL.when;
 
 import dev.outbox.DeadLetter;
 import dev.outbox.OutboxRecord;
@@ -88,6 +89,9 @@ final class DeadLetterSql {
         }
     }
 
+    /** The columns of a dead letter in the statements that read them: seq, the event's, the letter's. */
+    private static final int LETTER_COLUMNS = 16;
+
     private static final String PARKED = DeadLetter.Status.PARKED.name();
     private static final String REDRIVE_REQUESTED = DeadLetter.Status.REDRIVE_REQUESTED.name();
     private static final String REDRIVING = DeadLetter.Status.REDRIVING.name();
@@ -119,8 +123,8 @@ final class DeadLetterSql {
     private final Statement discard;
     private final Statement countRedriving;
     private final Statement parkedKeys;
-    private final Statement redriveRequests;
-    private final Statement redriveRequestsInKeyOrder;
+    private final Statement redriveWindow;
+    private final Statement redriveWindowInKeyOrder;
     private final Statement keyHasLetters;
     private final Statement claimRedrive;
     private final Statement releaseRedrive;
@@ -210,45 +214,49 @@ final class DeadLetterSql {
         // whatever the number of other dead letters. Read for REDRIVE_REQUESTED and for REDRIVING
         // (a row left so by a relay that died during the delivery is delivered again: at least once)
         // and merged: one statement for both would sort every request of the consumer.
-        // Windows after a cursor, which a re-drive moves forward pass by pass and back to the start
-        // once a window comes back short: the requests a pass cannot serve are read once per round,
-        // not once per pass.
-        redriveRequests = sql.render(select(letterColumns)
+        // The window of a re-drive pass: the next requests of one status after a cursor, which the
+        // re-drive moves forward pass by pass and back to the start at the end: a range of the index
+        // (consumer, status, seq), whatever the number of other dead letters. Read for
+        // REDRIVE_REQUESTED and for REDRIVING (a row left so by a relay that died during the
+        // delivery is delivered again: at least once) and merged: one statement for both would sort
+        // every request of the consumer.
+        Table<Record> request = select(letterColumns)
                 .from(deadLetter)
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.eq(status))
                 .and(SEQ.gt(cursor))
                 .orderBy(SEQ)
-                .limit(batch));
+                .limit(batch)
+                .asTable("request");
+        Field<String> requestKey = request.field(AGGREGATE_ID);
+        Field<Long> requestSeq = request.field(SEQ);
+        redriveWindow = sql.render(
+                select(request.fields()).select(inline(0)).from(request).orderBy(requestSeq));
 
-        // PARK_KEY: a re-drive of an event waits while an earlier event of its key is parked and
-        // not asked for, and, in a window after the cursor, while an earlier event of its key lies
-        // at or before the cursor (asked for, it is served when the window comes round to it). The
-        // window skips those, so that they never hold back the rest. Each look-up is a range of the
-        // index (consumer, aggregate_id, status, seq): two short probes per request (one condition
-        // with OR would read every earlier letter of the key).
-        Table<Record> request = deadLetter.as("request");
-        Field<String> requestKey = field(name("request", AGGREGATE_ID.getName()), String.class);
-        Field<Long> requestSeq = field(name("request", SEQ.getName()), Long.class);
-        redriveRequestsInKeyOrder = sql.render(select(letterColumns)
+        // PARK_KEY: a request waits while an earlier event of its key is parked and not asked for,
+        // or open at or before the cursor (asked for, it is served when the window comes round to
+        // it). The window marks those, so that they never hold back the rest; each look-up is a
+        // range of the index (consumer, aggregate_id, status, seq), two probes per request of the
+        // window (one condition with OR would read every earlier letter of the key), so a pass
+        // costs its window whatever waits after it.
+        redriveWindowInKeyOrder = sql.render(select(request.fields())
+                .select(when(
+                                exists(selectOne()
+                                                .from(deadLetter)
+                                                .where(CONSUMER.eq(consumer))
+                                                .and(AGGREGATE_ID.eq(requestKey))
+                                                .and(STATUS.eq(inline(PARKED)))
+                                                .and(SEQ.lt(requestSeq)))
+                                        .or(exists(selectOne()
+                                                .from(deadLetter)
+                                                .where(CONSUMER.eq(consumer))
+                                                .and(AGGREGATE_ID.eq(requestKey))
+                                                .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
+                                                .and(SEQ.le(cursor)))),
+                                inline(1))
+                        .otherwise(inline(0)))
                 .from(request)
-                .where(CONSUMER.eq(consumer))
-                .and(STATUS.eq(status))
-                .and(SEQ.gt(cursor))
-                .andNotExists(selectOne()
-                        .from(deadLetter)
-                        .where(CONSUMER.eq(consumer))
-                        .and(AGGREGATE_ID.eq(requestKey))
-                        .and(STATUS.eq(inline(PARKED)))
-                        .and(SEQ.lt(requestSeq)))
-                .andNotExists(selectOne()
-                        .from(deadLetter)
-                        .where(CONSUMER.eq(consumer))
-                        .and(AGGREGATE_ID.eq(requestKey))
-                        .and(STATUS.in(inline(REDRIVE_REQUESTED), inline(REDRIVING)))
-                        .and(SEQ.le(cursor)))
-                .orderBy(SEQ)
-                .limit(batch));
+                .orderBy(requestSeq));
 
         keyHasLetters = sql.render(selectOne()
                 .from(deadLetter)
@@ -388,27 +396,49 @@ final class DeadLetterSql {
     }
 
     /**
-     * Up to {@code limit} dead letters after {@code afterSeq} waiting for re-drive (or left being
-     * re-driven), in seq order; with {@code inKeyOrder}, without the requests of events that have an
-     * earlier event of their key parked and not asked for, or open at or before {@code afterSeq}
-     * ({@link dev.outbox.FailurePolicy#PARK_KEY}).
+     * A window of re-drive requests: the next {@code limit} dead letters after {@code afterSeq}
+     * waiting for re-drive (or left being re-driven), in seq order, and which of them may be
+     * delivered now: all of them, except with {@code inKeyOrder} ({@link
+     * dev.outbox.FailurePolicy#PARK_KEY}) those that have an earlier event of their key parked and
+     * not asked for, or open at or before {@code afterSeq}.
      */
-    List<DeadLetter> redriveRequests(Connection connection, String name, long afterSeq, int limit, boolean inKeyOrder)
+    RedriveWindow redriveWindow(Connection connection, String name, long afterSeq, int limit, boolean inKeyOrder)
             throws SQLException {
-        Statement window = inKeyOrder ? redriveRequestsInKeyOrder : redriveRequests;
-        List<DeadLetter> requests = new ArrayList<>();
+        Statement window = inKeyOrder ? redriveWindowInKeyOrder : redriveWindow;
+        record Candidate(DeadLetter letter, boolean waits) {}
+        List<Candidate> candidates = new ArrayList<>();
         for (String requested : List.of(REDRIVING, REDRIVE_REQUESTED)) {
             try (Statement.Bound select = window.bind(connection)
-                    .setString(consumer, name)
-                    .setString(status, requested)
-                    .setLong(cursor, afterSeq)
-                    .setInt(batch, limit)) {
-                requests.addAll(read(name, select));
+                            .setString(consumer, name)
+                            .setString(status, requested)
+                            .setLong(cursor, afterSeq)
+                            .setInt(batch, limit);
+                    ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    candidates.add(new Candidate(readLetter(name, rs), rs.getInt(LETTER_COLUMNS + 1) == 1));
+                }
             }
         }
-        requests.sort(Comparator.comparingLong(letter -> letter.record().seq()));
-        return requests.size() > limit ? List.copyOf(requests.subList(0, limit)) : requests;
+        candidates.sort(Comparator.comparingLong(
+                candidate -> candidate.letter().record().seq()));
+        List<Candidate> kept = candidates.size() > limit ? candidates.subList(0, limit) : candidates;
+        List<DeadLetter> eligible = new ArrayList<>();
+        for (Candidate candidate : kept) {
+            if (!candidate.waits()) {
+                eligible.add(candidate.letter());
+            }
+        }
+        long lastSeq = kept.isEmpty()
+                ? afterSeq
+                : kept.get(kept.size() - 1).letter().record().seq();
+        return new RedriveWindow(List.copyOf(eligible), kept.size() == limit, lastSeq);
     }
+
+    /**
+     * A window of re-drive requests: those to deliver now, whether the window was full (more
+     * requests may follow it), and the seq of its last request.
+     */
+    record RedriveWindow(List<DeadLetter> eligible, boolean full, long lastSeq) {}
 
     /** Claims {@code letters} for re-drive, in one round trip; returns those claimed, in order. */
     List<DeadLetter> claimRedrive(Connection connection, String name, List<DeadLetter> letters) throws SQLException {
@@ -495,8 +525,8 @@ final class DeadLetterSql {
                 discard,
                 countRedriving,
                 parkedKeys,
-                redriveRequests,
-                redriveRequestsInKeyOrder,
+                redriveWindow,
+                redriveWindowInKeyOrder,
                 keyHasLetters,
                 claimRedrive,
                 releaseRedrive,
@@ -509,19 +539,24 @@ final class DeadLetterSql {
         List<DeadLetter> deadLetters = new ArrayList<>();
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
-                OutboxRecord record = ConsumerSql.readRecord(rs, dialect);
-                deadLetters.add(new DeadLetter(
-                        name,
-                        record,
-                        DeadLetter.Status.valueOf(rs.getString(10)),
-                        rs.getString(11),
-                        rs.getString(12),
-                        rs.getString(13),
-                        rs.getInt(14),
-                        dialect.readInstant(rs, 15),
-                        dialect.readInstant(rs, 16)));
+                deadLetters.add(readLetter(name, rs));
             }
         }
         return deadLetters;
+    }
+
+    /** The dead letter at the current row, from its first {@link #LETTER_COLUMNS} columns. */
+    private DeadLetter readLetter(String name, ResultSet rs) throws SQLException {
+        OutboxRecord record = ConsumerSql.readRecord(rs, dialect);
+        return new DeadLetter(
+                name,
+                record,
+                DeadLetter.Status.valueOf(rs.getString(10)),
+                rs.getString(11),
+                rs.getString(12),
+                rs.getString(13),
+                rs.getInt(14),
+                dialect.readInstant(rs, 15),
+                dialect.readInstant(rs, 16));
     }
 }

@@ -130,11 +130,11 @@ final class DeadLetterStore implements DeadLetters {
         return context.withConnection(connection -> statements.keyHasLetters(connection, consumer, key));
     }
 
-    /** See {@link DeadLetterSql#redriveRequests}. */
-    List<DeadLetter> redriveRequests(String consumer, long afterSeq, int limit, boolean inKeyOrder)
+    /** See {@link DeadLetterSql#redriveWindow}. */
+    DeadLetterSql.RedriveWindow redriveWindow(String consumer, long afterSeq, int limit, boolean inKeyOrder)
             throws SQLException {
         return context.withConnection(
-                connection -> statements.redriveRequests(connection, consumer, afterSeq, limit, inKeyOrder));
+                connection -> statements.redriveWindow(connection, consumer, afterSeq, limit, inKeyOrder));
     }
 
     /**

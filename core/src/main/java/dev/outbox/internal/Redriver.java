@@ -38,8 +38,8 @@ final class Redriver {
     sealed interface Result permits Progress, Idle, Downstream {}
 
     /**
-     * Something was delivered (the letters of {@code deliveredKeys}) or parked again; {@code more}:
-     * requests are left for another pass.
+     * Something was delivered (the letters of {@code deliveredKeys}), parked again, or a window of
+     * requests that all wait was passed by; {@code more}: requests are left for another pass.
      */
     record Progress(Set<String> deliveredKeys, boolean more) implements Result {
 
@@ -63,10 +63,12 @@ final class Redriver {
     private final boolean byKey;
     /**
      * Where the next pass's window starts: after the last request of a full window, back at the
-     * start once a window came back short. A request the window passed by (one that waits for an
-     * earlier event of its key) is read again the next time round, not by every pass.
+     * start once a window came back short (a round ends). A request that waits for an earlier
+     * event of its key is read once a round, not by every pass.
      */
     private long cursor;
+    /** Whether a pass of this round delivered or parked again: what may let waiting requests go. */
+    private boolean roundChanged;
 
     Redriver(
             OutboxConsumer consumer,
@@ -84,20 +86,25 @@ final class Redriver {
         this.byKey = consumer.failurePolicy() == FailurePolicy.PARK_KEY;
     }
 
-    /** One pass over the requests, at most a batch of them. */
+    /** One pass: a window of requests after the cursor, those that need not wait delivered. */
     Result run() throws SQLException {
         long after = cursor;
-        List<DeadLetter> eligible = deadLetters.redriveRequests(consumer.name(), after, consumer.batchSize(), byKey);
-        if (eligible.isEmpty() && after > 0) {
-            after = 0;
-            eligible = deadLetters.redriveRequests(consumer.name(), after, consumer.batchSize(), byKey);
+        if (after == 0) {
+            roundChanged = false;
         }
-        boolean fullWindow = eligible.size() == consumer.batchSize();
+        DeadLetterSql.RedriveWindow window =
+                deadLetters.redriveWindow(consumer.name(), after, consumer.batchSize(), byKey);
+        boolean fullWindow = window.full();
+        // A round goes on while it has windows; it is followed by another when it changed
+        // something (a delivered event may let the requests of its key that waited go).
+        boolean nextRound = !fullWindow && after > 0 && roundChanged;
+        List<DeadLetter> eligible = window.eligible();
+        if (eligible.isEmpty()) {
+            cursor = fullWindow ? window.lastSeq() : 0;
+            return fullWindow || nextRound ? new Progress(Set.of(), true) : new Idle();
+        }
         // After a failure, or the downstream gone, the same window again (less what was delivered).
         cursor = after;
-        if (eligible.isEmpty()) {
-            return new Idle();
-        }
         Pass pass = new Pass();
         // A pass may deliver many times (one at a time below): longer than a lease, all told.
         lease.renewIfDue();
@@ -127,11 +134,11 @@ final class Redriver {
                 }
             }
         }
-        // A failed batch leaves the letters after the failing one asked for: another pass. So does
-        // a short window after the cursor: requests before it are served from the start.
-        boolean more = fullWindow || batch.cause() != null || after > 0;
+        // A failed batch leaves the letters after the failing one asked for: another pass.
+        roundChanged |= pass.progressed;
+        boolean more = fullWindow || batch.cause() != null || (!fullWindow && after > 0 && roundChanged);
         if (batch.cause() == null) {
-            cursor = fullWindow ? eligible.get(eligible.size() - 1).record().seq() : 0;
+            cursor = fullWindow ? window.lastSeq() : 0;
         }
         if (byKey) {
             for (Map.Entry<String, Long> key : pass.lastDeliveredByKey.entrySet()) {
@@ -144,7 +151,7 @@ final class Redriver {
         if (pass.deliveredCount > 0) {
             LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
         }
-        return pass.progressed ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
+        return pass.progressed || more ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
     }
 
     /** What one pass did so far. */
