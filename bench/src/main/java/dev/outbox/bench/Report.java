@@ -175,6 +175,7 @@ final class Report {
         static final String NOTIFY = "notify";
         static final String IDLE = "idle";
         static final String DEBEZIUM = "debezium";
+        static final String PARTITION_READ = "partition-read";
 
         private Sections() {}
 
@@ -187,6 +188,8 @@ final class Report {
                 case NOTIFY -> "4. Cost of NOTIFY on commit throughput";
                 case IDLE -> "5. Idle cost (default settings)";
                 case DEBEZIUM -> "6. Against Debezium (private PostgreSQL with wal_level=logical, same run)";
+                case PARTITION_READ ->
+                    "7. Reading one of 16 partitions of the log (events of the partition per second)";
                 default -> key;
             };
         }
