@@ -331,20 +331,26 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         assertThat(delivered.seqs()).containsExactly(4L, 1L, 2L, 3L);
     }
 
+    /** {@code next}, except that once {@code fixed}, a batch of key gate waits until released. */
+    private static EventHandler gated(
+            EventHandler next, AtomicBoolean fixed, CountDownLatch atTheGate, CountDownLatch release) {
+        return batch -> {
+            if (fixed.get() && batch.get(0).aggregateId().equals("gate")) {
+                atTheGate.countDown();
+                release.await();
+            }
+            next.handle(batch);
+        };
+    }
+
     @Test
     void shouldLetAKeyFlowAgainAfterOneReDriveThoughItsEventsKeptBeingParkedWhileItWasAskedFor() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         CountDownLatch atTheGate = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         RecordingHandler delivered = new RecordingHandler();
-        EventHandler poisonSensitive = poisonSensitive(delivered, fixed);
-        EventHandler handler = batch -> {
-            if (batch.get(0).aggregateId().equals("gate")) {
-                atTheGate.countDown();
-                release.await(); // a slow batch of another key, in flight while the re-drive is asked for
-            }
-            poisonSensitive.handle(batch);
-        };
+        // a slow batch of another key, in flight while the re-drive is asked for
+        EventHandler handler = gated(poisonSensitive(delivered, fixed), fixed, atTheGate, release);
         OutboxRelay relay = startRelay(
                 "r1",
                 builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
@@ -374,14 +380,8 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         CountDownLatch atTheGate = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         RecordingHandler delivered = new RecordingHandler();
-        EventHandler poisonSensitive = poisonSensitive(delivered, fixed);
-        EventHandler handler = batch -> {
-            if (fixed.get() && batch.get(0).aggregateId().equals("gate")) {
-                atTheGate.countDown();
-                release.await(); // the re-drive of a full window of key gate, in flight
-            }
-            poisonSensitive.handle(batch);
-        };
+        // the re-drive of a full window of key gate, in flight
+        EventHandler handler = gated(poisonSensitive(delivered, fixed), fixed, atTheGate, release);
         OutboxRelay relay = startRelay(
                 "r1",
                 builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
