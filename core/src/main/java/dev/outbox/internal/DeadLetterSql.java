@@ -210,10 +210,6 @@ final class DeadLetterSql {
                 .where(CONSUMER.eq(consumer))
                 .and(STATUS.ne(inline(DISCARDED))));
 
-        // The requests of one status, in seq order: a range of the index (consumer, status, seq),
-        // whatever the number of other dead letters. Read for REDRIVE_REQUESTED and for REDRIVING
-        // (a row left so by a relay that died during the delivery is delivered again: at least once)
-        // and merged: one statement for both would sort every request of the consumer.
         // The window of a re-drive pass: the next requests of one status after a cursor, which the
         // re-drive moves forward pass by pass and back to the start at the end: a range of the index
         // (consumer, status, seq), whatever the number of other dead letters. Read for

@@ -139,7 +139,7 @@ final class DeadLetterStore implements DeadLetters {
 
     /**
      * Marks dead letters as being re-driven, in the caller's transaction: from then on they cannot
-     * be discarded. Returns those claimed; the others were discarded or withdrawn meanwhile.
+     * be discarded. Returns those claimed; the others were discarded meanwhile.
      */
     List<DeadLetter> claimRedrive(Connection connection, String consumer, List<DeadLetter> letters)
             throws SQLException {
