@@ -95,13 +95,10 @@ final class Redriver {
         DeadLetterSql.RedriveWindow window =
                 deadLetters.redriveWindow(consumer.name(), after, consumer.batchSize(), byKey);
         boolean fullWindow = window.full();
-        // A round goes on while it has windows; it is followed by another when it changed
-        // something (a delivered event may let the requests of its key that waited go).
-        boolean nextRound = !fullWindow && after > 0 && roundChanged;
         List<DeadLetter> eligible = window.eligible();
         if (eligible.isEmpty()) {
             cursor = fullWindow ? window.lastSeq() : 0;
-            return fullWindow || nextRound ? new Progress(Set.of(), true) : new Idle();
+            return fullWindow || anotherRound(fullWindow, after) ? new Progress(Set.of(), true) : new Idle();
         }
         // After a failure, or the downstream gone, the same window again (less what was delivered).
         cursor = after;
@@ -136,7 +133,7 @@ final class Redriver {
         }
         // A failed batch leaves the letters after the failing one asked for: another pass.
         roundChanged |= pass.progressed;
-        boolean more = fullWindow || batch.cause() != null || (!fullWindow && after > 0 && roundChanged);
+        boolean more = fullWindow || batch.cause() != null || anotherRound(fullWindow, after);
         if (batch.cause() == null) {
             cursor = fullWindow ? window.lastSeq() : 0;
         }
@@ -152,6 +149,15 @@ final class Redriver {
             LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
         }
         return pass.progressed || more ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
+    }
+
+    /**
+     * Whether a round that ends with this window (short, after the cursor) is followed by another:
+     * when it changed something, for a delivered event may let the requests of its key that waited
+     * go. A round from the start that ends in its first window leaves nothing behind it.
+     */
+    private boolean anotherRound(boolean fullWindow, long after) {
+        return !fullWindow && after > 0 && roundChanged;
     }
 
     /** What one pass did so far. */
