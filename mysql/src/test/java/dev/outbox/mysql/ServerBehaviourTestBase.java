@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
@@ -220,7 +221,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
     void shouldRetryASequencerBatchThatInnoDbRolledBackAsADeadlockVictimWithoutLoss() throws Exception {
         ListAppender<ILoggingEvent> logged = captureLogs();
         RecordingHandler handler = new RecordingHandler();
-        startRelay("r1", relay -> relay.atLeastOnce("recorder", handler));
+        OutboxRelay relay = startRelay("r1", r -> r.atLeastOnce("recorder", handler));
         appendEach("warm-up", 3);
         handler.awaitCount(3, TIMEOUT);
         String ballast = table("ballast");
@@ -237,7 +238,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
             query(gate, sequencerRow);
             // 2. queue an event; the relay sees it and waits for the sequencer row
             victim = appendEach("victim", 1).get(0);
-            awaitLockWait();
+            awaitSequencerRowWait(relay);
             // 3. the blocker locks the queued row, and makes itself the heavier transaction, so
             //    that InnoDB picks the relay's batch as the victim
             query(
@@ -320,11 +321,18 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
             connection.setAutoCommit(false);
             dialect().beginRelayTransaction(connection);
             query(connection, "SELECT COUNT(*) FROM " + table(tables.sequencerTable()) + " FOR UPDATE");
-            assertThat(query(
-                            connection,
-                            "SELECT trx_isolation_level FROM information_schema.INNODB_TRX"
-                                    + " WHERE trx_mysql_thread_id = CONNECTION_ID()"))
-                    .isEqualTo("READ COMMITTED");
+            AtomicReference<String> level = new AtomicReference<>("");
+            await("this transaction in INNODB_TRX")
+                    .atMost(TIMEOUT)
+                    .pollInterval(INNODB_TRX_REFRESH)
+                    .until(() -> {
+                        level.set(query(
+                                connection,
+                                "SELECT trx_isolation_level FROM information_schema.INNODB_TRX"
+                                        + " WHERE trx_mysql_thread_id = CONNECTION_ID()"));
+                        return !level.get().isEmpty();
+                    });
+            assertThat(level.get()).isEqualTo("READ COMMITTED");
             connection.commit();
             connection.setAutoCommit(true);
             assertThat(query(connection, "SELECT " + isolationVariable())).isEqualTo(sessionLevel);
@@ -463,27 +471,80 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
     }
 
     /**
-     * Waits until a session of this test's database waits for a row lock. (Not by the statement's
-     * text: INNODB_TRX cuts it at 1024 characters, before the table of a long INSERT ... SELECT.)
+     * How often INNODB_TRX may be polled. It is a snapshot that InnoDB refreshes only when it was
+     * not read for 100 ms, so a poll every 10 ms saw the same stale snapshot for ever: a lock wait
+     * that began after the first poll was never seen (the cause of a CI failure).
      */
-    private void awaitLockWait() {
-        await("a session of " + schema.name() + " waiting for a row lock")
-                .atMost(TIMEOUT)
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> queryLong(
-                                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t"
-                                        + " JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
-                                        + " WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?",
-                                schema.name())
-                        > 0);
+    private static final Duration INNODB_TRX_REFRESH = Duration.ofMillis(150);
+
+    /**
+     * Waits until the relay waits for the sequencer row: a session of this test's database runs a
+     * statement on it (the batch's lock, or a lease renewal, which the batch follows; neither ends
+     * while the row is held). PROCESSLIST, unlike INNODB_TRX, is read live. Fails with what the
+     * server and the relay showed.
+     */
+    private void awaitSequencerRowWait(OutboxRelay relay) throws Exception {
+        String locking = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()"
+                + " AND COMMAND = 'Query' AND LOWER(INFO) LIKE ?";
+        String statement = "%" + tables.sequencerTable().toLowerCase(Locale.ROOT) + "%";
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (queryLong(locking, schema.name(), statement) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the relay's batch did not wait for the sequencer row within "
+                        + TIMEOUT.toMillis() + " ms; " + lockWaitDiagnostics(relay));
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
+    /**
+     * What the server and the relay show: the transactions, the sessions of this test's database,
+     * the sequencer row, whether the relay sequences, its problems and its sequencer thread's stack.
+     */
+    private String lockWaitDiagnostics(OutboxRelay relay) throws SQLException {
+        StringBuilder seen = new StringBuilder();
+        seen.append("relay sequencing: ").append(relay.isSequencing());
+        seen.append("; problems: ").append(relay.problems());
+        seen.append("; transactions: ")
+                .append(rows("SELECT trx_mysql_thread_id, trx_state, trx_query FROM information_schema.INNODB_TRX"));
+        seen.append("; sessions: ")
+                .append(rows("SELECT ID, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST WHERE DB = '"
+                        + schema.name() + "'"));
+        seen.append("; sequencer row: ").append(rows("SELECT * FROM " + table(tables.sequencerTable())));
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().equals("outbox-sequencer")) {
+                seen.append("; ").append(thread.getName()).append(' ').append(thread.getState());
+                for (StackTraceElement frame : stack) {
+                    seen.append("\n    at ").append(frame);
+                }
+            }
+        });
+        return seen.toString();
+    }
+
+    /** The rows of {@code sql}, each as its columns' labels and values. */
+    private String rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection connection = mySqlDatabase().adminConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> values = new ArrayList<>();
+                for (int c = 1; c <= columns; c++) {
+                    values.add(rs.getMetaData().getColumnLabel(c) + "=" + rs.getString(c));
+                }
+                rows.add(String.join(", ", values));
+            }
+        }
+        return rows.toString();
     }
 
     /** Waits until some transaction waits for a row lock that the one on {@code holder} holds. */
     private void awaitWaitingFor(Connection holder) throws SQLException {
         long thread = Long.parseLong(query(holder, "SELECT CONNECTION_ID()"));
-        // MariaDB: INNODB_LOCK_WAITS joined with the holder's INNODB_TRX row missed waits now and
-        // then (the information_schema snapshot of locks is a cache); a transaction in LOCK WAIT
-        // other than the holder is what the tests need, and only the one they set up can be.
+        // MariaDB: a transaction in LOCK WAIT other than the holder is what the tests need, and only
+        // the one they set up can be (INNODB_LOCK_WAITS needs a join with INNODB_TRX).
         String waits = mySqlDatabase().isMariaDb()
                 ? "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"
                         + " AND trx_mysql_thread_id <> ?"
@@ -491,7 +552,7 @@ abstract class ServerBehaviourTestBase extends ConformanceTestBase {
                         + " ON t.THREAD_ID = w.BLOCKING_THREAD_ID WHERE t.PROCESSLIST_ID = ?";
         await("a transaction waiting for a lock held by session " + thread)
                 .atMost(TIMEOUT)
-                .pollInterval(Duration.ofMillis(10))
+                .pollInterval(INNODB_TRX_REFRESH)
                 .until(() -> queryLong(waits, thread) > 0);
     }
 
