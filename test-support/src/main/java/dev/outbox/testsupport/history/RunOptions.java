@@ -68,6 +68,16 @@ public record RunOptions(
     }
 
     /**
+     * The keys of a soak's writers. The CI size's 16 make writers conflict often; over minutes they
+     * also let the handler faults (about one event a second per consumer that a handler fails on
+     * for good) park nearly every key of a {@code PARK_KEY} consumer at any moment, so that nearly
+     * every event is parked behind its key, which no real consumer sees and the re-drive does not
+     * keep up with (testkit/README.md has the figures). On 256 keys a parked key holds back a few
+     * events a second.
+     */
+    public static final int SOAK_KEYS = 256;
+
+    /**
      * The size that runs in every build: about 30 s of workload with one fault of each kind, and
      * handler faults.
      */
@@ -83,12 +93,15 @@ public record RunOptions(
                 System.nanoTime());
     }
 
-    /** A soak: {@code duration} of workload, a fault every 15 s, and handler faults. */
+    /**
+     * A soak: {@code duration} of workload on {@link #SOAK_KEYS} keys, a fault every 15 s, and
+     * handler faults.
+     */
     public static RunOptions soak(Duration duration) {
         return new RunOptions(
                 duration,
                 Duration.ofSeconds(15),
-                Workload.Options.defaults().withLongHold(Duration.ofSeconds(6)),
+                Workload.Options.defaults().withLongHold(Duration.ofSeconds(6)).withKeys(SOAK_KEYS),
                 Duration.ofSeconds(3),
                 Duration.ofMinutes(10),
                 EnumSet.allOf(Fault.Kind.class),
@@ -98,7 +111,8 @@ public record RunOptions(
 
     /**
      * {@link #soak} when the system property {@code soak.minutes} is set, {@link #ci()} otherwise;
-     * {@code history.seconds} overrides the CI duration, {@code history.rate} the writers' rate
+     * {@code history.seconds} overrides the CI duration, {@code history.keys} the writers' keys,
+     * {@code history.rate} the writers' rate
      * (transactions per second, 0 for as fast as they can), {@code history.faults} the kinds of
      * faults (comma-separated {@link Fault.Kind} names), {@code history.handlerFaults=false} turns
      * the handler faults off, {@code history.seed} repeats a run's handler faults.
@@ -110,6 +124,10 @@ public record RunOptions(
         String seconds = System.getProperty("history.seconds");
         if (!soaking && seconds != null && !seconds.isBlank()) {
             options = options.withDuration(Duration.ofSeconds(Long.parseLong(seconds)));
+        }
+        String keys = System.getProperty("history.keys");
+        if (keys != null && !keys.isBlank()) {
+            options = options.withWorkload(options.workload().withKeys(Integer.parseInt(keys)));
         }
         String rate = System.getProperty("history.rate");
         if (rate != null && !rate.isBlank()) {

@@ -91,6 +91,12 @@ public final class Workload {
                     transactionsPerSecond);
         }
 
+        public Options withKeys(int n) {
+            return new Options(
+                    writers, n, maxEventsPerTransaction, rollbackPercent, longWriters, longHold, idleSession,
+                    transactionsPerSecond);
+        }
+
         public Options withLongHold(Duration hold) {
             return new Options(
                     writers,
