@@ -351,8 +351,10 @@ final class HandlerFaultChecker {
                 }
             } else if (sample.state() == ConsumerStatus.State.WAITING_FOR_DOWNSTREAM) {
                 // Stale if a call that began after the last outage had ended got its answer (a
-                // success or the handler's own error) well before the read.
-                long outageEnd = lastOutageEnd(faults, name, sample.fromMicros());
+                // success or the handler's own error) well before the read. The last outage is the
+                // last to begin before the read ended: one that begins while the read runs may be
+                // what it shows.
+                long outageEnd = lastOutageEnd(faults, name, sample.toMicros());
                 HandlerCall answered = calls.stream()
                         .filter(c -> c.startMicros() >= outageEnd
                                 && c.endMicros() + STATUS_GRACE_MICROS < sample.fromMicros())

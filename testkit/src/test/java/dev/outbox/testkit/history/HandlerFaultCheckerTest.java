@@ -213,6 +213,20 @@ class HandlerFaultCheckerTest {
     }
 
     @Test
+    void shouldAcceptAWaitForTheDownstreamReadAsTheNextOutageBegan() {
+        Scenario s = valid();
+        // a call answered after one outage; the next outage begins while a status read runs (a
+        // soak found the checker judging such a read by the outage before it)
+        long outageEnd = firstOutageEndAfter(s.handlerFaults, PARK_KEY.name(), T0 + 100_000);
+        s.call(PARK_KEY, "r1", outageEnd - T0 + 10_000, List.of(), 0);
+        long nextOutage = firstOutageStartAfter(s.handlerFaults, PARK_KEY.name(), outageEnd);
+        s.samples.add(s.sample(
+                PARK_KEY, nextOutage - T0 - 50, ConsumerStatus.State.WAITING_FOR_DOWNSTREAM, null, 5, "down"));
+
+        assertThat(s.check().violations()).isEmpty();
+    }
+
+    @Test
     void shouldReportAStatusThatStillShowsAnErrorOnceEverythingWasDelivered() {
         Scenario s = valid();
         s.finalStatus.set(1, s.sample(BLOCK_TX, 30_000, ConsumerStatus.State.BLOCKED, 6L, 5, "boom"));
@@ -226,12 +240,18 @@ class HandlerFaultCheckerTest {
     }
 
     private static long firstOutageEndAfter(HandlerFaults faults, String consumer, long micros) {
-        long at = micros;
-        while (!faults.outageAt(consumer, at)) {
-            at += 10_000;
-        }
+        long at = firstOutageStartAfter(faults, consumer, micros);
         while (faults.outageAt(consumer, at)) {
             at += 1_000;
+        }
+        return at;
+    }
+
+    /** The first microsecond at or after {@code micros} in an outage of {@code consumer}. */
+    private static long firstOutageStartAfter(HandlerFaults faults, String consumer, long micros) {
+        long at = micros;
+        while (!faults.outageAt(consumer, at)) {
+            at += 1;
         }
         return at;
     }
