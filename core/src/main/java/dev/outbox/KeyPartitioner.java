@@ -27,11 +27,21 @@ public final class KeyPartitioner {
      * @throws IllegalArgumentException if {@code partitions} is less than 1
      */
     public static int partitionOf(String aggregateId, int partitions) {
-        Objects.requireNonNull(aggregateId, "aggregateId");
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
         }
-        return (murmur2(aggregateId.getBytes(StandardCharsets.UTF_8)) & 0x7fffffff) % partitions;
+        return keyHash(aggregateId) % partitions;
+    }
+
+    /**
+     * The key's hash with its sign bit cleared ({@code toPositive(murmur2(utf8(aggregateId)))}), from
+     * 0 to {@link Integer#MAX_VALUE}: the partition among {@code P} is this modulo {@code P}. The
+     * writer stores it with each event ({@code key_hash}), so that a partition's read leaves the
+     * other partitions' entries on the server ({@code MOD(key_hash, P) = k}), whatever {@code P}.
+     */
+    public static int keyHash(String aggregateId) {
+        Objects.requireNonNull(aggregateId, "aggregateId");
+        return murmur2(aggregateId.getBytes(StandardCharsets.UTF_8)) & 0x7fffffff;
     }
 
     /** MurmurHash2, 32 bits, with Kafka's seed; blocks of four bytes read little-endian. */

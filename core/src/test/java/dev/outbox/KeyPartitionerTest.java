@@ -25,6 +25,7 @@ class KeyPartitionerTest {
                 assertThat(KeyPartitioner.murmur2(key.getBytes(StandardCharsets.UTF_8)))
                         .as("murmur2 of %s", key)
                         .isEqualTo(Utils.murmur2(bytes));
+                assertThat(KeyPartitioner.keyHash(key)).isEqualTo(Utils.toPositive(Utils.murmur2(bytes)));
                 int partitions = PARTITION_COUNTS[random.nextInt(PARTITION_COUNTS.length)];
                 assertThat(KeyPartitioner.partitionOf(key, partitions))
                         .as("partition of %s among %d", key, partitions)

@@ -133,9 +133,7 @@ final class PartitionReadBench {
                 String key = "order-" + n;
                 insert.setInt(1, n);
                 insert.setString(2, key);
-                // the key's positive hash (partitions of one more than the largest int would be
-                // exact; the one hash this differs on, 2^31 - 1, the reads' cross-check would show)
-                insert.setInt(3, KeyPartitioner.partitionOf(key, Integer.MAX_VALUE));
+                insert.setInt(3, KeyPartitioner.keyHash(key)); // what the writer stores
                 insert.setInt(4, KeyPartitioner.partitionOf(key, PARTITIONS));
                 insert.addBatch();
             }

@@ -37,7 +37,7 @@ final class OutboxSql {
     static final String SEQUENCER_NAME = "default";
 
     /** The schema version this build of the engine reads and writes; the migration records it. */
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
 
     // Columns, shared by the tables that have them.
     static final Field<Long> POSITION = field(name("position"), SQLDataType.BIGINT);
@@ -45,6 +45,7 @@ final class OutboxSql {
     static final Field<Object> EVENT_ID = field(name("event_id"));
     static final Field<String> AGGREGATE_TYPE = field(name("aggregate_type"), SQLDataType.VARCHAR);
     static final Field<String> AGGREGATE_ID = field(name("aggregate_id"), SQLDataType.VARCHAR);
+    static final Field<Integer> KEY_HASH = field(name("key_hash"), SQLDataType.INTEGER);
     static final Field<String> EVENT_TYPE = field(name("event_type"), SQLDataType.VARCHAR);
     static final Field<String> PAYLOAD = field(name("payload"), SQLDataType.CLOB);
     static final Field<String> HEADERS = field(name("headers"), SQLDataType.CLOB);

@@ -7,6 +7,7 @@ import static dev.outbox.internal.OutboxSql.EPOCH;
 import static dev.outbox.internal.OutboxSql.EVENT_ID;
 import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
 import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.KEY_HASH;
 import static dev.outbox.internal.OutboxSql.HEARTBEAT_AT;
 import static dev.outbox.internal.OutboxSql.HOLDER;
 import static dev.outbox.internal.OutboxSql.LEASE_UNTIL;
@@ -207,6 +208,7 @@ final class SequencerSql {
                                 EVENT_ID,
                                 AGGREGATE_TYPE,
                                 AGGREGATE_ID,
+                                KEY_HASH,
                                 EVENT_TYPE,
                                 PAYLOAD,
                                 HEADERS,
@@ -219,6 +221,7 @@ final class SequencerSql {
                                 EVENT_ID,
                                 AGGREGATE_TYPE,
                                 AGGREGATE_ID,
+                                KEY_HASH,
                                 EVENT_TYPE,
                                 PAYLOAD,
                                 HEADERS,

@@ -5,11 +5,13 @@ import static dev.outbox.internal.OutboxSql.AGGREGATE_TYPE;
 import static dev.outbox.internal.OutboxSql.EVENT_ID;
 import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
 import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.KEY_HASH;
 import static dev.outbox.internal.OutboxSql.PAYLOAD;
 import static org.jooq.impl.DSL.insertInto;
 import static org.jooq.impl.DSL.param;
 
 import dev.outbox.InvalidEventException;
+import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxException;
 import dev.outbox.OutboxSchemaException;
@@ -23,7 +25,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jooq.InsertValuesStep6;
+import org.jooq.InsertValuesStep7;
 import org.jooq.Record;
 import org.jspecify.annotations.Nullable;
 
@@ -121,10 +123,10 @@ public final class WriterEngine {
     }
 
     /**
-     * {@code INSERT INTO event (event_id, aggregate_type, aggregate_id, event_type, payload,
-     * headers) VALUES (...), (...)} for {@code rows} rows, bound by position, six per row in that
-     * column order (the statement is rendered, bound and run in this class only). No {@code
-     * RETURNING}: the application role needs INSERT only.
+     * {@code INSERT INTO event (event_id, aggregate_type, aggregate_id, key_hash, event_type,
+     * payload, headers) VALUES (...), (...)} for {@code rows} rows, bound by position, {@link
+     * #COLUMNS} per row in that column order (the statement is rendered, bound and run in this
+     * class only). No {@code RETURNING}: the application role needs INSERT only.
      */
     String insertSql(int rows) {
         if (rows < 1 || rows > MAX_ROWS_PER_INSERT) {
@@ -133,22 +135,26 @@ public final class WriterEngine {
         return inserts.computeIfAbsent(rows, this::renderInsert);
     }
 
+    /** Bind parameters per inserted row. */
+    private static final int COLUMNS = 7;
+
     private String renderInsert(int rows) {
-        InsertValuesStep6<Record, Object, String, String, String, String, String> insert =
-                insertInto(sql.event, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, EVENT_TYPE, PAYLOAD, HEADERS);
+        InsertValuesStep7<Record, Object, String, String, Integer, String, String, String> insert = insertInto(
+                sql.event, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, KEY_HASH, EVENT_TYPE, PAYLOAD, HEADERS);
         for (int row = 0; row < rows; row++) {
             insert = insert.values(
                     param("event_id_" + row),
                     param("aggregate_type_" + row, String.class),
                     param("aggregate_id_" + row, String.class),
+                    param("key_hash_" + row, Integer.class),
                     param("event_type_" + row, String.class),
                     param("payload_" + row, String.class),
                     param("headers_" + row, String.class));
         }
         Statement statement = sql.render(insert);
-        if (statement.parameters().size() != rows * 6
+        if (statement.parameters().size() != rows * COLUMNS
                 || !statement.parameters().get(0).equals("event_id_0")
-                || !statement.parameters().get(5).equals("headers_0")) {
+                || !statement.parameters().get(COLUMNS - 1).equals("headers_0")) {
             throw new IllegalStateException("unexpected parameter order in " + statement);
         }
         return statement.sql();
@@ -161,6 +167,8 @@ public final class WriterEngine {
                 dialect.bindUuid(insert, index++, event.eventId());
                 setNullable(insert, index++, event.aggregateType());
                 insert.setString(index++, event.aggregateId());
+                // for partitioned consumers: neither database computes murmur2
+                insert.setInt(index++, KeyPartitioner.keyHash(event.aggregateId()));
                 insert.setString(index++, event.eventType());
                 insert.setString(index++, event.payload());
                 setNullable(insert, index++, HeadersJson.write(event.headers()));

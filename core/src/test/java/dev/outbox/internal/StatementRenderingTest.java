@@ -51,7 +51,7 @@ class StatementRenderingTest {
                     .isEqualTo(statement.parameters().size());
         }
         WriterEngine writer = new WriterEngine(fakeDialect(dialect), OutboxTables.of("s", "p_"), 100, false);
-        assertThat(writer.insertSql(3).chars().filter(c -> c == '?').count()).isEqualTo(18);
+        assertThat(writer.insertSql(3).chars().filter(c -> c == '?').count()).isEqualTo(21);
     }
 
     @Test

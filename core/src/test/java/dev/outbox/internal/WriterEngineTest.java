@@ -41,12 +41,12 @@ class WriterEngineTest {
     }
 
     @Test
-    void shouldRenderTheInsertOfNRowsWithSixPlaceholdersEach() {
+    void shouldRenderTheInsertOfNRowsWithSevenPlaceholdersEach() {
         WriterEngine engine = new WriterEngine(new NoDialect(SQLDialect.MARIADB), OutboxTables.defaults(), 100, false);
 
         assertThat(engine.insertSql(2))
-                .isEqualTo("insert into `outbox_event` (`event_id`, `aggregate_type`, `aggregate_id`, `event_type`,"
-                        + " `payload`, `headers`) values (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)");
+                .isEqualTo("insert into `outbox_event` (`event_id`, `aggregate_type`, `aggregate_id`, `key_hash`,"
+                        + " `event_type`, `payload`, `headers`) values (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)");
         assertThat(engine.insertSql(2)).isSameAs(engine.insertSql(2)); // rendered once per size
     }
 }

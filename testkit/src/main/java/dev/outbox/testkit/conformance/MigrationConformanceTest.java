@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.ConsumerStatus;
+import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
@@ -241,6 +242,22 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
             assertThat(status.parkedCount()).isZero();
             assertThat(status.waitingSince()).isNull();
             assertThat(handler.records()).extracting(OutboxRecord::aggregateId).containsExactly("b", "c", "a");
+            // version 3: an event appended now carries its key's hash; those from before have none
+            OutboxWriter.builder(dialect()).tables(v1).build().inTransaction(old.dataSource(), tx -> {
+                tx.append(OutboxEvent.of("d", "E", "{}"));
+                return null;
+            });
+            handler.awaitCount(4, TIMEOUT);
+            List<String> hashes = new ArrayList<>();
+            try (Connection connection = old.dataSource().getConnection();
+                    PreparedStatement select = connection.prepareStatement("SELECT " + column("aggregate_id") + ", "
+                            + column("key_hash") + " FROM " + log + " ORDER BY " + column("seq"));
+                    ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    hashes.add(rs.getString(1) + "=" + rs.getObject(2));
+                }
+            }
+            assertThat(hashes).containsExactly("a=null", "b=null", "c=null", "d=" + KeyPartitioner.keyHash("d"));
             relay.close();
             migrate(old.dataSource(), v1); // and again: nothing left to do
         } finally {

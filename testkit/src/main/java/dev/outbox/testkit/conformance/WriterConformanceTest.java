@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.InvalidEventException;
+import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
@@ -15,7 +16,9 @@ import dev.outbox.testkit.RecordingHandler;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -138,6 +141,32 @@ public abstract class WriterConformanceTest extends ConformanceTestBase {
         assertThat(record.aggregateType()).isNull();
         assertThat(record.headers()).isEmpty();
         assertThat(record.createdAt()).isNotNull();
+    }
+
+    @Test
+    void shouldStoreEachKeysHashForPartitionsAndLeaveItUnsetForPlainSql() throws Exception {
+        RecordingHandler handler = new RecordingHandler();
+        startRelay("r1", relay -> relay.atLeastOnce("recorder", handler));
+        // keys of one, two, three, four and more UTF-8 bytes, and murmur2's tails of 0 to 3 bytes
+        List<String> keys = List.of("a", "ab", "abc", "abcd", "order-4711", "caf\u00e9", "\uD83D\uDE00-k");
+        appendCommitted(keys.stream().map(key -> OutboxEvent.of(key, "E", "{}")).toArray(OutboxEvent[]::new));
+        execute("INSERT INTO " + table(tables.eventTable()) + " (" + column("aggregate_id") + ", "
+                + column("event_type") + ", " + column("payload") + ") VALUES ('k-sql', 'InsertedBySql', '{}')");
+        handler.awaitCount(keys.size() + 1, TIMEOUT);
+
+        Map<String, Object> hashes = new LinkedHashMap<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT " + column("aggregate_id") + ", "
+                        + column("key_hash") + " FROM " + table(tables.logTable()) + " ORDER BY " + column("seq"));
+                ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                hashes.put(rs.getString(1), rs.getObject(2) == null ? "NULL" : rs.getInt(2));
+            }
+        }
+        Map<String, Object> expected = new LinkedHashMap<>();
+        keys.forEach(key -> expected.put(key, KeyPartitioner.keyHash(key)));
+        expected.put("k-sql", "NULL");
+        assertThat(hashes).containsExactlyEntriesOf(expected);
     }
 
     @Test
