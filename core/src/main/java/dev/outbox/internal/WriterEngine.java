@@ -139,8 +139,8 @@ public final class WriterEngine {
     private static final int COLUMNS = 7;
 
     private String renderInsert(int rows) {
-        InsertValuesStep7<Record, Object, String, String, Integer, String, String, String> insert = insertInto(
-                sql.event, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, KEY_HASH, EVENT_TYPE, PAYLOAD, HEADERS);
+        InsertValuesStep7<Record, Object, String, String, Integer, String, String, String> insert =
+                insertInto(sql.event, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, KEY_HASH, EVENT_TYPE, PAYLOAD, HEADERS);
         for (int row = 0; row < rows; row++) {
             insert = insert.values(
                     param("event_id_" + row),

@@ -93,7 +93,13 @@ public final class Workload {
 
         public Options withKeys(int n) {
             return new Options(
-                    writers, n, maxEventsPerTransaction, rollbackPercent, longWriters, longHold, idleSession,
+                    writers,
+                    n,
+                    maxEventsPerTransaction,
+                    rollbackPercent,
+                    longWriters,
+                    longHold,
+                    idleSession,
                     transactionsPerSecond);
         }
 

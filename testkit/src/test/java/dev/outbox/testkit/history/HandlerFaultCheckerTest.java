@@ -220,8 +220,8 @@ class HandlerFaultCheckerTest {
         long outageEnd = firstOutageEndAfter(s.handlerFaults, PARK_KEY.name(), T0 + 100_000);
         s.call(PARK_KEY, "r1", outageEnd - T0 + 10_000, List.of(), 0);
         long nextOutage = firstOutageStartAfter(s.handlerFaults, PARK_KEY.name(), outageEnd);
-        s.samples.add(s.sample(
-                PARK_KEY, nextOutage - T0 - 50, ConsumerStatus.State.WAITING_FOR_DOWNSTREAM, null, 5, "down"));
+        s.samples.add(
+                s.sample(PARK_KEY, nextOutage - T0 - 50, ConsumerStatus.State.WAITING_FOR_DOWNSTREAM, null, 5, "down"));
 
         assertThat(s.check().violations()).isEmpty();
     }
