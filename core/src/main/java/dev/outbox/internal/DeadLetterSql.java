@@ -21,12 +21,14 @@ import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
 import static dev.outbox.internal.OutboxSql.STACK_HEAD;
 import static dev.outbox.internal.OutboxSql.STATUS;
+import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.deleteFrom;
 import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.exists;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.insertInto;
+import static org.jooq.impl.DSL.min;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.param;
 import static org.jooq.impl.DSL.select;
@@ -131,6 +133,7 @@ final class DeadLetterSql {
     private final Statement deleteRedriven;
     private final Statement failRedrive;
     private final Statement requestBehindKey;
+    private final Statement keyTail;
 
     DeadLetterSql(OutboxSql sql) {
         this.dialect = sql.dialect();
@@ -299,6 +302,27 @@ final class DeadLetterSql {
                 .and(SEQ.gt(seq))
                 .and(STATUS.eq(inline(PARKED)))
                 .and(ERROR_CLASS.isNull()));
+
+        // PARK_KEY: the requests of one key after a seq, in seq order, before its first letter after
+        // that seq that is parked (a failure not asked for) or in delivery: what a re-drive may
+        // deliver next of a key whose letters up to the seq were delivered. Ranges of the index
+        // (consumer, aggregate_id, status, seq), however many letters other keys have.
+        Field<Long> firstHeldBack = select(min(SEQ))
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(AGGREGATE_ID.eq(aggregateId))
+                .and(STATUS.in(inline(PARKED), inline(REDRIVING)))
+                .and(SEQ.gt(seq))
+                .asField();
+        keyTail = sql.render(select(letterColumns)
+                .from(deadLetter)
+                .where(CONSUMER.eq(consumer))
+                .and(AGGREGATE_ID.eq(aggregateId))
+                .and(STATUS.eq(inline(REDRIVE_REQUESTED)))
+                .and(SEQ.gt(seq))
+                .and(SEQ.lt(coalesce(firstHeldBack, inline(Long.MAX_VALUE))))
+                .orderBy(SEQ)
+                .limit(batch));
     }
 
     /** Parks the log entry at {@code entry} for {@code name}; false if the log has no such entry. */
@@ -495,6 +519,21 @@ final class DeadLetterSql {
         }
     }
 
+    /**
+     * The next {@code limit} requests of {@code key} after {@code afterSeq}, in seq order, before
+     * the key's first letter after it that is parked or in delivery.
+     */
+    List<DeadLetter> keyTail(Connection connection, String name, String key, long afterSeq, int limit)
+            throws SQLException {
+        try (Statement.Bound select = keyTail.bind(connection)
+                .setString(consumer, name)
+                .setString(aggregateId, key)
+                .setLong(seq, afterSeq)
+                .setInt(batch, limit)) {
+            return read(name, select);
+        }
+    }
+
     /** Parks a dead letter again after its re-drive failed, its attempt count raised. */
     void failRedrive(Connection connection, String name, long entry, Throwable failure, Instant failedAt)
             throws SQLException {
@@ -524,6 +563,7 @@ final class DeadLetterSql {
                 redriveWindow,
                 redriveWindowInKeyOrder,
                 keyHasLetters,
+                keyTail,
                 claimRedrive,
                 releaseRedrive,
                 deleteRedriven,

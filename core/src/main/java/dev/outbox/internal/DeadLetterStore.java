@@ -162,6 +162,11 @@ final class DeadLetterStore implements DeadLetters {
         });
     }
 
+    /** See {@link DeadLetterSql#keyTail}. */
+    List<DeadLetter> keyTail(String consumer, String key, long afterSeq, int limit) throws SQLException {
+        return context.withConnection(connection -> statements.keyTail(connection, consumer, key, afterSeq, limit));
+    }
+
     /** See {@link DeadLetterSql#requestBehindKey}. */
     int requestBehindKey(String consumer, String key, long seq) throws SQLException {
         return context.withConnection(connection -> statements.requestBehindKey(connection, consumer, key, seq));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,17 +19,16 @@ import org.slf4j.LoggerFactory;
  * Carries out the re-drives asked for one consumer, on its own thread, a pass at a time between
  * its reads of the log: the dead letters waiting for re-drive are delivered in seq order, as one
  * batch of up to the consumer's batch size, and removed once delivered. A pass renews the lease
- * when it is due, for a pass of many deliveries may take longer than the lease. When the batch fails without saying where,
- * its letters are delivered one at a time; one that fails again is parked again with its attempt
- * count raised.
+ * when it is due, for a pass of many deliveries may take longer than the lease. When a batch fails
+ * without saying where, its letters are delivered one at a time; one that fails again is parked
+ * again with its attempt count raised.
  *
  * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are delivered in seq order: a re-drive
  * waits while an earlier event of its key is parked and not asked for, so a re-drive that fails
  * stops its key's re-drive there: the requests of its later events wait until it is delivered or
- * discarded.
- * Once a key's re-drive delivered what was asked, the events parked behind it meanwhile (events no
- * handler failed on, which came while the key was parked) are re-driven too, so that the key flows
- * again. Not thread-safe: the consumer's thread only.
+ * discarded. Once a pass delivered a key's letters, the events parked behind it meanwhile (events no
+ * handler failed on, which came while the key was parked) are re-driven too, the key's tail read by
+ * the key's index, so that the key flows again. Not thread-safe: the consumer's thread only.
  */
 final class Redriver {
 
@@ -61,6 +61,9 @@ final class Redriver {
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
     private final boolean byKey;
+
+    /** Batches of one key's tail per pass, so that the log's new entries are read in between. */
+    static final int TAIL_BATCHES_PER_PASS = 20;
     /**
      * Where the next pass's window starts: after the last request of a full window, back at the
      * start once a window came back short (a round ends). A request that waits for an earlier
@@ -86,7 +89,10 @@ final class Redriver {
         this.byKey = consumer.failurePolicy() == FailurePolicy.PARK_KEY;
     }
 
-    /** One pass: a window of requests after the cursor, those that need not wait delivered. */
+    /**
+     * One pass: a window of requests after the cursor, those that need not wait delivered; then,
+     * under {@link FailurePolicy#PARK_KEY}, the tail of each key it delivered, by the key's index.
+     */
     Result run() throws SQLException {
         long after = cursor;
         if (after == 0) {
@@ -103,52 +109,106 @@ final class Redriver {
         // After a failure, or the downstream gone, the same window again (less what was delivered).
         cursor = after;
         Pass pass = new Pass();
-        // A pass may deliver many times (one at a time below): longer than a lease, all told.
-        lease.renewIfDue();
-        Delivery.Redelivery batch = delivery.redeliver(eligible);
-        pass.delivered(batch.delivered());
-        if (batch.cause() != null) {
-            if (kindOf.apply(batch.cause()) != FailureTracker.Kind.HANDLER) {
-                return new Downstream(batch.cause());
-            }
-            if (batch.failed() != null) {
-                pass.failed(batch.failed(), batch.cause());
-            } else {
-                // The batch failed without saying where: one at a time, to find the failing ones.
-                for (DeadLetter letter : eligible) {
-                    if (pass.stopped(letter)) {
-                        continue;
-                    }
-                    lease.renewIfDue();
-                    Delivery.Redelivery single = delivery.redeliver(List.of(letter));
-                    pass.delivered(single.delivered());
-                    if (single.cause() != null) {
-                        if (kindOf.apply(single.cause()) != FailureTracker.Kind.HANDLER) {
-                            return new Downstream(single.cause());
-                        }
-                        pass.failed(letter, single.cause());
-                    }
-                }
-            }
+        Outcome batch = deliver(eligible, pass);
+        if (batch.downstream() != null) {
+            return new Downstream(batch.downstream());
         }
         // A failed batch leaves the letters after the failing one asked for: another pass.
-        roundChanged |= pass.progressed;
-        boolean more = fullWindow || batch.cause() != null || anotherRound(fullWindow, after);
-        if (batch.cause() == null) {
+        boolean more = fullWindow || batch.failed() || anotherRound(fullWindow, after);
+        if (!batch.failed()) {
             cursor = fullWindow ? window.lastSeq() : 0;
         }
         if (byKey) {
-            for (Map.Entry<String, Long> key : pass.lastDeliveredByKey.entrySet()) {
-                if (!pass.stoppedKeys.contains(key.getKey())
-                        && deadLetters.requestBehindKey(consumer.name(), key.getKey(), key.getValue()) > 0) {
-                    more = true;
+            for (Map.Entry<String, Long> key : List.copyOf(pass.lastDeliveredByKey.entrySet())) {
+                if (pass.stoppedKeys.contains(key.getKey())) {
+                    continue;
                 }
+                Tail tail = drainKey(key.getKey(), key.getValue(), pass);
+                if (tail.downstream() != null) {
+                    return new Downstream(tail.downstream());
+                }
+                more |= tail.more();
             }
         }
+        roundChanged |= pass.progressed;
         if (pass.deliveredCount > 0) {
             LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
         }
         return pass.progressed || more ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
+    }
+
+    /** How the delivery of some letters ended: a failure of the handler, or its downstream gone. */
+    private record Outcome(boolean failed, @Nullable Throwable downstream) {}
+
+    /** How a key's tail ended: its downstream gone, or with requests left for another pass. */
+    private record Tail(boolean more, @Nullable Throwable downstream) {}
+
+    /**
+     * Delivers {@code letters} as one batch; when it fails without saying where, one at a time, to
+     * find the failing ones (under PARK_KEY the rest of a failing key waits).
+     */
+    private Outcome deliver(List<DeadLetter> letters, Pass pass) throws SQLException {
+        // A pass may deliver many times (one at a time below): longer than a lease, all told.
+        lease.renewIfDue();
+        Delivery.Redelivery batch = delivery.redeliver(letters);
+        pass.delivered(batch.delivered());
+        if (batch.cause() == null) {
+            return new Outcome(false, null);
+        }
+        if (kindOf.apply(batch.cause()) != FailureTracker.Kind.HANDLER) {
+            return new Outcome(true, batch.cause());
+        }
+        if (batch.failed() != null) {
+            pass.failed(batch.failed(), batch.cause());
+            return new Outcome(true, null);
+        }
+        for (DeadLetter letter : letters) {
+            if (pass.stopped(letter)) {
+                continue;
+            }
+            lease.renewIfDue();
+            Delivery.Redelivery single = delivery.redeliver(List.of(letter));
+            pass.delivered(single.delivered());
+            if (single.cause() != null) {
+                if (kindOf.apply(single.cause()) != FailureTracker.Kind.HANDLER) {
+                    return new Outcome(true, single.cause());
+                }
+                pass.failed(letter, single.cause());
+            }
+        }
+        return new Outcome(true, null);
+    }
+
+    /**
+     * Under PARK_KEY, once a pass delivered a key's letters up to {@code deliveredSeq}: asks for
+     * the events parked behind the key after it (no handler failed on them), then delivers the
+     * key's requests in seq order, a batch at a time by the key's index, up to its next letter
+     * that is parked or until {@link #TAIL_BATCHES_PER_PASS}. A key's tail then costs its
+     * deliveries, not a pass through every other key's requests per batch; the key flows from the
+     * log again once it has no letter left.
+     */
+    private Tail drainKey(String key, long deliveredSeq, Pass pass) throws SQLException {
+        deadLetters.requestBehindKey(consumer.name(), key, deliveredSeq);
+        long after = deliveredSeq;
+        for (int batches = 0; batches < TAIL_BATCHES_PER_PASS; batches++) {
+            List<DeadLetter> tail = deadLetters.keyTail(consumer.name(), key, after, consumer.batchSize());
+            if (tail.isEmpty()) {
+                return new Tail(false, null);
+            }
+            int before = pass.deliveredCount;
+            Outcome outcome = deliver(tail, pass);
+            if (outcome.downstream() != null) {
+                return new Tail(true, outcome.downstream());
+            }
+            if (outcome.failed()) {
+                return new Tail(false, null); // the rest waits for the failed one
+            }
+            if (pass.deliveredCount == before) {
+                return new Tail(true, null); // discarded meanwhile: the window looks again
+            }
+            after = pass.lastDeliveredByKey.get(key);
+        }
+        return new Tail(true, null);
     }
 
     /**

@@ -292,6 +292,61 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     // --- re-drives keep key order and respect discards ------------------------------------------
 
     @Test
+    void shouldReDriveAKeysTailInFullBatchesAmongRequestsOfOtherKeysThatWait() throws Exception {
+        // key "hot": a poison event and 59 events parked behind it; five "stuck" keys, each a
+        // handler that never takes their first event and 11 events parked behind it, interleaved
+        // with hot's in the log
+        List<List<Long>> hotCalls = new CopyOnWriteArrayList<>();
+        AtomicBoolean fixed = new AtomicBoolean();
+        EventHandler handler = batch -> {
+            for (OutboxRecord record : batch) {
+                if (record.eventType().equals("Stuck") || (record.eventType().equals("Poison") && !fixed.get())) {
+                    throw new IllegalStateException("cannot handle seq " + record.seq());
+                }
+            }
+            List<Long> hot = batch.stream()
+                    .filter(record -> record.aggregateId().equals("hot"))
+                    .map(OutboxRecord::seq)
+                    .toList();
+            if (!hot.isEmpty()) {
+                hotCalls.add(hot);
+            }
+        };
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.atLeastOnce("per-key", handler)
+                        .batchSize(10)
+                        .retryPolicy(TWO_ATTEMPTS)
+                        .failurePolicy(FailurePolicy.PARK_KEY)
+                        .build()));
+        for (int n = 0; n < 60; n++) {
+            appendCommitted(
+                    OutboxEvent.of("hot", n == 0 ? "Poison" : "Fine", "{}"),
+                    OutboxEvent.of("stuck-" + n % 5, n < 5 ? "Stuck" : "Fine", "{}"));
+        }
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").checkpoint() == 120);
+        assertThat(relay.status("per-key").parkedCount()).isEqualTo(120);
+
+        // fixed for hot: a re-drive of all delivers hot's 60 events; the stuck keys' first events
+        // fail again, and their later requests wait behind them, in every window of requests
+        fixed.set(true);
+        assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(120);
+        await().atMost(TIMEOUT)
+                .until(() -> hotCalls.stream().mapToInt(List::size).sum() >= 60);
+
+        List<Long> hotSeqs = hotCalls.stream().flatMap(List::stream).toList();
+        assertThat(hotSeqs)
+                .containsExactlyElementsOf(
+                        LongStream.iterate(1, seq -> seq + 2).limit(60).boxed().toList());
+        // the first window (five of hot's, five stuck) fails and goes one at a time: 5 calls; then
+        // hot's tail, read by the key, in batches of 10: 6 calls. Windows of requests after a
+        // cursor would hand hot's tail over five at a time, between the stuck keys' waiting
+        // requests: 11 calls more
+        assertThat(hotCalls).as("handler calls with hot's events").hasSizeLessThanOrEqualTo(12);
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").parkedCount() == 60);
+    }
+
+    @Test
     void shouldStopTheReDriveOfAKeyAtAnEventThatFailsAgain() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         RecordingHandler delivered = new RecordingHandler();
