@@ -285,7 +285,7 @@ final class DeadLetterSql {
 
         failRedrive = sql.render(update(deadLetter)
                 .set(STATUS, inline(PARKED))
-                .set(ATTEMPTS, ATTEMPTS.plus(inline(1)))
+                .set(ATTEMPTS, ATTEMPTS.plus(attempts))
                 .set(ERROR_CLASS, errorClass)
                 .set(ERROR_MESSAGE, errorMessage)
                 .set(STACK_HEAD, stackHead)
@@ -535,12 +535,14 @@ final class DeadLetterSql {
     }
 
     /** Parks a dead letter again after its re-drive failed, its attempt count raised. */
-    void failRedrive(Connection connection, String name, long entry, Throwable failure, Instant failedAt)
+    void failRedrive(
+            Connection connection, String name, long entry, Throwable failure, int failedAttempts, Instant failedAt)
             throws SQLException {
         try (Statement.Bound update = failRedrive
                 .bind(connection)
                 .setString(consumer, name)
                 .setLong(seq, entry)
+                .setInt(attempts, failedAttempts)
                 .setString(errorClass, failure.getClass().getName())
                 .setString(errorMessage, ErrorText.truncate(String.valueOf(failure.getMessage())))
                 .setString(stackHead, ErrorText.stackHead(failure))

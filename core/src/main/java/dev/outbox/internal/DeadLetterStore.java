@@ -178,10 +178,10 @@ final class DeadLetterStore implements DeadLetters {
      * as every request waits for an earlier parked event of its key: withdrawing them would cost
      * an update of each, and another of each when they are asked for again.
      */
-    void redriveFailed(DeadLetter deadLetter, Throwable failure, Instant failedAt) throws SQLException {
+    void redriveFailed(DeadLetter deadLetter, Throwable failure, int attempts, Instant failedAt) throws SQLException {
         context.withConnection(connection -> {
             statements.failRedrive(
-                    connection, deadLetter.consumer(), deadLetter.record().seq(), failure, failedAt);
+                    connection, deadLetter.consumer(), deadLetter.record().seq(), failure, attempts, failedAt);
             return null;
         });
     }

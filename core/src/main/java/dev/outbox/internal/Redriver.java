@@ -3,14 +3,19 @@ package dev.outbox.internal;
 import dev.outbox.DeadLetter;
 import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
+import dev.outbox.RetryPolicy;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * its reads of the log: the dead letters waiting for re-drive are delivered in seq order, as one
  * batch of up to the consumer's batch size, and removed once delivered. A pass renews the lease
  * when it is due, for a pass of many deliveries may take longer than the lease. When a batch fails
- * without saying where, its letters are delivered one at a time; one that fails again is parked
- * again with its attempt count raised.
+ * without saying where, its letters are delivered one at a time; one that fails is tried again by
+ * the consumer's retry policy and, once its attempts are used up, parked again with its attempt
+ * count raised by them.
  *
  * <p>Under {@link FailurePolicy#PARK_KEY} a key's events are delivered in seq order: a re-drive
  * waits while an earlier event of its key is parked and not asked for, so a re-drive that fails
@@ -60,6 +66,7 @@ final class Redriver {
     private final DeadLetterStore deadLetters;
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
+    private final RandomGenerator random = new SplittableRandom();
     private final boolean byKey;
 
     /** Batches of one key's tail per pass, so that the log's new entries are read in between. */
@@ -159,8 +166,7 @@ final class Redriver {
             return new Outcome(true, batch.cause());
         }
         if (batch.failed() != null) {
-            pass.failed(batch.failed(), batch.cause());
-            return new Outcome(true, null);
+            return new Outcome(true, retryOrPark(batch.failed(), batch.cause(), pass));
         }
         for (DeadLetter letter : letters) {
             if (pass.stopped(letter)) {
@@ -173,10 +179,49 @@ final class Redriver {
                 if (kindOf.apply(single.cause()) != FailureTracker.Kind.HANDLER) {
                     return new Outcome(true, single.cause());
                 }
-                pass.failed(letter, single.cause());
+                Throwable downstream = retryOrPark(letter, single.cause(), pass);
+                if (downstream != null) {
+                    return new Outcome(true, downstream);
+                }
             }
         }
         return new Outcome(true, null);
+    }
+
+    /**
+     * A letter whose re-drive the handler failed on: tried again by the consumer's retry policy,
+     * as a delivery from the log is, and parked again once its attempts are used up. Returns what
+     * stopped it when its downstream went away meanwhile (the letter stays asked for), or {@code
+     * null}.
+     */
+    private @Nullable Throwable retryOrPark(DeadLetter letter, Throwable cause, Pass pass) throws SQLException {
+        RetryPolicy retry = consumer.retryPolicy();
+        Throwable last = cause;
+        for (int failed = 1; failed < retry.maxAttempts(); failed++) {
+            pause(retry.backoff(failed, random));
+            lease.renewIfDue();
+            Delivery.Redelivery again = delivery.redeliver(List.of(letter));
+            pass.delivered(again.delivered());
+            if (again.cause() == null) {
+                return null; // delivered, or discarded meanwhile
+            }
+            if (kindOf.apply(again.cause()) != FailureTracker.Kind.HANDLER) {
+                return again.cause();
+            }
+            last = again.cause();
+        }
+        pass.failed(letter, last, retry.maxAttempts());
+        return null;
+    }
+
+    /** Waits out a back-off on the consumer's thread; a hard stop's interrupt ends the pass. */
+    private static void pause(Duration wait) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(wait.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to retry a re-drive", e);
+        }
     }
 
     /**
@@ -241,15 +286,16 @@ final class Redriver {
             return byKey && stoppedKeys.contains(letter.record().aggregateId());
         }
 
-        void failed(DeadLetter letter, Throwable cause) throws SQLException {
+        void failed(DeadLetter letter, Throwable cause, int attempts) throws SQLException {
             String key = letter.record().aggregateId();
             LOG.warn(
-                    "consumer '{}': re-drive of seq {} failed; it stays parked{}",
+                    "consumer '{}': re-drive of seq {} failed {} time(s); it stays parked{}",
                     consumer.name(),
                     letter.record().seq(),
+                    attempts,
                     byKey ? ", and the later events of its key '" + key + "' wait for it" : "",
                     cause);
-            deadLetters.redriveFailed(letter, cause, clock.instant());
+            deadLetters.redriveFailed(letter, cause, attempts, clock.instant());
             stoppedKeys.add(key);
             progressed = true;
         }

@@ -347,6 +347,34 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     }
 
     @Test
+    void shouldRetryAReDriveThatFailsOnceByTheRetryPolicyInsteadOfParkingItAgain() throws Exception {
+        AtomicInteger failuresLeft = new AtomicInteger(Integer.MAX_VALUE);
+        RecordingHandler delivered = new RecordingHandler();
+        EventHandler handler = batch -> {
+            if (batch.stream().anyMatch(record -> record.eventType().equals("Flaky"))
+                    && failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("index busy");
+            }
+            delivered.handle(batch);
+        };
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.atLeastOnce("parking", handler)
+                        .retryPolicy(FAST_RETRIES)
+                        .failurePolicy(FailurePolicy.PARK)
+                        .build()));
+        appendCommitted(OutboxEvent.of("a", "Flaky", "{}"));
+        await().atMost(TIMEOUT).until(() -> relay.status("parking").parkedCount() == 1);
+
+        // the downstream fails once more when the event is re-driven: retried, not parked again
+        failuresLeft.set(1);
+        assertThat(relay.deadLetters().redrive("parking", 1)).isTrue();
+        delivered.awaitCount(1, TIMEOUT);
+        await().atMost(TIMEOUT).until(() -> relay.deadLetters().list("parking").isEmpty());
+        assertThat(failuresLeft.get()).isNegative(); // it did fail on the re-drive's first attempt
+    }
+
+    @Test
     void shouldStopTheReDriveOfAKeyAtAnEventThatFailsAgain() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         RecordingHandler delivered = new RecordingHandler();
@@ -369,7 +397,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(3);
         await().atMost(TIMEOUT)
                 .until(() -> relay.deadLetters().list("per-key").get(0).status() == DeadLetter.Status.PARKED
-                        && relay.deadLetters().list("per-key").get(0).attempts() == 4);
+                        && relay.deadLetters().list("per-key").get(0).attempts() == 6); // 3 + the re-drive's 3
         await().during(Duration.ofSeconds(1))
                 .atMost(TIMEOUT)
                 .until(() -> delivered.seqs().equals(List.of(4L))
