@@ -151,8 +151,9 @@ final class Redriver {
     private record Tail(boolean more, @Nullable Throwable downstream) {}
 
     /**
-     * Delivers {@code letters} as one batch; when it fails without saying where, one at a time, to
-     * find the failing ones (under PARK_KEY the rest of a failing key waits).
+     * Delivers {@code letters} as one batch; when it fails without saying where, or at a letter
+     * whose predecessors were rolled back with it, one at a time, to find the failing ones (under
+     * PARK_KEY the rest of a failing key waits).
      */
     private Outcome deliver(List<DeadLetter> letters, Pass pass) throws SQLException {
         // A pass may deliver many times (one at a time below): longer than a lease, all told.
@@ -165,9 +166,11 @@ final class Redriver {
         if (kindOf.apply(batch.cause()) != FailureTracker.Kind.HANDLER) {
             return new Outcome(true, batch.cause());
         }
-        if (batch.failed() != null) {
+        if (batch.failed() != null && batch.delivered().size() == letters.indexOf(batch.failed())) {
             return new Outcome(true, retryOrPark(batch.failed(), batch.cause(), pass));
         }
+        // Not located, or located but its predecessors rolled back with it (a transactional batch):
+        // one at a time, so that the failing letter is retried only after the letters before it.
         for (DeadLetter letter : letters) {
             if (pass.stopped(letter)) {
                 continue;

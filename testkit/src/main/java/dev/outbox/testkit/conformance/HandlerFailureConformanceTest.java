@@ -375,6 +375,42 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     }
 
     @Test
+    void shouldRetryAFailedReDriveOfATransactionalConsumerOnlyAfterTheEventsBeforeItThatRolledBack() throws Exception {
+        // a transactional re-drive of [1, 2, 3] fails at 3: 1 and 2 roll back with it, and go first
+        AtomicBoolean fixed = new AtomicBoolean();
+        AtomicInteger flakyFailures = new AtomicInteger(1);
+        List<Long> handled = new CopyOnWriteArrayList<>();
+        TransactionalEventHandler handler = (batch, connection) -> {
+            for (int i = 0; i < batch.size(); i++) {
+                OutboxRecord record = batch.get(i);
+                boolean poison = record.eventType().equals("Poison") && !fixed.get();
+                boolean flaky =
+                        record.eventType().equals("Flaky") && fixed.get() && flakyFailures.getAndDecrement() > 0;
+                if (poison || flaky) {
+                    throw new PartialSuccessException(i, new IllegalStateException("cannot apply " + record.seq()));
+                }
+            }
+            batch.forEach(record -> handled.add(record.seq()));
+        };
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.transactional("per-key", handler)
+                        .retryPolicy(FAST_RETRIES)
+                        .failurePolicy(FailurePolicy.PARK_KEY)
+                        .build()));
+        appendCommitted(
+                OutboxEvent.of("a", "Poison", "{}"),
+                OutboxEvent.of("a", "Fine", "{}"),
+                OutboxEvent.of("a", "Flaky", "{}"));
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").parkedCount() == 3);
+
+        fixed.set(true);
+        assertThat(relay.deadLetters().redriveAll("per-key")).isEqualTo(3);
+        await().atMost(TIMEOUT).until(() -> relay.status("per-key").parkedCount() == 0);
+        assertThat(handled).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
     void shouldStopTheReDriveOfAKeyAtAnEventThatFailsAgain() throws Exception {
         AtomicBoolean fixed = new AtomicBoolean();
         RecordingHandler delivered = new RecordingHandler();
