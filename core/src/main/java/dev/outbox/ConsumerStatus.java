@@ -2,18 +2,23 @@ package dev.outbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A consumer's state as the database records it, whichever relay runs it: read with {@link
- * OutboxRelay#status()}. Immutable.
+ * OutboxRelay#status()}. A split consumer's fields roll its partitions up: the lowest checkpoint
+ * (and the largest lag), the first blocked partition's seq, the earliest wait, the latest error, the
+ * parked events of all; {@link #partitions()} has each. Immutable.
  *
  * @param name the consumer
  * @param registeredHere whether the relay that read this status registers the consumer; a row no
  *     relay registers any more holds log retention back until {@link
  *     OutboxRelay#deleteConsumer(String)} removes it
- * @param state running, blocked, waiting for its downstream, or stopped
- * @param owner the relay that holds the consumer's lease, or {@code null} when none does
+ * @param state running, blocked, waiting for its downstream, or stopped; of a split consumer: BLOCKED
+ *     if a partition is, else WAITING_FOR_DOWNSTREAM if one waits, else RUNNING if a relay holds one
+ * @param owner the relay that holds the consumer's lease, or {@code null} when none does; of a split
+ *     consumer, the relays that hold its partitions' leases, sorted and joined by {@code ", "}
  * @param checkpoint the last seq the consumer processed (0 before the first)
  * @param lagEvents log entries after the checkpoint
  * @param lag age of the oldest log entry after the checkpoint ({@link Duration#ZERO} when none)
@@ -24,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  *     handler's, or the relay's own; {@code null} once a delivery succeeded after it
  * @param lastErrorAt when {@code lastError} happened, or {@code null}
  * @param parkedCount events of this consumer in the dead-letter table waiting for a decision
+ * @param partitions each partition's status, in order (one for a consumer that is not split; none
+ *     for a consumer without rows)
  */
 public record ConsumerStatus(
         String name,
@@ -37,7 +44,12 @@ public record ConsumerStatus(
         @Nullable Instant waitingSince,
         @Nullable String lastError,
         @Nullable Instant lastErrorAt,
-        long parkedCount) {
+        long parkedCount,
+        List<PartitionStatus> partitions) {
+
+    public ConsumerStatus {
+        partitions = List.copyOf(partitions);
+    }
 
     /** What a consumer is doing. */
     public enum State {

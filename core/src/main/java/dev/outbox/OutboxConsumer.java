@@ -22,6 +22,7 @@ public final class OutboxConsumer {
     private final StartPosition startFrom;
     private final RetryPolicy retryPolicy;
     private final FailurePolicy failurePolicy;
+    private final int partitions;
 
     private OutboxConsumer(Builder builder) {
         this.name = builder.name;
@@ -29,6 +30,7 @@ public final class OutboxConsumer {
         this.transactionalHandler = builder.transactionalHandler;
         this.batchSize = builder.batchSize;
         this.startFrom = builder.startFrom;
+        this.partitions = builder.partitions;
         this.retryPolicy = builder.retryPolicy;
         this.failurePolicy = builder.failurePolicy;
     }
@@ -84,6 +86,15 @@ public final class OutboxConsumer {
         return failurePolicy;
     }
 
+    /**
+     * How many partitions the consumer is split into (1: not split). Partition k delivers the events
+     * whose key {@link KeyPartitioner#partitionOf(String, int) maps} to k, in seq order, with its own
+     * checkpoint, lease and failure state; relays share a consumer's partitions among them.
+     */
+    public int partitions() {
+        return partitions;
+    }
+
     @Override
     public String toString() {
         return "OutboxConsumer[" + name + (isTransactional() ? ", transactional" : ", at-least-once") + "]";
@@ -98,6 +109,7 @@ public final class OutboxConsumer {
         private StartPosition startFrom = StartPosition.HEAD;
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private FailurePolicy failurePolicy = FailurePolicy.BLOCK;
+        private int partitions = 1;
 
         private Builder(
                 String name, @Nullable EventHandler handler, @Nullable TransactionalEventHandler transactional) {
@@ -142,6 +154,20 @@ public final class OutboxConsumer {
             return this;
         }
 
+        /**
+         * Splits the consumer into {@code partitions} partitions by key, so that several handler
+         * calls run at once: one per partition, spread over every relay that registers the consumer.
+         * Default 1 (one lease, one handler call at a time); range 1 to 1024. An event belongs to
+         * partition {@code toPositive(murmur2(utf8(aggregateId))) % partitions}, Kafka's keyed
+         * partitioner, so one key keeps its order and partition k maps to partition k of a Kafka
+         * topic with as many partitions. Fixed once a relay created the consumer's rows: a relay
+         * that declares another number is refused at start (use a new consumer name).
+         */
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
         public OutboxConsumer build() {
             if (!NAME.matcher(name).matches()) {
                 throw new OutboxConfigurationException("consumer name must be 1 to 100 characters of"
@@ -150,6 +176,10 @@ public final class OutboxConsumer {
             if (batchSize < 1 || batchSize > 10_000) {
                 throw new OutboxConfigurationException(
                         "consumer '" + name + "': batchSize must be in [1, 10000], was " + batchSize);
+            }
+            if (partitions < 1 || partitions > 1024) {
+                throw new OutboxConfigurationException(
+                        "consumer '" + name + "': partitions must be in [1, 1024], was " + partitions);
             }
             return new OutboxConsumer(this);
         }

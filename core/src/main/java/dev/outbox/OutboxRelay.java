@@ -118,7 +118,35 @@ public final class OutboxRelay implements AutoCloseable {
             throw new OutboxConfigurationException(
                     "resetConsumer('" + name + "'): fromSeq must be >= 1, was " + fromSeq);
         }
-        engine.resetConsumer(name, fromSeq - 1);
+        engine.resetConsumer(name, null, fromSeq - 1);
+    }
+
+    /**
+     * {@link #resetConsumer(String, long)} for one partition of a split consumer (registered on this
+     * relay, which knows its number of partitions): the other partitions keep their checkpoints.
+     *
+     * @param partition the partition, from 0 to {@link OutboxConsumer#partitions()} - 1
+     * @param fromSeq the first seq to deliver again, {@code >= 1}
+     */
+    public void resetPartition(String name, int partition, long fromSeq) {
+        Objects.requireNonNull(name, "name");
+        if (fromSeq < 1) {
+            throw new OutboxConfigurationException(
+                    "resetPartition('" + name + "', " + partition + "): fromSeq must be >= 1, was " + fromSeq);
+        }
+        if (consumers.stream().noneMatch(consumer -> consumer.name().equals(name))) {
+            throw new OutboxConfigurationException("resetPartition('" + name + "', " + partition
+                    + "): the consumer is not registered on this relay, which needs it to know its partitions");
+        }
+        engine.resetConsumer(name, partition, fromSeq - 1);
+    }
+
+    /**
+     * The partitions of consumer {@code name} whose leases this relay holds now, in order ({@code
+     * [0]} for a consumer that is not split and runs here).
+     */
+    public List<Integer> ownedPartitions(String name) {
+        return engine.ownedPartitions(Objects.requireNonNull(name, "name"));
     }
 
     /**

@@ -70,6 +70,14 @@ public record OutboxTables(@Nullable String schema, String prefix) {
         return prefix + "consumer";
     }
 
+    /**
+     * The relays serving each partitioned consumer, with their heartbeats: the members its
+     * partitions are shared among.
+     */
+    public String relayTable() {
+        return prefix + "relay";
+    }
+
     /** Events consumers gave up on. */
     public String deadLetterTable() {
         return prefix + "dead_letter";

@@ -50,10 +50,10 @@ final class AtLeastOnceDelivery implements Delivery {
     }
 
     @Override
-    public Outcome deliver(long checkpoint, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
+    public Outcome deliver(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
             throws SQLException {
-        LogBatch batch = context.withConnection(
-                connection -> LogBatch.read(context, connection, consumer.name(), checkpoint, limit, parkedKeys));
+        LogBatch batch = context.withConnection(connection ->
+                LogBatch.read(context, connection, lease.partition(), checkpoint, maxSeq, limit, parkedKeys));
         if (batch.isEmpty()) {
             return new Empty();
         }
@@ -76,7 +76,7 @@ final class AtLeastOnceDelivery implements Delivery {
         }
         boolean clear = clearsFailure.test(batch.lastSeq());
         save(batch.lastSeq(), batch.behindKey(), clear);
-        return new Delivered(batch.lastSeq(), batch.read().size(), clear);
+        return new Delivered(batch.lastSeq(), batch.rowsRead(), clear);
     }
 
     @Override
@@ -123,7 +123,7 @@ final class AtLeastOnceDelivery implements Delivery {
     private void save(long seq, List<OutboxRecord> behindKey, boolean clearFailure) throws SQLException {
         if (!behindKey.isEmpty()) {
             context.inTransaction(connection -> {
-                deadLetters.parkBehindKey(connection, consumer.name(), behindKey, clock.instant());
+                deadLetters.parkBehindKey(connection, lease.partition(), behindKey, clock.instant());
                 lease.saveCheckpoint(connection, seq, clearFailure);
                 return null;
             });

@@ -1,5 +1,6 @@
 package dev.outbox.internal;
 
+import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxConsumer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,6 +26,7 @@ final class ConsumerLease {
     record Takeover(long epoch, long checkpoint, @Nullable Long blockedSeq, boolean hasFailure) {}
 
     private final OutboxConsumer consumer;
+    private final Partition part;
     private final RelayContext context;
     private final OwnIdWatch ownId;
     private volatile boolean held;
@@ -32,10 +34,15 @@ final class ConsumerLease {
     private volatile long lastRenewalNanos;
     private volatile boolean fenced;
 
-    ConsumerLease(OutboxConsumer consumer, RelayContext context, RelayProblems problems) {
+    ConsumerLease(OutboxConsumer consumer, Partition part, RelayContext context, RelayProblems problems) {
         this.consumer = consumer;
+        this.part = part;
         this.context = context;
-        this.ownId = new OwnIdWatch("consumer '" + consumer.name() + "'", context.options.relayId(), problems);
+        this.ownId = new OwnIdWatch(part.label(), context.options.relayId(), problems);
+    }
+
+    Partition partition() {
+        return part;
     }
 
     boolean held() {
@@ -50,9 +57,16 @@ final class ConsumerLease {
         held = false;
     }
 
+    /**
+     * Whether the loop renews the lease before its next step: after a third of the lease; a split
+     * consumer's partition after half of it, since the {@link PartitionBalancer} renews every lease
+     * of the relay in one statement every third of it, and the partition's own renewal is the
+     * fallback when that fails. Either way no batch starts later than that after a renewal that
+     * succeeded, well before the lease expires.
+     */
     boolean renewalDue() {
-        return System.nanoTime() - lastRenewalNanos
-                > context.options.leaseDuration().toNanos() / 3;
+        long lease = context.options.leaseDuration().toNanos();
+        return System.nanoTime() - lastRenewalNanos > (part.isSplit() ? lease / 2 : lease / 3);
     }
 
     /**
@@ -86,7 +100,7 @@ final class ConsumerLease {
     private @Nullable Takeover takeOverIfFree() throws SQLException {
         String relayId = context.options.relayId();
         return context.inTransaction(connection -> {
-            ConsumerSql.Row row = context.consumers.lockForTakeover(connection, consumer.name());
+            ConsumerSql.Row row = context.consumers.lockForTakeover(connection, part);
             if (row == null) {
                 return null; // locked by the owner's running batch, or no row yet
             }
@@ -97,21 +111,43 @@ final class ConsumerLease {
                 return null;
             }
             long newEpoch = row.epoch() + 1;
-            context.consumers.takeOver(connection, consumer.name(), relayId, newEpoch, context.leaseMillis());
+            context.consumers.takeOver(connection, part, relayId, context.instance, newEpoch, context.leaseMillis());
             return new Takeover(newEpoch, row.checkpoint(), row.blockedSeq(), row.hasFailure());
         });
     }
 
     private boolean rowExists() throws SQLException {
-        return context.withConnection(connection -> context.consumers.exists(connection, consumer.name()));
+        return context.withConnection(connection -> context.consumers.exists(connection, part));
     }
 
-    /** Creates the consumer's checkpoint row (at the head or the beginning) if it has none. */
+    /**
+     * Creates the partition's checkpoint row (at the head or the beginning) if it has none.
+     *
+     * @throws OutboxConfigurationException if the consumer's rows record another number of partitions
+     */
     void createRowIfMissing() throws SQLException {
         context.withConnection(connection -> {
-            context.consumers.createRow(connection, consumer.name(), consumer.startFrom());
+            if (part.number() == 0) {
+                refuseOtherPartitionCount(connection);
+            }
+            context.consumers.createRow(connection, part, consumer.startFrom());
             return null;
         });
+    }
+
+    private void refuseOtherPartitionCount(Connection connection) throws SQLException {
+        for (int recorded : context.consumers.declaredPartitions(connection, part.consumer())) {
+            if (recorded != part.count()) {
+                throw new OutboxConfigurationException("consumer '" + part.consumer() + "' is declared with "
+                        + part.count() + " partition(s), but the database holds it with " + recorded
+                        + ": the number of a consumer's partitions cannot change in place, because each"
+                        + " key's events would move to another partition with its own checkpoint and their"
+                        + " order would be lost. Declare the new number under a new consumer name (it"
+                        + " starts at the head, or from the beginning of the retained log with"
+                        + " startFrom(BEGINNING)), and delete the old consumer with deleteConsumer(name) once"
+                        + " the new one has caught up; or keep " + recorded + " partition(s).");
+            }
+        }
     }
 
     /** Extends the lease; throws {@link LeaseLostException} if it was taken over or reset meanwhile. */
@@ -138,7 +174,7 @@ final class ConsumerLease {
      * leave an expired lease for a standby to take. Throws {@link LeaseLostException} if it was lost.
      */
     void renewIn(Connection connection) throws SQLException {
-        if (context.consumers.renew(connection, consumer.name(), epoch, context.leaseMillis()) != 1) {
+        if (context.consumers.renew(connection, part, epoch, context.leaseMillis()) != 1) {
             held = false;
             throw new LeaseLostException();
         }
@@ -158,12 +194,22 @@ final class ConsumerLease {
 
     private boolean renewOnce() throws SQLException {
         long renewing = epoch;
-        boolean renewed = context.withConnection(connection ->
-                context.consumers.renew(connection, consumer.name(), renewing, context.leaseMillis()) == 1);
+        boolean renewed = context.withConnection(
+                connection -> context.consumers.renew(connection, part, renewing, context.leaseMillis()) == 1);
         if (renewed) {
             lastRenewalNanos = System.nanoTime();
         }
         return renewed;
+    }
+
+    /**
+     * The relay renewed every lease it holds in one statement ({@link PartitionBalancer}), begun at
+     * {@code startedNanos}: this one counts as renewed then, and its loop renews it no sooner.
+     */
+    void renewedInBulk(long startedNanos) {
+        if (held && startedNanos - lastRenewalNanos > 0) {
+            lastRenewalNanos = startedNanos;
+        }
     }
 
     /** Throws {@link LeaseLostException} if the lease keeper found the lease lost meanwhile. */
@@ -179,7 +225,7 @@ final class ConsumerLease {
      * {@link LeaseLostException} if the lease was taken over or reset meanwhile.
      */
     long lockRow(Connection connection) throws SQLException {
-        ConsumerSql.Locked row = context.consumers.lock(connection, consumer.name());
+        ConsumerSql.Locked row = context.consumers.lock(connection, part);
         if (row == null || row.epoch() != epoch) {
             held = false;
             throw new LeaseLostException();
@@ -192,9 +238,7 @@ final class ConsumerLease {
      * state the status shows. Throws {@link LeaseLostException} if the lease was lost.
      */
     void saveCheckpoint(Connection connection, long seq, boolean clearFailure) throws SQLException {
-        if (context.consumers.saveCheckpoint(
-                        connection, consumer.name(), epoch, seq, clearFailure, context.leaseMillis())
-                != 1) {
+        if (context.consumers.saveCheckpoint(connection, part, epoch, seq, clearFailure, context.leaseMillis()) != 1) {
             held = false;
             throw new LeaseLostException();
         }
@@ -208,7 +252,7 @@ final class ConsumerLease {
     void recordFailure(Throwable error, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
         Objects.requireNonNull(error, "error");
         int recorded = context.withConnection(connection -> context.consumers.recordFailure(
-                connection, consumer.name(), epoch, ErrorText.describe(error), blockedSeq, waiting));
+                connection, part, epoch, ErrorText.describe(error), blockedSeq, waiting));
         if (recorded != 1) {
             held = false;
             throw new LeaseLostException();
@@ -222,7 +266,7 @@ final class ConsumerLease {
         }
         held = false;
         context.withConnection(connection -> {
-            context.consumers.release(connection, consumer.name(), epoch);
+            context.consumers.release(connection, part, epoch);
             return null;
         });
     }

@@ -9,6 +9,7 @@ import static dev.outbox.internal.OutboxSql.EPOCH;
 import static dev.outbox.internal.OutboxSql.EVENT_ID;
 import static dev.outbox.internal.OutboxSql.EVENT_TYPE;
 import static dev.outbox.internal.OutboxSql.HEADERS;
+import static dev.outbox.internal.OutboxSql.KEY_HASH;
 import static dev.outbox.internal.OutboxSql.LAST_ERROR;
 import static dev.outbox.internal.OutboxSql.LAST_ERROR_AT;
 import static dev.outbox.internal.OutboxSql.LEASE_UNTIL;
@@ -18,6 +19,9 @@ import static dev.outbox.internal.OutboxSql.NULL_LONG;
 import static dev.outbox.internal.OutboxSql.NULL_STRING;
 import static dev.outbox.internal.OutboxSql.NULL_TIME;
 import static dev.outbox.internal.OutboxSql.OWNER;
+import static dev.outbox.internal.OutboxSql.OWNER_INSTANCE;
+import static dev.outbox.internal.OutboxSql.PARTITIONS;
+import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.PAYLOAD;
 import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
@@ -30,6 +34,7 @@ import static org.jooq.impl.DSL.insertInto;
 import static org.jooq.impl.DSL.min;
 import static org.jooq.impl.DSL.param;
 import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.selectDistinct;
 import static org.jooq.impl.DSL.update;
 import static org.jooq.impl.DSL.when;
 
@@ -72,6 +77,10 @@ final class ConsumerSql {
 
     private final OutboxDialect dialect;
     private final Param<String> name = param("name", String.class);
+    private final Param<Integer> partitionNo = param("partition_no", Integer.class);
+    private final Param<Integer> partitionCount = param("partitions", Integer.class);
+    private final Param<String> instance = param("instance", String.class);
+    private final Param<Long> upTo = param("up_to", Long.class);
     private final Param<Long> epoch = param("epoch", Long.class);
     private final Param<Long> leaseMillis = param("lease_ms", Long.class);
     private final Param<String> owner = param("owner", String.class);
@@ -95,6 +104,10 @@ final class ConsumerSql {
     private final Statement release;
     private final Statement readLog;
     private final Statement lowestRetainedSeq;
+    private final Statement declaredPartitions;
+    private final Statement head;
+    private final Statement readPartition;
+    private final Statement renewAll;
 
     ConsumerSql(OutboxSql sql) {
         this.dialect = sql.dialect();
@@ -103,14 +116,15 @@ final class ConsumerSql {
         Field<OffsetDateTime> leaseEnd = sql.nowPlus(leaseMillis);
 
         // A plain read: whether a consumer has its row, without locking it (see ConsumerLease).
-        exists = sql.render(select(inline(1)).from(consumer).where(NAME.eq(name)));
+        exists =
+                sql.render(select(inline(1)).from(consumer).where(NAME.eq(name)).and(PARTITION_NO.eq(partitionNo)));
 
-        insertAtBeginning = sql.render(insertInto(consumer, NAME, CHECKPOINT_SEQ, EPOCH)
-                .values(name, inline(0L), inline(0L))
+        insertAtBeginning = sql.render(insertInto(consumer, NAME, PARTITION_NO, PARTITIONS, CHECKPOINT_SEQ, EPOCH)
+                .values(name, partitionNo, partitionCount, inline(0L), inline(0L))
                 .onDuplicateKeyIgnore());
 
-        insertAtHead = sql.render(insertInto(consumer, NAME, CHECKPOINT_SEQ, EPOCH)
-                .select(select(name, NEXT_SEQ.minus(inline(1L)), inline(0L))
+        insertAtHead = sql.render(insertInto(consumer, NAME, PARTITION_NO, PARTITIONS, CHECKPOINT_SEQ, EPOCH)
+                .select(select(name, partitionNo, partitionCount, NEXT_SEQ.minus(inline(1L)), inline(0L))
                         .from(sql.sequencer)
                         .where(NAME.eq(inline(SEQUENCER_NAME))))
                 .onDuplicateKeyIgnore());
@@ -126,19 +140,23 @@ final class ConsumerSql {
         lockForTakeover = sql.render(select(OWNER, EPOCH, expired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure)
                 .from(consumer)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .forUpdate()
                 .skipLocked());
 
         takeOver = sql.render(update(consumer)
                 .set(OWNER, owner)
+                .set(OWNER_INSTANCE, instance)
                 .set(EPOCH, epoch)
                 .set(LEASE_UNTIL, leaseEnd)
                 .set(UPDATED_AT, now)
-                .where(NAME.eq(name)));
+                .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo)));
 
         lock = sql.render(select(CHECKPOINT_SEQ, EPOCH)
                 .from(consumer)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .forUpdate());
 
         // The epoch fences a stale owner: after a takeover its write matches no row.
@@ -147,6 +165,7 @@ final class ConsumerSql {
                 .set(LEASE_UNTIL, leaseEnd)
                 .set(UPDATED_AT, now)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
         // The first success after a failure saves its checkpoint and clears the status in one write.
@@ -159,6 +178,7 @@ final class ConsumerSql {
                 .set(BLOCKED_SEQ, NULL_LONG)
                 .set(WAITING_SINCE, NULL_TIME)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
         // The failure the consumer is in, for status(): the error, the blocked seq or NULL, and
@@ -172,19 +192,23 @@ final class ConsumerSql {
                         when(waiting.eq(inline(1)), coalesce(WAITING_SINCE, now))
                                 .otherwise(NULL_TIME))
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
         renew = sql.render(update(consumer)
                 .set(LEASE_UNTIL, leaseEnd)
                 .set(UPDATED_AT, now)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
         release = sql.render(update(consumer)
                 .set(OWNER, NULL_STRING)
+                .set(OWNER_INSTANCE, NULL_STRING)
                 .set(LEASE_UNTIL, NULL_TIME)
                 .set(UPDATED_AT, now)
                 .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
         // Uses the log's primary key: a range scan from the checkpoint.
@@ -204,10 +228,45 @@ final class ConsumerSql {
                 .limit(batch));
 
         lowestRetainedSeq = sql.render(select(min(SEQ)).from(sql.log));
+
+        // The partition counts the consumer's rows record: a relay declaring another is refused.
+        declaredPartitions =
+                sql.render(selectDistinct(PARTITIONS).from(consumer).where(NAME.eq(name)));
+
+        head = sql.render(
+                select(NEXT_SEQ.minus(inline(1L))).from(sql.sequencer).where(NAME.eq(inline(SEQUENCER_NAME))));
+
+        // A partition's entries, by the log's primary key from the checkpoint up to a head read
+        // before (so every seq up to it is visible: the sequencer commits the log's rows with
+        // next_seq); the others stay on the server by their key hash. Rows without one (inserted
+        // by plain SQL, or before schema version 3) come along and are sorted out by the caller.
+        readPartition = sql.render(select(
+                        SEQ,
+                        EVENT_ID,
+                        AGGREGATE_TYPE,
+                        AGGREGATE_ID,
+                        EVENT_TYPE,
+                        PAYLOAD,
+                        HEADERS,
+                        CREATED_AT,
+                        SEQUENCED_AT)
+                .from(sql.log)
+                .where(SEQ.gt(after))
+                .and(SEQ.le(upTo))
+                .and(KEY_HASH.mod(partitionCount).eq(partitionNo).or(KEY_HASH.isNull()))
+                .orderBy(SEQ)
+                .limit(batch));
+
+        // Every lease this relay instance holds, in one statement: the idle cost of a relay does not
+        // grow with its partitions. By instance, not relay id: leases an earlier life of the same
+        // relay id left behind expire instead of being kept alive by a relay that does not serve them.
+        renewAll = sql.render(
+                update(consumer).set(LEASE_UNTIL, leaseEnd).set(UPDATED_AT, now).where(OWNER_INSTANCE.eq(instance)));
     }
 
-    boolean exists(Connection connection, String consumer) throws SQLException {
-        try (Statement.Bound select = exists.bind(connection).setString(name, consumer);
+    boolean exists(Connection connection, Partition part) throws SQLException {
+        try (Statement.Bound select =
+                        exists.bind(connection).setString(name, part.consumer()).setInt(partitionNo, part.number());
                 ResultSet rs = select.executeQuery()) {
             return rs.next();
         }
@@ -217,17 +276,23 @@ final class ConsumerSql {
      * Creates the consumer's row if it has none: its checkpoint at the head of the log (the
      * sequencer's {@code next_seq - 1}) or before its beginning (0).
      */
-    void createRow(Connection connection, String consumer, StartPosition from) throws SQLException {
+    void createRow(Connection connection, Partition part, StartPosition from) throws SQLException {
         Statement insert = from == StartPosition.HEAD ? insertAtHead : insertAtBeginning;
-        try (Statement.Bound create = insert.bind(connection).setString(name, consumer)) {
+        try (Statement.Bound create = insert.bind(connection)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
+                .setInt(partitionCount, part.count())) {
             create.executeUpdate();
         }
     }
 
     /** Locks the row to take the lease; {@code null} if it has none or its owner's batch holds it. */
     @Nullable
-    Row lockForTakeover(Connection connection, String consumer) throws SQLException {
-        try (Statement.Bound select = lockForTakeover.bind(connection).setString(name, consumer);
+    Row lockForTakeover(Connection connection, Partition part) throws SQLException {
+        try (Statement.Bound select = lockForTakeover
+                        .bind(connection)
+                        .setString(name, part.consumer())
+                        .setInt(partitionNo, part.number());
                 ResultSet rs = select.executeQuery()) {
             if (!rs.next()) {
                 return null;
@@ -246,11 +311,14 @@ final class ConsumerSql {
         }
     }
 
-    void takeOver(Connection connection, String consumer, String relayId, long newEpoch, long leaseMs)
+    void takeOver(
+            Connection connection, Partition part, String relayId, String relayInstance, long newEpoch, long leaseMs)
             throws SQLException {
         try (Statement.Bound update = takeOver.bind(connection)
-                .setString(name, consumer)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
                 .setString(owner, relayId)
+                .setString(instance, relayInstance)
                 .setLong(epoch, newEpoch)
                 .setLong(leaseMillis, leaseMs)) {
             update.executeUpdate();
@@ -259,8 +327,9 @@ final class ConsumerSql {
 
     /** Locks the row for the rest of the transaction; {@code null} if it has none. */
     @Nullable
-    Locked lock(Connection connection, String consumer) throws SQLException {
-        try (Statement.Bound select = lock.bind(connection).setString(name, consumer);
+    Locked lock(Connection connection, Partition part) throws SQLException {
+        try (Statement.Bound select =
+                        lock.bind(connection).setString(name, part.consumer()).setInt(partitionNo, part.number());
                 ResultSet rs = select.executeQuery()) {
             return rs.next() ? new Locked(rs.getLong(1), rs.getLong(2)) : null;
         }
@@ -268,11 +337,12 @@ final class ConsumerSql {
 
     /** Saves the checkpoint and renews the lease (clearing the failure state too); rows updated. */
     int saveCheckpoint(
-            Connection connection, String consumer, long heldEpoch, long seq, boolean clearFailure, long leaseMs)
+            Connection connection, Partition part, long heldEpoch, long seq, boolean clearFailure, long leaseMs)
             throws SQLException {
         Statement save = clearFailure ? saveCheckpointClearingFailure : saveCheckpoint;
         try (Statement.Bound update = save.bind(connection)
-                .setString(name, consumer)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
                 .setLong(epoch, heldEpoch)
                 .setLong(checkpoint, seq)
                 .setLong(leaseMillis, leaseMs)) {
@@ -283,7 +353,7 @@ final class ConsumerSql {
     /** Records the failure state; rows updated. */
     int recordFailure(
             Connection connection,
-            String consumer,
+            Partition part,
             long heldEpoch,
             String description,
             @Nullable Long blockedAt,
@@ -291,7 +361,8 @@ final class ConsumerSql {
             throws SQLException {
         try (Statement.Bound update = recordFailure
                 .bind(connection)
-                .setString(name, consumer)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
                 .setLong(epoch, heldEpoch)
                 .setString(error, description)
                 .setLong(blockedSeq, blockedAt)
@@ -301,18 +372,21 @@ final class ConsumerSql {
     }
 
     /** Extends the lease; rows updated. */
-    int renew(Connection connection, String consumer, long heldEpoch, long leaseMs) throws SQLException {
+    int renew(Connection connection, Partition part, long heldEpoch, long leaseMs) throws SQLException {
         try (Statement.Bound update = renew.bind(connection)
-                .setString(name, consumer)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
                 .setLong(epoch, heldEpoch)
                 .setLong(leaseMillis, leaseMs)) {
             return update.executeUpdate();
         }
     }
 
-    void release(Connection connection, String consumer, long heldEpoch) throws SQLException {
-        try (Statement.Bound update =
-                release.bind(connection).setString(name, consumer).setLong(epoch, heldEpoch)) {
+    void release(Connection connection, Partition part, long heldEpoch) throws SQLException {
+        try (Statement.Bound update = release.bind(connection)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
+                .setLong(epoch, heldEpoch)) {
             update.executeUpdate();
         }
     }
@@ -329,6 +403,82 @@ final class ConsumerSql {
                 }
             }
             return records;
+        }
+    }
+
+    /**
+     * Reads up to {@code limit} entries of a split consumer's partition after {@code afterSeq}, up to
+     * {@code maxSeq} and the log's head: a {@link PartitionRead} of the entries of the partition,
+     * and the seq up to which it saw them all.
+     */
+    PartitionRead readPartition(Connection connection, Partition part, long afterSeq, long maxSeq, int limit)
+            throws SQLException {
+        long bound = Math.min(maxSeq, head(connection));
+        if (bound <= afterSeq) {
+            return new PartitionRead(List.of(), afterSeq, 0);
+        }
+        try (Statement.Bound read = readPartition
+                .bind(connection)
+                .setLong(after, afterSeq)
+                .setLong(upTo, bound)
+                .setInt(partitionCount, part.count())
+                .setInt(partitionNo, part.number())
+                .setInt(batch, limit)) {
+            read.statement().setFetchSize(limit);
+            List<OutboxRecord> records = new ArrayList<>(Math.min(limit, 1024));
+            int rows = 0;
+            long last = afterSeq;
+            try (ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    OutboxRecord record = readRecord(rs, dialect);
+                    rows++;
+                    last = record.seq();
+                    if (part.holds(record)) {
+                        records.add(record);
+                    }
+                }
+            }
+            return new PartitionRead(records, rows == limit ? last : bound, rows);
+        }
+    }
+
+    /**
+     * A partition's entries read after a checkpoint.
+     *
+     * @param records the partition's entries, in seq order
+     * @param coveredTo the seq up to which every entry of the partition is in {@code records}
+     * @param rowsRead the rows the read returned, those of other partitions without a key hash too
+     */
+    record PartitionRead(List<OutboxRecord> records, long coveredTo, int rowsRead) {}
+
+    /** The last seq of the log (the sequencer's {@code next_seq - 1}). */
+    long head(Connection connection) throws SQLException {
+        try (Statement.Bound read = head.bind(connection);
+                ResultSet rs = read.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the sequencer row is missing: run the migration");
+            }
+            return rs.getLong(1);
+        }
+    }
+
+    /** The partition counts consumer {@code consumer}'s rows record (empty when it has none). */
+    List<Integer> declaredPartitions(Connection connection, String consumer) throws SQLException {
+        try (Statement.Bound read = declaredPartitions.bind(connection).setString(name, consumer);
+                ResultSet rs = read.executeQuery()) {
+            List<Integer> counts = new ArrayList<>();
+            while (rs.next()) {
+                counts.add(rs.getInt(1));
+            }
+            return counts;
+        }
+    }
+
+    /** Extends every lease relay instance {@code relayInstance} holds; rows updated. */
+    int renewAll(Connection connection, String relayInstance, long leaseMs) throws SQLException {
+        try (Statement.Bound update =
+                renewAll.bind(connection).setString(instance, relayInstance).setLong(leaseMillis, leaseMs)) {
+            return update.executeUpdate();
         }
     }
 
@@ -357,7 +507,11 @@ final class ConsumerSql {
                 renew,
                 release,
                 readLog,
-                lowestRetainedSeq);
+                lowestRetainedSeq,
+                declaredPartitions,
+                head,
+                readPartition,
+                renewAll);
     }
 
     /**

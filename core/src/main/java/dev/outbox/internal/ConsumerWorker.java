@@ -36,6 +36,7 @@ final class ConsumerWorker extends RelayLoop {
     private static final Duration RETRY_WAIT_SLICE = Duration.ofMillis(250);
 
     private final OutboxConsumer consumer;
+    private final Partition part;
     private final RelayContext context;
     private final StartupCheck startup;
     private final ConsumerLease lease;
@@ -64,25 +65,26 @@ final class ConsumerWorker extends RelayLoop {
     private boolean probeParkedKeys;
     /** Re-drive requests are left for another pass (consumer thread only). */
     private boolean redrivePending;
+    /** A split consumer's partition: the balancer asked this loop to try to take the lease. */
+    private volatile boolean takeAsked;
+    /** A split consumer's partition: the balancer asked this loop to give the lease up. */
+    private volatile boolean releaseAsked;
 
     ConsumerWorker(
             OutboxConsumer consumer,
+            Partition part,
             RelayContext context,
             RelayProblems problems,
             StartupCheck startup,
             DeadLetterStore deadLetters,
             LeaseKeeper keeper,
             BooleanSupplier localSequencerLeads) {
-        super(new FailureLog(
-                LOG,
-                "consumer '" + consumer.name() + "'",
-                "consumer '" + consumer.name() + "'",
-                context.dialect,
-                problems));
+        super(new FailureLog(LOG, part.label(), part.label(), context.dialect, problems));
         this.consumer = consumer;
+        this.part = part;
         this.context = context;
         this.startup = startup;
-        this.lease = new ConsumerLease(consumer, context, problems);
+        this.lease = new ConsumerLease(consumer, part, context, problems);
         this.deadLetters = deadLetters;
         this.delivery = consumer.isTransactional()
                 ? new TransactionalDelivery(
@@ -98,12 +100,28 @@ final class ConsumerWorker extends RelayLoop {
         startup.register(lease);
     }
 
-    String name() {
-        return consumer.name();
+    Partition partition() {
+        return part;
+    }
+
+    ConsumerLease lease() {
+        return lease;
     }
 
     boolean isOwner() {
         return lease.held();
+    }
+
+    /** A split consumer's partition: try to take the lease, if it is still free, at the next step. */
+    void askToTake() {
+        takeAsked = true;
+        wakeUp.signal();
+    }
+
+    /** A split consumer's partition: give the lease up after the batch in flight. */
+    void askToRelease() {
+        releaseAsked = true;
+        wakeUp.signal();
     }
 
     /** Wakes the loop: new entries may be in the log. */
@@ -150,7 +168,7 @@ final class ConsumerWorker extends RelayLoop {
         try {
             lease.release();
         } catch (Throwable e) {
-            LOG.warn("consumer '{}': could not release its lease; it expires by itself", consumer.name(), e);
+            LOG.warn("{}: could not release its lease; it expires by itself", part, e);
         }
     }
 
@@ -161,10 +179,7 @@ final class ConsumerWorker extends RelayLoop {
         } catch (LeaseLostException lost) {
             lease.lost();
             tracker.reset();
-            LOG.info(
-                    "consumer '{}': relay {} no longer holds the lease (taken over or reset)",
-                    consumer.name(),
-                    context.options.relayId());
+            LOG.info("{}: relay {} no longer holds the lease (taken over or reset)", part, context.options.relayId());
             return Duration.ZERO;
         }
     }
@@ -172,11 +187,24 @@ final class ConsumerWorker extends RelayLoop {
     private Duration consume() throws SQLException {
         startup.ensure();
         if (!lease.held()) {
+            releaseAsked = false;
+            if (part.isSplit() && !takeAsked) {
+                return context.options.leaseDuration(); // the balancer wakes it when it may take one
+            }
+            takeAsked = false;
             ConsumerLease.Takeover taken = lease.tryTakeOver();
             if (taken == null) {
                 return context.options.leaseDuration().dividedBy(3);
             }
             tookOver(taken);
+        }
+        if (releaseAsked) {
+            // between two steps: the batch in flight, if any, is saved
+            releaseAsked = false;
+            lease.release();
+            tracker.reset();
+            LOG.info("{} released by relay {} to balance the partitions", part, context.options.relayId());
+            return Duration.ZERO;
         }
         if (recheckLease || lease.renewalDue()) {
             lease.renew();
@@ -221,8 +249,12 @@ final class ConsumerWorker extends RelayLoop {
 
     private Duration deliverFromLog() throws SQLException {
         int limit = tracker.limit(checkpoint, consumer.batchSize());
-        Delivery.Outcome outcome =
-                delivery.deliver(checkpoint, limit, knownParkedKeys(), seq -> failureInRow && tracker.resolvedBy(seq));
+        Delivery.Outcome outcome = delivery.deliver(
+                checkpoint,
+                tracker.readUpTo(checkpoint),
+                limit,
+                knownParkedKeys(),
+                seq -> failureInRow && tracker.resolvedBy(seq));
         gapSinceNanos = 0;
         if (outcome instanceof Delivery.Delivered delivered) {
             return delivered(delivered, limit);
@@ -230,8 +262,9 @@ final class ConsumerWorker extends RelayLoop {
         if (outcome instanceof Delivery.Failed failed) {
             return failed(failed);
         }
-        // When this relay sequences, it wakes its consumers after every batch: no need to poll.
-        return localSequencerLeads.getAsBoolean()
+        // When this relay sequences, it wakes its consumers after every batch: no need to poll. A
+        // split consumer's partitions never poll: the balancer watches the log's head for them.
+        return localSequencerLeads.getAsBoolean() || part.isSplit()
                 ? context.options.leaseDuration().dividedBy(3)
                 : idlePolls.next();
     }
@@ -248,8 +281,8 @@ final class ConsumerWorker extends RelayLoop {
         recordedFailure = null;
         deadLettersChanged = true;
         LOG.info(
-                "consumer '{}' now runs in relay {} from seq {} (epoch {}){}",
-                consumer.name(),
+                "{} now runs in relay {} from seq {} (epoch {}){}",
+                part,
                 context.options.relayId(),
                 checkpoint + 1,
                 taken.epoch(),
@@ -263,7 +296,7 @@ final class ConsumerWorker extends RelayLoop {
      */
     private void refreshParkedKeys() throws SQLException {
         if (parkedKeys == null) {
-            parkedKeys = deadLetters.parkedKeys(consumer.name());
+            parkedKeys = deadLetters.parkedKeys(part);
             probeParkedKeys = false;
         } else if (probeParkedKeys) {
             releaseKeysWithoutLetters(parkedKeys);
@@ -313,7 +346,7 @@ final class ConsumerWorker extends RelayLoop {
             downstreamBack(waitingSince);
         }
         if (wasBlocked && failing <= delivered.lastSeq()) {
-            LOG.info("consumer '{}' is no longer blocked: seq {} was delivered", consumer.name(), failing);
+            LOG.info("{} is no longer blocked: seq {} was delivered", part, failing);
         }
         idlePolls.reset();
         return delivered.entries() == limit ? Duration.ZERO : context.options.pollFloor();
@@ -345,8 +378,8 @@ final class ConsumerWorker extends RelayLoop {
             record(recordedFailure, tracker.blocked() ? tracker.failingSeq() : null, false);
         }
         LOG.info(
-                "consumer '{}': its downstream is available again after {}",
-                consumer.name(),
+                "{}: its downstream is available again after {}",
+                part,
                 Duration.between(waitingSince, clock.instant()));
     }
 
@@ -369,30 +402,27 @@ final class ConsumerWorker extends RelayLoop {
             if (retry.event() != null && retry.attempt() == 1) {
                 record(cause, null, false);
                 LOG.warn(
-                        "consumer '{}': handler failed on seq {}; retrying (up to {} attempts)",
-                        consumer.name(),
+                        "{}: handler failed on seq {}; retrying (up to {} attempts)",
+                        part,
                         retry.event().seq(),
                         consumer.retryPolicy().maxAttempts(),
                         cause);
             } else if (retry.event() != null) {
                 LOG.debug(
-                        "consumer '{}': attempt {} on seq {} failed",
-                        consumer.name(),
+                        "{}: attempt {} on seq {} failed",
+                        part,
                         retry.attempt(),
                         retry.event().seq());
             } else {
-                LOG.debug(
-                        "consumer '{}': a batch failed; delivering fewer events to find the failing one",
-                        consumer.name(),
-                        cause);
+                LOG.debug("{}: a batch failed; delivering fewer events to find the failing one", part, cause);
             }
         } else if (decision instanceof FailureTracker.Decision.Block block) {
             record(cause, block.event().seq(), false);
             if (block.newly()) {
                 LOG.error(
-                        "consumer '{}' is BLOCKED at seq {} after {} failed attempts; it retries every {} and"
+                        "{} is BLOCKED at seq {} after {} failed attempts; it retries every {} and"
                                 + " delivers nothing after it until the handler succeeds",
-                        consumer.name(),
+                        part,
                         block.event().seq(),
                         block.attempts(),
                         consumer.retryPolicy().maxBackoff(),
@@ -403,9 +433,9 @@ final class ConsumerWorker extends RelayLoop {
         } else if (decision instanceof FailureTracker.Decision.WaitForDownstream wait && wait.began()) {
             record(cause, tracker.blocked() ? tracker.failingSeq() : null, true);
             LOG.warn(
-                    "consumer '{}' is WAITING_FOR_DOWNSTREAM: its handler's downstream is unavailable; retrying"
+                    "{} is WAITING_FOR_DOWNSTREAM: its handler's downstream is unavailable; retrying"
                             + " with back-off (up to {} apart), nothing is counted or parked meanwhile",
-                    consumer.name(),
+                    part,
                     consumer.retryPolicy().maxBackoff(),
                     cause);
         }
@@ -418,7 +448,7 @@ final class ConsumerWorker extends RelayLoop {
         context.inTransaction(connection -> {
             deadLetters.park(
                     connection,
-                    consumer.name(),
+                    part,
                     seq,
                     DeadLetterSql.Parking.failed(cause, park.attempts(), park.firstFailedAt(), now));
             lease.saveCheckpoint(connection, seq, false);
@@ -432,9 +462,9 @@ final class ConsumerWorker extends RelayLoop {
             parkedKeys = keys;
         }
         LOG.warn(
-                "consumer '{}' parked seq {} (key '{}') after {} failed attempts; re-drive it with"
+                "{} parked seq {} (key '{}') after {} failed attempts; re-drive it with"
                         + " relay.deadLetters().redrive(\"{}\", {})",
-                consumer.name(),
+                part,
                 seq,
                 park.event().aggregateId(),
                 park.attempts(),

@@ -16,6 +16,7 @@ import static dev.outbox.internal.OutboxSql.HEADERS;
 import static dev.outbox.internal.OutboxSql.LAST_FAILED_AT;
 import static dev.outbox.internal.OutboxSql.NULL_STRING;
 import static dev.outbox.internal.OutboxSql.NULL_TIME;
+import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.PAYLOAD;
 import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
@@ -105,6 +106,7 @@ final class DeadLetterSql {
 
     private final Param<String> consumer = CONSUMER_PARAM;
     private final Param<Long> seq = SEQ_PARAM;
+    private final Param<Integer> partitionNo = param("partition_no", Integer.class);
     private final Param<String> aggregateId = param("aggregate_id", String.class);
     private final Param<String> status = param("status", String.class);
     private final Param<String> errorClass = param("error_class", String.class);
@@ -143,11 +145,11 @@ final class DeadLetterSql {
 
         // Copies the event from the log (so retention may delete the log row) with the error. The
         // same (consumer, seq) can be parked again after a replay: then the row is parked anew.
-        List<Field<?>> parkedColumns = new ArrayList<>(List.of(CONSUMER, SEQ));
+        List<Field<?>> parkedColumns = new ArrayList<>(List.of(CONSUMER, PARTITION_NO, SEQ));
         parkedColumns.addAll(eventColumns);
         parkedColumns.addAll(
                 List.of(STATUS, ERROR_CLASS, ERROR_MESSAGE, STACK_HEAD, ATTEMPTS, FIRST_FAILED_AT, LAST_FAILED_AT));
-        List<Field<?>> parkedValues = new ArrayList<>(List.of(consumer, SEQ));
+        List<Field<?>> parkedValues = new ArrayList<>(List.of(consumer, partitionNo, SEQ));
         parkedValues.addAll(eventColumns);
         parkedValues.addAll(
                 List.of(inline(PARKED), errorClass, errorMessage, stackHead, attempts, firstFailedAt, lastFailedAt));
@@ -211,6 +213,7 @@ final class DeadLetterSql {
         parkedKeys = sql.render(selectDistinct(AGGREGATE_ID)
                 .from(deadLetter)
                 .where(CONSUMER.eq(consumer))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(STATUS.ne(inline(DISCARDED))));
 
         // The window of a re-drive pass: the next requests of one status after a cursor, which the
@@ -222,6 +225,7 @@ final class DeadLetterSql {
         Table<Record> request = select(letterColumns)
                 .from(deadLetter)
                 .where(CONSUMER.eq(consumer))
+                .and(PARTITION_NO.eq(partitionNo))
                 .and(STATUS.eq(status))
                 .and(SEQ.gt(cursor))
                 .orderBy(SEQ)
@@ -326,10 +330,11 @@ final class DeadLetterSql {
     }
 
     /** Parks the log entry at {@code entry} for {@code name}; false if the log has no such entry. */
-    boolean park(Connection connection, String name, long entry, Parking parking) throws SQLException {
+    boolean park(Connection connection, Partition part, long entry, Parking parking) throws SQLException {
         try (Statement.Bound insert = parkFromLog
                 .bind(connection)
-                .setString(consumer, name)
+                .setString(consumer, part.consumer())
+                .setInt(partitionNo, part.number())
                 .setLong(seq, entry)
                 .setString(errorClass, parking.errorClass())
                 .setString(errorMessage, parking.message())
@@ -394,10 +399,13 @@ final class DeadLetterSql {
         }
     }
 
-    /** The keys of {@code name} with dead letters that are not discarded. */
-    Set<String> parkedKeys(Connection connection, String name) throws SQLException {
+    /** The keys of {@code part} with dead letters that are not discarded. */
+    Set<String> parkedKeys(Connection connection, Partition part) throws SQLException {
         Set<String> keys = new HashSet<>();
-        try (Statement.Bound select = parkedKeys.bind(connection).setString(consumer, name);
+        try (Statement.Bound select = parkedKeys
+                        .bind(connection)
+                        .setString(consumer, part.consumer())
+                        .setInt(partitionNo, part.number());
                 ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 keys.add(rs.getString(1));
@@ -422,14 +430,16 @@ final class DeadLetterSql {
      * dev.outbox.FailurePolicy#PARK_KEY}) those that have an earlier event of their key parked and
      * not asked for, or open at or before {@code afterSeq}.
      */
-    RedriveWindow redriveWindow(Connection connection, String name, long afterSeq, int limit, boolean inKeyOrder)
+    RedriveWindow redriveWindow(Connection connection, Partition part, long afterSeq, int limit, boolean inKeyOrder)
             throws SQLException {
+        String name = part.consumer();
         Statement window = inKeyOrder ? redriveWindowInKeyOrder : redriveWindow;
         record Candidate(DeadLetter letter, boolean waits) {}
         List<Candidate> candidates = new ArrayList<>();
         for (String requested : List.of(REDRIVING, REDRIVE_REQUESTED)) {
             try (Statement.Bound select = window.bind(connection)
                             .setString(consumer, name)
+                            .setInt(partitionNo, part.number())
                             .setString(status, requested)
                             .setLong(cursor, afterSeq)
                             .setInt(batch, limit);

@@ -102,8 +102,8 @@ final class DeadLetterStore implements DeadLetters {
     // --- used by the consumer loop --------------------------------------------------------------
 
     /** Parks the log entry at {@code seq} for {@code consumer}, in the caller's transaction. */
-    void park(Connection connection, String consumer, long seq, DeadLetterSql.Parking parking) throws SQLException {
-        if (!statements.park(connection, consumer, seq, parking)) {
+    void park(Connection connection, Partition part, long seq, DeadLetterSql.Parking parking) throws SQLException {
+        if (!statements.park(connection, part, seq, parking)) {
             throw new SQLException("seq " + seq + " is not in the log: cannot park it");
         }
     }
@@ -113,16 +113,16 @@ final class DeadLetterStore implements DeadLetters {
      * dev.outbox.FailurePolicy#PARK_KEY}), behind them, in the caller's transaction; the handler
      * never saw them.
      */
-    void parkBehindKey(Connection connection, String consumer, List<OutboxRecord> records, Instant now)
+    void parkBehindKey(Connection connection, Partition part, List<OutboxRecord> records, Instant now)
             throws SQLException {
         for (OutboxRecord record : records) {
-            park(connection, consumer, record.seq(), DeadLetterSql.Parking.behindKey(record.aggregateId(), now));
+            park(connection, part, record.seq(), DeadLetterSql.Parking.behindKey(record.aggregateId(), now));
         }
     }
 
-    /** The keys of {@code consumer} with dead letters, for {@link dev.outbox.FailurePolicy#PARK_KEY}. */
-    Set<String> parkedKeys(String consumer) throws SQLException {
-        return context.withConnection(connection -> statements.parkedKeys(connection, consumer));
+    /** The keys of {@code part} with dead letters, for {@link dev.outbox.FailurePolicy#PARK_KEY}. */
+    Set<String> parkedKeys(Partition part) throws SQLException {
+        return context.withConnection(connection -> statements.parkedKeys(connection, part));
     }
 
     /** See {@link DeadLetterSql#keyHasLetters}. */
@@ -131,10 +131,10 @@ final class DeadLetterStore implements DeadLetters {
     }
 
     /** See {@link DeadLetterSql#redriveWindow}. */
-    DeadLetterSql.RedriveWindow redriveWindow(String consumer, long afterSeq, int limit, boolean inKeyOrder)
+    DeadLetterSql.RedriveWindow redriveWindow(Partition part, long afterSeq, int limit, boolean inKeyOrder)
             throws SQLException {
         return context.withConnection(
-                connection -> statements.redriveWindow(connection, consumer, afterSeq, limit, inKeyOrder));
+                connection -> statements.redriveWindow(connection, part, afterSeq, limit, inKeyOrder));
     }
 
     /**

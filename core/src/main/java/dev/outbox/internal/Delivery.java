@@ -25,7 +25,8 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
 
     /**
      * Every entry up to {@code lastSeq} was handled (or parked behind its key) and the checkpoint
-     * saved there; {@code clearedFailure}: the status's failure state was cleared with it.
+     * saved there; {@code entries}: the log rows read (as many as the limit when more may follow);
+     * {@code clearedFailure}: the status's failure state was cleared with it.
      */
     record Delivered(long lastSeq, int entries, boolean clearedFailure) implements Outcome {}
 
@@ -59,7 +60,8 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
     }
 
     /**
-     * Reads up to {@code limit} entries after {@code checkpoint}, hands the ones of keys not in
+     * Reads up to {@code limit} entries after {@code checkpoint} (a partition: none after {@code
+     * maxSeq}; the rows of a consumer that is not split are bounded by the limit), hands the ones of keys not in
      * {@code parkedKeys} to the handler, and saves the checkpoint after them (parking the others
      * behind their key in the same write); clears the failure state with it when {@code
      * clearsFailure} accepts the batch's last seq.
@@ -67,7 +69,7 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
      * @throws LeaseLostException if the lease was lost: nothing of the batch is saved
      * @throws LogGapException if the log has a hole after the checkpoint
      */
-    Outcome deliver(long checkpoint, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
+    Outcome deliver(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
             throws SQLException;
 
     /**

@@ -126,6 +126,18 @@ final class FailureTracker {
         return limit;
     }
 
+    /**
+     * The last seq the next read may hand out: while an event fails, the events before it (then it
+     * alone); {@link Long#MAX_VALUE} otherwise. {@link #limit} says the same in entries for a log read
+     * without holes; a split consumer's partition, whose entries have holes, needs the seq.
+     */
+    long readUpTo(long checkpoint) {
+        if (failingSeq > checkpoint) {
+            return failingSeq - checkpoint - 1 == 0 ? failingSeq : failingSeq - 1;
+        }
+        return Long.MAX_VALUE;
+    }
+
     /** When the next delivery may be tried, or {@code null} for at once. */
     @Nullable
     Instant nextAttemptAt() {

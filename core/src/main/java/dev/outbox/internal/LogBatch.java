@@ -14,11 +14,25 @@ import org.slf4j.LoggerFactory;
  * and those {@link dev.outbox.FailurePolicy#PARK_KEY} parks behind an earlier parked event of
  * their key without calling the handler. Immutable.
  *
- * @param read every entry read, in seq order, without holes
+ * <p>A split consumer's partition reads only its own entries, whose seqs have holes (the other
+ * partitions' entries); it sees all of them up to a head it read first, so it may save its
+ * checkpoint there, past its last entry, even when it read none.
+ *
+ * @param read every entry read, in seq order, without holes (a partition: every entry of it)
  * @param handed the entries the handler gets
  * @param behindKey the entries parked behind their key
+ * @param lastSeq the seq the checkpoint moves to once the batch is processed; the checkpoint it
+ *     was read after when there is nothing to process
+ * @param rowsRead the log rows the read returned: as many as its limit when more may follow
+ * @param after the checkpoint the batch was read after
  */
-record LogBatch(List<OutboxRecord> read, List<OutboxRecord> handed, List<OutboxRecord> behindKey) {
+record LogBatch(
+        List<OutboxRecord> read,
+        List<OutboxRecord> handed,
+        List<OutboxRecord> behindKey,
+        long lastSeq,
+        int rowsRead,
+        long after) {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogBatch.class);
 
@@ -29,20 +43,28 @@ record LogBatch(List<OutboxRecord> read, List<OutboxRecord> handed, List<OutboxR
     }
 
     /**
-     * Reads up to {@code limit} entries after {@code checkpoint}: the longest prefix that continues
-     * the checkpoint without a hole. The first entry may be past the checkpoint only where
-     * retention removed the entries between.
+     * Reads up to {@code limit} entries of {@code part} after {@code checkpoint}: for a consumer that
+     * is not split, the longest prefix that continues the checkpoint without a hole (the first entry
+     * may be past the checkpoint only where retention removed the entries between); for a partition,
+     * its entries up to {@code maxSeq} and the log's head.
      *
      * @throws LogGapException if the log has a hole right after the checkpoint
      */
     static LogBatch read(
             RelayContext context,
             Connection connection,
-            String consumer,
+            Partition part,
             long checkpoint,
+            long maxSeq,
             int limit,
             Set<String> parkedKeys)
             throws SQLException {
+        if (part.isSplit()) {
+            ConsumerSql.PartitionRead entries =
+                    context.consumers.readPartition(connection, part, checkpoint, maxSeq, limit);
+            return split(entries.records(), parkedKeys, entries.coveredTo(), entries.rowsRead(), checkpoint);
+        }
+        String consumer = part.consumer();
         List<OutboxRecord> read = context.consumers.readLog(connection, checkpoint, limit);
         if (!read.isEmpty() && read.get(0).seq() != checkpoint + 1) {
             long first = read.get(0).seq();
@@ -63,23 +85,26 @@ record LogBatch(List<OutboxRecord> read, List<OutboxRecord> handed, List<OutboxR
                 break;
             }
         }
+        long last = read.isEmpty() ? checkpoint : read.get(read.size() - 1).seq();
+        return split(read, parkedKeys, last, read.size(), checkpoint);
+    }
+
+    private static LogBatch split(
+            List<OutboxRecord> read, Set<String> parkedKeys, long lastSeq, int rowsRead, long after) {
         if (parkedKeys.isEmpty()) {
-            return new LogBatch(read, read, List.of());
+            return new LogBatch(read, read, List.of(), lastSeq, rowsRead, after);
         }
         List<OutboxRecord> handed = new ArrayList<>(read.size());
         List<OutboxRecord> behind = new ArrayList<>();
         for (OutboxRecord record : read) {
             (parkedKeys.contains(record.aggregateId()) ? behind : handed).add(record);
         }
-        return new LogBatch(read, handed, behind);
+        return new LogBatch(read, handed, behind, lastSeq, rowsRead, after);
     }
 
+    /** Whether the read found nothing to process: the checkpoint stays where it is. */
     boolean isEmpty() {
-        return read.isEmpty();
-    }
-
-    long lastSeq() {
-        return read.get(read.size() - 1).seq();
+        return lastSeq <= after;
     }
 
     /** The entries parked behind their key with a seq below {@code seq}. */

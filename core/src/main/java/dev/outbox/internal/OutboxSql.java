@@ -18,7 +18,7 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The one place table and column names come from: the outbox's columns, its five tables for one
+ * The one place table and column names come from: the outbox's columns, its six tables for one
  * {@link OutboxTables}, and the jOOQ context that renders statements on them for one dialect, names
  * always quoted. Each stage renders its own statements with it, next to the code that binds and
  * runs them: {@link WriterEngine} (write), {@link SequencerSql} (sequence), {@link ConsumerSql}
@@ -37,7 +37,7 @@ final class OutboxSql {
     static final String SEQUENCER_NAME = "default";
 
     /** The schema version this build of the engine reads and writes; the migration records it. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 4;
 
     // Columns, shared by the tables that have them.
     static final Field<Long> POSITION = field(name("position"), SQLDataType.BIGINT);
@@ -66,6 +66,10 @@ final class OutboxSql {
     static final Field<OffsetDateTime> LAST_ERROR_AT = field(name("last_error_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
     static final Field<OffsetDateTime> WAITING_SINCE = field(name("waiting_since"), SQLDataType.TIMESTAMPWITHTIMEZONE);
     static final Field<String> CONSUMER = field(name("consumer"), SQLDataType.VARCHAR);
+    static final Field<Integer> PARTITION_NO = field(name("partition_no"), SQLDataType.INTEGER);
+    static final Field<Integer> PARTITIONS = field(name("partitions"), SQLDataType.INTEGER);
+    static final Field<String> OWNER_INSTANCE = field(name("owner_instance"), SQLDataType.VARCHAR);
+    static final Field<String> RELAY_ID = field(name("relay_id"), SQLDataType.VARCHAR);
     static final Field<String> STATUS = field(name("status"), SQLDataType.VARCHAR);
     static final Field<String> ERROR_CLASS = field(name("error_class"), SQLDataType.VARCHAR);
     static final Field<String> ERROR_MESSAGE = field(name("error_message"), SQLDataType.CLOB);
@@ -90,6 +94,7 @@ final class OutboxSql {
     final Table<Record> sequencer;
     final Table<Record> consumer;
     final Table<Record> deadLetter;
+    final Table<Record> relay;
 
     OutboxSql(OutboxDialect dialect, OutboxTables tables) {
         this.tables = tables;
@@ -105,6 +110,7 @@ final class OutboxSql {
         this.sequencer = table(tables.sequencerTable());
         this.consumer = table(tables.consumerTable());
         this.deadLetter = table(tables.deadLetterTable());
+        this.relay = table(tables.relayTable());
     }
 
     OutboxTables tables() {

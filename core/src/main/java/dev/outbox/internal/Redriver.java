@@ -106,7 +106,7 @@ final class Redriver {
             roundChanged = false;
         }
         DeadLetterSql.RedriveWindow window =
-                deadLetters.redriveWindow(consumer.name(), after, consumer.batchSize(), byKey);
+                deadLetters.redriveWindow(lease.partition(), after, consumer.batchSize(), byKey);
         boolean fullWindow = window.full();
         List<DeadLetter> eligible = window.eligible();
         if (eligible.isEmpty()) {
@@ -139,7 +139,7 @@ final class Redriver {
         }
         roundChanged |= pass.progressed;
         if (pass.deliveredCount > 0) {
-            LOG.info("consumer '{}': re-drove {} parked event(s)", consumer.name(), pass.deliveredCount);
+            LOG.info("{}: re-drove {} parked event(s)", lease.partition(), pass.deliveredCount);
         }
         return pass.progressed || more ? new Progress(Set.copyOf(pass.lastDeliveredByKey.keySet()), more) : new Idle();
     }

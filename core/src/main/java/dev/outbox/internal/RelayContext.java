@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -30,6 +31,12 @@ final class RelayContext {
     final OutboxSql sql;
     final ConsumerSql consumers;
     final RelayOptions options;
+    /**
+     * This relay object among all relays, even those with its relay id: what its leases record, so
+     * that it renews exactly the leases it holds (an earlier, crashed life of the id holds others).
+     */
+    final String instance = UUID.randomUUID().toString();
+
     private final Statement readSchemaVersion;
     /** Attempts of an operator's call that meets deadlocks. */
     static final int OPERATION_ATTEMPTS = 5;

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,11 @@ public final class RelayEngine {
     private final StartupCheck startup;
     private final LeaseKeeper keeper;
     private final Sequencer sequencer;
-    private final Map<String, ConsumerWorker> workers = new LinkedHashMap<>();
+    /** Each consumer's loops, one per partition, in partition order. */
+    private final Map<String, List<ConsumerWorker>> workers = new LinkedHashMap<>();
+
+    private final @Nullable PartitionBalancer balancer;
+    private volatile boolean listening;
     private final DeadLetterStore deadLetters;
     private final StatusReader status;
     private final List<Thread> threads = new ArrayList<>();
@@ -57,18 +62,40 @@ public final class RelayEngine {
         this.startup = new StartupCheck(context);
         this.keeper = new LeaseKeeper(context.options.leaseDuration());
         this.sequencer = new Sequencer(context, problems, startup, this::wakeConsumers);
-        this.deadLetters = new DeadLetterStore(context, name -> {
-            ConsumerWorker worker = workers.get(name);
-            if (worker != null) {
-                worker.deadLettersChanged();
-            }
-        });
+        this.deadLetters =
+                new DeadLetterStore(context, name -> workersOf(name).forEach(ConsumerWorker::deadLettersChanged));
         this.status = new StatusReader(context);
+        Map<String, List<ConsumerWorker>> split = new LinkedHashMap<>();
         for (OutboxConsumer consumer : consumers) {
-            workers.put(
-                    consumer.name(),
-                    new ConsumerWorker(consumer, context, problems, startup, deadLetters, keeper, sequencer::isLeader));
+            List<ConsumerWorker> partitions = new ArrayList<>(consumer.partitions());
+            for (int number = 0; number < consumer.partitions(); number++) {
+                partitions.add(new ConsumerWorker(
+                        consumer,
+                        new Partition(consumer.name(), number, consumer.partitions()),
+                        context,
+                        problems,
+                        startup,
+                        deadLetters,
+                        keeper,
+                        sequencer::isLeader));
+            }
+            workers.put(consumer.name(), List.copyOf(partitions));
+            if (consumer.partitions() > 1) {
+                split.put(consumer.name(), List.copyOf(partitions));
+            }
         }
+        this.balancer = split.isEmpty()
+                ? null
+                : new PartitionBalancer(
+                        context, problems, startup, split, allWorkers(), () -> sequencer.isLeader() || listening);
+    }
+
+    private List<ConsumerWorker> workersOf(String name) {
+        return workers.getOrDefault(name, List.of());
+    }
+
+    private List<ConsumerWorker> allWorkers() {
+        return workers.values().stream().flatMap(List::stream).toList();
     }
 
     /**
@@ -108,10 +135,16 @@ public final class RelayEngine {
                             sequencer.wakeUp();
                         }
                     }));
+            listening = true;
         }
         threads.add(startThread("outbox-sequencer", sequencer));
-        for (ConsumerWorker worker : workers.values()) {
-            threads.add(startThread("outbox-consumer-" + worker.name(), worker));
+        for (ConsumerWorker worker : allWorkers()) {
+            Partition part = worker.partition();
+            threads.add(startThread(
+                    "outbox-consumer-" + part.consumer() + (part.isSplit() ? "-" + part.number() : ""), worker));
+        }
+        if (balancer != null) {
+            threads.add(startThread("outbox-balancer", balancer));
         }
     }
 
@@ -121,25 +154,37 @@ public final class RelayEngine {
     }
 
     private void wakeConsumers() {
-        workers.values().forEach(ConsumerWorker::wakeUp);
+        allWorkers().forEach(ConsumerWorker::wakeUp);
     }
 
     public boolean isSequencing() {
         return sequencer.isLeader();
     }
 
-    /** Whether this relay holds the lease of consumer {@code name} now. */
+    /** Whether this relay holds the lease of consumer {@code name} now (of one of its partitions, at least). */
     public boolean ownsConsumer(String name) {
-        ConsumerWorker worker = workers.get(name);
-        return worker != null && worker.isOwner();
+        return workersOf(name).stream().anyMatch(ConsumerWorker::isOwner);
     }
 
-    /** Sets consumer {@code name}'s checkpoint, fencing whoever runs it; tells its loop if it runs here. */
-    public void resetConsumer(String name, long checkpoint) {
-        admin.resetConsumer(name, checkpoint);
-        ConsumerWorker worker = workers.get(name);
-        if (worker != null) {
-            worker.recheckLease();
+    /** The partitions of consumer {@code name} whose lease this relay holds now, in order. */
+    public List<Integer> ownedPartitions(String name) {
+        return workersOf(name).stream()
+                .filter(ConsumerWorker::isOwner)
+                .map(worker -> worker.partition().number())
+                .toList();
+    }
+
+    /**
+     * Sets the checkpoint of consumer {@code name} (of its partition {@code partition}, or of every
+     * partition when it is {@code null}), fencing whoever runs it; tells its loops if they run here.
+     */
+    public void resetConsumer(String name, @Nullable Integer partition, long checkpoint) {
+        List<ConsumerWorker> partitions = workersOf(name);
+        admin.resetConsumer(name, partition, Math.max(1, partitions.size()), checkpoint);
+        for (ConsumerWorker worker : workersOf(name)) {
+            if (partition == null || worker.partition().number() == partition) {
+                worker.recheckLease();
+            }
         }
     }
 
@@ -171,7 +216,10 @@ public final class RelayEngine {
      */
     public void stop(long timeoutMillis) {
         sequencer.stop();
-        workers.values().forEach(ConsumerWorker::stop);
+        allWorkers().forEach(ConsumerWorker::stop);
+        if (balancer != null) {
+            balancer.stop();
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
             for (Thread thread : threads) {

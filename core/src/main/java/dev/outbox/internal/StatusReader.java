@@ -9,6 +9,7 @@ import static dev.outbox.internal.OutboxSql.LEASE_UNTIL;
 import static dev.outbox.internal.OutboxSql.NAME;
 import static dev.outbox.internal.OutboxSql.NEXT_SEQ;
 import static dev.outbox.internal.OutboxSql.OWNER;
+import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
 import static dev.outbox.internal.OutboxSql.STATUS;
@@ -22,6 +23,7 @@ import static org.jooq.impl.DSL.when;
 import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetter;
 import dev.outbox.OutboxException;
+import dev.outbox.PartitionStatus;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,10 +31,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jooq.Field;
 import org.jooq.Param;
 import org.jspecify.annotations.Nullable;
@@ -60,13 +65,22 @@ final class StatusReader {
                 .where(NAME.eq(inline(OutboxSql.SEQUENCER_NAME))));
         Field<Integer> leaseLive =
                 when(OWNER.isNotNull().and(LEASE_UNTIL.ge(now)), inline(1)).otherwise(inline(0));
-        consumers = sql.render(
-                select(NAME, CHECKPOINT_SEQ, OWNER, leaseLive, BLOCKED_SEQ, LAST_ERROR, LAST_ERROR_AT, WAITING_SINCE)
-                        .from(sql.consumer));
-        parkedCounts = sql.render(select(CONSUMER, count())
+        consumers = sql.render(select(
+                        NAME,
+                        CHECKPOINT_SEQ,
+                        OWNER,
+                        leaseLive,
+                        BLOCKED_SEQ,
+                        LAST_ERROR,
+                        LAST_ERROR_AT,
+                        WAITING_SINCE,
+                        PARTITION_NO)
+                .from(sql.consumer)
+                .orderBy(NAME, PARTITION_NO));
+        parkedCounts = sql.render(select(CONSUMER, PARTITION_NO, count())
                 .from(sql.deadLetter)
                 .where(STATUS.ne(inline(DeadLetter.Status.DISCARDED.name())))
-                .groupBy(CONSUMER));
+                .groupBy(CONSUMER, PARTITION_NO));
         sequencedAt = sql.render(select(SEQUENCED_AT).from(sql.log).where(SEQ.eq(seq)));
     }
 
@@ -76,6 +90,7 @@ final class StatusReader {
     }
 
     private record Row(
+            int partition,
             long checkpoint,
             @Nullable String owner,
             boolean leaseLive,
@@ -109,15 +124,15 @@ final class StatusReader {
             head = rs.getLong(1);
             now = context.dialect.readInstant(rs, 2);
         }
-        Map<String, Row> rows = new HashMap<>();
+        Map<String, List<Row>> rows = new HashMap<>();
         try (Statement.Bound select = consumers.bind(connection);
                 ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 long blocked = rs.getLong(5);
                 Long blockedSeq = rs.wasNull() ? null : blocked;
-                rows.put(
-                        rs.getString(1),
-                        new Row(
+                rows.computeIfAbsent(rs.getString(1), name -> new ArrayList<>())
+                        .add(new Row(
+                                rs.getInt(9),
                                 rs.getLong(2),
                                 rs.getString(3),
                                 rs.getInt(4) == 1,
@@ -127,11 +142,11 @@ final class StatusReader {
                                 instantOrNull(rs, 8)));
             }
         }
-        Map<String, Long> parked = new HashMap<>();
+        Map<String, Map<Integer, Long>> parked = new HashMap<>();
         try (Statement.Bound select = parkedCounts.bind(connection);
                 ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
-                parked.put(rs.getString(1), rs.getLong(2));
+                parked.computeIfAbsent(rs.getString(1), name -> new HashMap<>()).put(rs.getInt(2), rs.getLong(3));
             }
         }
         List<String> names = new ArrayList<>(first);
@@ -143,29 +158,108 @@ final class StatusReader {
         }
         List<ConsumerStatus> statuses = new ArrayList<>(names.size());
         for (String name : names) {
-            Row row = rows.get(name);
-            long checkpoint = row == null ? 0 : row.checkpoint();
-            long lagEvents = Math.max(0, head - checkpoint);
-            Duration lag = lagEvents == 0 ? Duration.ZERO : age(connection, checkpoint + 1, now);
-            statuses.add(new ConsumerStatus(
-                    name,
-                    registered.contains(name),
-                    state(row),
-                    row == null || !row.leaseLive() ? null : row.owner(),
-                    checkpoint,
-                    lagEvents,
-                    lag,
-                    row == null ? null : row.blockedSeq(),
-                    row == null ? null : row.waitingSince(),
-                    row == null ? null : row.lastError(),
-                    row == null ? null : row.lastErrorAt(),
-                    parked.getOrDefault(name, 0L)));
+            Map<Integer, Long> parkedHere = parked.getOrDefault(name, Map.of());
+            List<PartitionStatus> partitions = new ArrayList<>();
+            for (Row row : rows.getOrDefault(name, List.of())) {
+                partitions.add(
+                        partitionStatus(connection, row, head, now, parkedHere.getOrDefault(row.partition(), 0L)));
+            }
+            statuses.add(rollUp(name, registered.contains(name), partitions, head, parkedHere));
         }
         return statuses;
     }
 
-    private static ConsumerStatus.State state(@Nullable Row row) {
-        if (row == null || !row.leaseLive()) {
+    private PartitionStatus partitionStatus(Connection connection, Row row, long head, Instant now, long parkedCount)
+            throws SQLException {
+        long lagEvents = Math.max(0, head - row.checkpoint());
+        return new PartitionStatus(
+                row.partition(),
+                state(row),
+                row.leaseLive() ? row.owner() : null,
+                row.checkpoint(),
+                lagEvents,
+                lagEvents == 0 ? Duration.ZERO : age(connection, row.checkpoint() + 1, now),
+                row.blockedSeq(),
+                row.waitingSince(),
+                row.lastError(),
+                row.lastErrorAt(),
+                parkedCount);
+    }
+
+    /** A consumer's status from its partitions' (none: a consumer without rows, at checkpoint 0). */
+    private static ConsumerStatus rollUp(
+            String name, boolean registered, List<PartitionStatus> partitions, long head, Map<Integer, Long> parked) {
+        long parkedCount = parked.values().stream().mapToLong(Long::longValue).sum();
+        if (partitions.isEmpty()) {
+            return new ConsumerStatus(
+                    name,
+                    registered,
+                    ConsumerStatus.State.STOPPED,
+                    null,
+                    0,
+                    head,
+                    Duration.ZERO,
+                    null,
+                    null,
+                    null,
+                    null,
+                    parkedCount,
+                    List.of());
+        }
+        PartitionStatus behind = partitions.stream()
+                .min(Comparator.comparingLong(PartitionStatus::checkpoint))
+                .orElseThrow();
+        String owners = partitions.stream()
+                .map(PartitionStatus::owner)
+                .filter(Objects::nonNull)
+                .distinct()
+                .sorted()
+                .collect(Collectors.joining(", "));
+        PartitionStatus lastFailed = partitions.stream()
+                .filter(p -> p.lastErrorAt() != null)
+                .max(Comparator.comparing(PartitionStatus::lastErrorAt))
+                .orElse(null);
+        return new ConsumerStatus(
+                name,
+                registered,
+                rolledUpState(partitions),
+                owners.isEmpty() ? null : owners,
+                behind.checkpoint(),
+                behind.lagEvents(),
+                partitions.stream()
+                        .map(PartitionStatus::lag)
+                        .max(Comparator.naturalOrder())
+                        .orElseThrow(),
+                partitions.stream()
+                        .map(PartitionStatus::blockedAtSeq)
+                        .filter(Objects::nonNull)
+                        .findFirst()
+                        .orElse(null),
+                partitions.stream()
+                        .map(PartitionStatus::waitingSince)
+                        .filter(Objects::nonNull)
+                        .min(Comparator.naturalOrder())
+                        .orElse(null),
+                lastFailed == null ? null : lastFailed.lastError(),
+                lastFailed == null ? null : lastFailed.lastErrorAt(),
+                parkedCount,
+                partitions);
+    }
+
+    private static ConsumerStatus.State rolledUpState(List<PartitionStatus> partitions) {
+        for (ConsumerStatus.State state : List.of(
+                ConsumerStatus.State.BLOCKED,
+                ConsumerStatus.State.WAITING_FOR_DOWNSTREAM,
+                ConsumerStatus.State.RUNNING)) {
+            if (partitions.stream().anyMatch(p -> p.state() == state)) {
+                return state;
+            }
+        }
+        return ConsumerStatus.State.STOPPED;
+    }
+
+    private static ConsumerStatus.State state(Row row) {
+        if (!row.leaseLive()) {
             return ConsumerStatus.State.STOPPED;
         }
         if (row.waitingSince() != null) {

@@ -65,12 +65,13 @@ final class TransactionalDelivery implements Delivery {
     }
 
     @Override
-    public Outcome deliver(long checkpoint, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
+    public Outcome deliver(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
             throws SQLException {
         try {
             return context.inTransaction(connection -> {
                 long saved = lease.lockRow(connection);
-                LogBatch batch = LogBatch.read(context, connection, consumer.name(), saved, limit, parkedKeys);
+                LogBatch batch =
+                        LogBatch.read(context, connection, lease.partition(), saved, maxSeq, limit, parkedKeys);
                 if (batch.isEmpty()) {
                     return new Empty();
                 }
@@ -90,10 +91,10 @@ final class TransactionalDelivery implements Delivery {
                                 t);
                     }
                 }
-                deadLetters.parkBehindKey(connection, consumer.name(), batch.behindKey(), clock.instant());
+                deadLetters.parkBehindKey(connection, lease.partition(), batch.behindKey(), clock.instant());
                 boolean clear = clearsFailure.test(batch.lastSeq());
                 lease.saveCheckpoint(connection, batch.lastSeq(), clear);
-                return new Delivered(batch.lastSeq(), batch.read().size(), clear);
+                return new Delivered(batch.lastSeq(), batch.rowsRead(), clear);
             });
         } catch (HandlerThrew threw) {
             return threw.failed;

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,14 @@ class StatementRenderingTest {
         statements.addAll(new StatusReader(context).statements());
         statements.addAll(new RelayAdmin(context).statements());
         statements.addAll(new Retention(context).statements());
+        statements.addAll(new PartitionBalancer(
+                        context,
+                        new RelayProblems(context.options.clock()),
+                        new StartupCheck(context),
+                        Map.of(),
+                        List.of(),
+                        () -> true)
+                .statements());
         return statements;
     }
 

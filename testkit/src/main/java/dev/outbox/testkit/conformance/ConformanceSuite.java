@@ -123,4 +123,12 @@ public abstract class ConformanceSuite {
             return ConformanceSuite.this.fixture();
         }
     }
+
+    @Nested
+    class Partition extends PartitionConformanceTest {
+        @Override
+        protected OutboxFixture fixture() {
+            return ConformanceSuite.this.fixture();
+        }
+    }
 }

@@ -25,6 +25,7 @@ public final class ConformanceSuites {
             RetentionConformanceTest.class,
             FailurePolicyConformanceTest.class,
             HandlerFailureConformanceTest.class,
+            PartitionConformanceTest.class,
             MigrationConformanceTest.class);
 
     private ConformanceSuites() {}

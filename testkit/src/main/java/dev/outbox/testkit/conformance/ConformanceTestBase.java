@@ -96,6 +96,7 @@ public abstract class ConformanceTestBase {
         execute("DELETE FROM " + table(tables.logTable()));
         execute("DELETE FROM " + table(tables.consumerTable()));
         execute("DELETE FROM " + table(tables.deadLetterTable()));
+        execute("DELETE FROM " + table(tables.relayTable()));
         execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
                 + " = NULL, " + column("lease_until") + " = NULL");
     }

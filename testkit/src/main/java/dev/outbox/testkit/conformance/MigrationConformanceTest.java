@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outbox.ConsumerStatus;
 import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxSchemaException;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
+import dev.outbox.StartPosition;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.TestSchema;
 import java.sql.Connection;
@@ -23,6 +25,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
@@ -259,6 +263,37 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
             }
             assertThat(hashes).containsExactly("a=null", "b=null", "c=null", "d=" + KeyPartitioner.keyHash("d"));
             relay.close();
+            // version 4: the consumer's row became partition 0 of 1; another number is refused, and a
+            // split consumer reads the entries from before version 3 too, each in its key's partition
+            assertThatThrownBy(() -> OutboxRelay.builder(old.dataSource(), dialect())
+                            .tables(v1)
+                            .options(fastOptions("r2").build())
+                            .consumer(OutboxConsumer.atLeastOnce("search", handler)
+                                    .partitions(4)
+                                    .build())
+                            .build()
+                            .start())
+                    .isInstanceOf(OutboxConfigurationException.class)
+                    .hasMessageContaining("declared with 4 partition(s), but the database holds it with 1");
+            Map<String, Integer> partitionOfKey = new ConcurrentHashMap<>();
+            OutboxRelay split = track(OutboxRelay.builder(old.dataSource(), dialect())
+                            .tables(v1)
+                            .options(fastOptions("r2").build())
+                            .consumer(OutboxConsumer.atLeastOnce("search-by-key", batch -> {
+                                        String thread = Thread.currentThread().getName();
+                                        int partition = Integer.parseInt(thread.substring(thread.lastIndexOf('-') + 1));
+                                        batch.forEach(r -> partitionOfKey.put(r.aggregateId(), partition));
+                                    })
+                                    .partitions(4)
+                                    .startFrom(StartPosition.BEGINNING)
+                                    .build())
+                            .build())
+                    .start();
+            await().atMost(TIMEOUT).until(() -> partitionOfKey.size() == 4);
+            for (String key : List.of("a", "b", "c", "d")) {
+                assertThat(partitionOfKey.get(key)).as(key).isEqualTo(KeyPartitioner.partitionOf(key, 4));
+            }
+            split.close();
             migrate(old.dataSource(), v1); // and again: nothing left to do
         } finally {
             old.close();

@@ -1,0 +1,359 @@
+package dev.outbox.testkit.conformance;
+
+import static dev.outbox.testkit.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.ConsumerStatus;
+import dev.outbox.EventHandler;
+import dev.outbox.FailurePolicy;
+import dev.outbox.KeyPartitioner;
+import dev.outbox.OutboxConfigurationException;
+import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxRecord;
+import dev.outbox.OutboxRelay;
+import dev.outbox.PartitionStatus;
+import dev.outbox.RetryPolicy;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Consumers split into partitions: each key in one partition and in order, the partitions shared
+ * among relays (never two owners at once), exactly once for a transactional consumer, each failure
+ * policy confined to its partition, a changed number of partitions refused.
+ */
+public abstract class PartitionConformanceTest extends ConformanceTestBase {
+
+    private static final int P = 8;
+
+    /** A delivery seen by a handler: which relay's thread of which partition delivered which record. */
+    private record Seen(String relay, int partition, OutboxRecord record) {}
+
+    /** Records every delivery with the partition of the consumer thread that made it. */
+    private static EventHandler recording(String relay, List<Seen> seen) {
+        return batch -> {
+            String thread = Thread.currentThread().getName();
+            int partition = Integer.parseInt(thread.substring(thread.lastIndexOf('-') + 1));
+            batch.forEach(record -> seen.add(new Seen(relay, partition, record)));
+        };
+    }
+
+    /** {@code count} events over {@code keys} keys, committed in transactions of up to 7. */
+    private List<OutboxEvent> appendOverKeys(int count, int keys, String prefix) {
+        List<OutboxEvent> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(OutboxEvent.of(prefix + (i % keys), "E", "{\"i\":" + i + "}"));
+        }
+        for (int from = 0; from < count; from += 7) {
+            appendCommitted(events.subList(from, Math.min(count, from + 7)).toArray(OutboxEvent[]::new));
+        }
+        return events;
+    }
+
+    /** Each key's events reached the handler in seq order, each from the partition its key maps to. */
+    private static void assertEachKeyInOrderInItsPartition(List<Seen> seen) {
+        Map<String, List<Long>> byKey = new HashMap<>();
+        for (Seen delivery : seen) {
+            assertThat(delivery.partition())
+                    .as("partition of key %s", delivery.record().aggregateId())
+                    .isEqualTo(KeyPartitioner.partitionOf(delivery.record().aggregateId(), P));
+            byKey.computeIfAbsent(delivery.record().aggregateId(), k -> new ArrayList<>())
+                    .add(delivery.record().seq());
+        }
+        byKey.forEach((key, seqs) -> assertThat(seqs).as("seqs of key %s", key).isSorted());
+    }
+
+    private static Set<Long> seqs(List<Seen> seen) {
+        Set<Long> seqs = new HashSet<>();
+        seen.forEach(delivery -> seqs.add(delivery.record().seq()));
+        return seqs;
+    }
+
+    private static Set<Long> oneTo(long last) {
+        Set<Long> all = new HashSet<>();
+        LongStream.rangeClosed(1, last).forEach(all::add);
+        return all;
+    }
+
+    /** A key that maps to {@code partition} among {@link #P}. */
+    private static String keyIn(int partition, String prefix) {
+        return IntStream.range(0, 10_000)
+                .mapToObj(i -> prefix + i)
+                .filter(key -> KeyPartitioner.partitionOf(key, P) == partition)
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static OutboxConsumer.Builder split(OutboxConsumer.Builder builder) {
+        return builder.partitions(P).batchSize(20).startFrom(dev.outbox.StartPosition.BEGINNING);
+    }
+
+    @Test
+    void shouldDeliverEachKeyInOrderFromItsOwnPartitionWithEveryPartitionOnOneRelay() throws Exception {
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", recording("r1", seen)))
+                        .build()));
+        appendOverKeys(400, 40, "order-");
+
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 400);
+        assertThat(seqs(seen)).isEqualTo(oneTo(400));
+        assertThat(seen).hasSize(400); // no failure, no owner change: each once
+        assertEachKeyInOrderInItsPartition(seen);
+        assertThat(seen.stream().map(Seen::partition).distinct().count()).isEqualTo(P);
+        assertThat(relay.ownedPartitions("search")).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+
+        await().atMost(TIMEOUT).until(() -> relay.status().get(0).checkpoint() == 400);
+        ConsumerStatus status = relay.status().get(0);
+        assertThat(status.state()).isEqualTo(ConsumerStatus.State.RUNNING);
+        assertThat(status.owner()).isEqualTo("r1");
+        assertThat(status.partitions()).extracting(PartitionStatus::partition).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(status.partitions())
+                .allSatisfy(p -> assertThat(p.checkpoint()).isEqualTo(400));
+    }
+
+    @Test
+    void shouldShareThePartitionsAmongThreeRelaysAndHandThemOverWhenOneCloses() throws Exception {
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        Map<String, OutboxRelay> relays = new HashMap<>();
+        for (String id : List.of("r1", "r2", "r3")) {
+            relays.put(
+                    id,
+                    startRelay(
+                            id,
+                            builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", recording(id, seen)))
+                                    .build())));
+        }
+        // never two owners of one partition, while they balance: ceil(8 / 3) = 3 at most each
+        AtomicBoolean overlap = new AtomicBoolean();
+        await().atMost(TIMEOUT).until(() -> {
+            List<Integer> owned = new ArrayList<>();
+            relays.values().forEach(r -> owned.addAll(r.ownedPartitions("search")));
+            overlap.compareAndSet(false, owned.size() != new HashSet<>(owned).size());
+            return owned.size() == P
+                    && relays.values().stream()
+                            .allMatch(r -> r.ownedPartitions("search").size() >= 2);
+        });
+        assertThat(overlap).isFalse();
+        assertThat(relays.values())
+                .allSatisfy(r -> assertThat(r.ownedPartitions("search").size()).isBetween(2, 3));
+
+        appendOverKeys(300, 40, "order-");
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 300);
+        assertThat(seen.stream().map(Seen::relay).distinct().count()).isEqualTo(3); // all three worked
+
+        relays.remove("r2").close(); // hands its partitions over
+        await().atMost(TIMEOUT)
+                .until(() -> relays.values().stream()
+                                .mapToInt(r -> r.ownedPartitions("search").size())
+                                .sum()
+                        == P);
+        appendOverKeys(300, 40, "order-");
+
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 600);
+        assertThat(seqs(seen)).isEqualTo(oneTo(600));
+        assertThat(seen).hasSize(600); // a graceful hand-over delivers nothing twice
+        assertEachKeyInOrderInItsPartition(seen);
+    }
+
+    @Test
+    void shouldApplyEachEventExactlyOnceWithATransactionalConsumerSplitOverTwoRelays() throws Exception {
+        String applied = table("applied_event");
+        execute("CREATE TABLE " + applied + " (" + column("seq") + " BIGINT NOT NULL, " + column("k")
+                + " VARCHAR(64) NOT NULL)");
+        Set<Long> failedOnce = ConcurrentHashMap.newKeySet();
+        List<OutboxRelay> relays = new ArrayList<>();
+        for (String id : List.of("r1", "r2")) {
+            relays.add(startRelay(
+                    id,
+                    builder ->
+                            builder.consumer(split(OutboxConsumer.transactional("read-model", (batch, connection) -> {
+                                        for (OutboxRecord record : batch) {
+                                            try (PreparedStatement insert = connection.prepareStatement(
+                                                    "INSERT INTO " + applied + " VALUES (?, ?)")) {
+                                                insert.setLong(1, record.seq());
+                                                insert.setString(2, record.aggregateId());
+                                                insert.executeUpdate();
+                                            }
+                                            // every 9th event fails once, after the batch's earlier writes
+                                            if (record.seq() % 9 == 0 && failedOnce.add(record.seq())) {
+                                                throw new IllegalStateException(
+                                                        "read model timed out at " + record.seq());
+                                            }
+                                        }
+                                    }))
+                                    .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(10), 100))
+                                    .build())));
+        }
+        appendOverKeys(200, 30, "account-");
+        relays.get(0).close(); // mid-stream: its partitions move to the other relay
+        appendOverKeys(200, 30, "account-");
+
+        await().atMost(TIMEOUT)
+                .until(() -> queryLong("SELECT COUNT(*) FROM " + applied) >= 400
+                        && relays.get(1).status().get(0).checkpoint() == 400);
+        assertThat(queryLongs("SELECT " + column("seq") + " FROM " + applied + " ORDER BY " + column("seq")))
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, 400).boxed().toList());
+        assertThat(failedOnce).isNotEmpty();
+    }
+
+    @Test
+    void shouldBlockOnlyThePartitionOfTheFailingKey() throws Exception {
+        String poisoned = keyIn(3, "poisoned-");
+        String neighbour = keyIn(3, "neighbour-");
+        String elsewhere = keyIn(5, "elsewhere-");
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean fixed = new AtomicBoolean();
+        EventHandler recorder = recording("r1", seen);
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {
+                            if (!fixed.get()
+                                    && batch.stream()
+                                            .anyMatch(r -> r.eventType().equals("Poison"))) {
+                                throw new IllegalArgumentException("malformed payload");
+                            }
+                            recorder.handle(batch);
+                        }))
+                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
+                        .failurePolicy(FailurePolicy.BLOCK)
+                        .build()));
+        appendCommitted(OutboxEvent.of(poisoned, "Poison", "{}"));
+        appendCommitted(OutboxEvent.of(neighbour, "E", "{}"), OutboxEvent.of(elsewhere, "E", "{}"));
+        appendOverKeys(100, 20, "other-");
+
+        await().atMost(TIMEOUT).until(() -> partition(relay, 3).state() == ConsumerStatus.State.BLOCKED);
+        Set<String> otherKeysOfPartition3 = new HashSet<>();
+        IntStream.range(0, 20)
+                .mapToObj(i -> "other-" + i)
+                .filter(key -> KeyPartitioner.partitionOf(key, P) == 3)
+                .forEach(otherKeysOfPartition3::add);
+        long othersOutside3 = IntStream.range(0, 100)
+                .filter(i -> KeyPartitioner.partitionOf("other-" + (i % 20), P) != 3)
+                .count();
+        await().atMost(TIMEOUT)
+                .until(() -> seen.stream().filter(s -> s.partition() != 3).count() == othersOutside3 + 1);
+        assertThat(partition(relay, 3).blockedAtSeq()).isEqualTo(1L);
+        assertThat(seen).noneMatch(s -> s.partition() == 3); // its keys wait behind seq 1
+        assertThat(relay.status().get(0).state()).isEqualTo(ConsumerStatus.State.BLOCKED);
+        assertThat(relay.status().get(0).partitions())
+                .filteredOn(p -> p.partition() != 3)
+                .allSatisfy(p -> assertThat(p.state()).isEqualTo(ConsumerStatus.State.RUNNING));
+
+        fixed.set(true);
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 103);
+        assertThat(seqs(seen)).isEqualTo(oneTo(103));
+        assertEachKeyInOrderInItsPartition(seen);
+        assertThat(otherKeysOfPartition3).isNotEmpty();
+        await().atMost(TIMEOUT).until(() -> partition(relay, 3).state() == ConsumerStatus.State.RUNNING);
+    }
+
+    @Test
+    void shouldParkAKeyInsideItsPartitionAndReDriveItThere() throws Exception {
+        String poisoned = keyIn(2, "poisoned-");
+        String neighbour = keyIn(2, "neighbour-");
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean fixed = new AtomicBoolean();
+        EventHandler recorder = recording("r1", seen);
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {
+                            if (!fixed.get()
+                                    && batch.stream()
+                                            .anyMatch(r -> r.eventType().equals("Poison"))) {
+                                throw new IllegalArgumentException("malformed payload");
+                            }
+                            recorder.handle(batch);
+                        }))
+                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
+                        .failurePolicy(FailurePolicy.PARK_KEY)
+                        .build()));
+        appendCommitted(OutboxEvent.of(poisoned, "Poison", "{}"));
+        appendCommitted(OutboxEvent.of(poisoned, "E", "{}")); // parked behind its key
+        appendCommitted(OutboxEvent.of(neighbour, "E", "{}")); // same partition, other key: flows
+        appendOverKeys(50, 10, "other-");
+
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 51);
+        assertThat(seqs(seen)).doesNotContain(1L, 2L).contains(3L);
+        assertThat(relay.deadLetters().list("search"))
+                .extracting(letter -> letter.record().seq())
+                .containsExactly(1L, 2L);
+        assertThat(partition(relay, 2).parkedCount()).isEqualTo(2);
+        assertThat(relay.status().get(0).parkedCount()).isEqualTo(2);
+
+        fixed.set(true);
+        assertThat(relay.deadLetters().redriveAll("search")).isEqualTo(2);
+        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 53);
+        List<Long> poisonedSeqs = seen.stream()
+                .filter(s -> s.record().aggregateId().equals(poisoned))
+                .map(s -> s.record().seq())
+                .toList();
+        assertThat(poisonedSeqs).containsExactly(1L, 2L);
+        assertEachKeyInOrderInItsPartition(seen);
+        await().atMost(TIMEOUT).until(() -> relay.deadLetters().list("search").isEmpty());
+    }
+
+    @Test
+    void shouldReplayOnePartitionAfterItsResetAndLeaveTheOthersWhereTheyAre() throws Exception {
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", recording("r1", seen)))
+                        .build()));
+        List<OutboxEvent> events = appendOverKeys(80, 16, "order-");
+        await().atMost(TIMEOUT).until(() -> relay.status().get(0).checkpoint() == 80);
+
+        relay.resetPartition("search", 4, 1);
+        long ofPartition4 = events.stream()
+                .filter(e -> KeyPartitioner.partitionOf(e.aggregateId(), P) == 4)
+                .count();
+        await().atMost(TIMEOUT).until(() -> seen.size() == 80 + ofPartition4);
+        assertThat(seen.subList(80, seen.size()))
+                .allSatisfy(s -> assertThat(s.partition()).isEqualTo(4));
+        assertThat(ofPartition4).isPositive();
+        assertThatThrownBy(() -> relay.resetPartition("search", P, 1))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessageContaining("partitions 0 to 7");
+    }
+
+    @Test
+    void shouldRefuseToStartAConsumerWithAnotherNumberOfPartitionsThanItsRowsRecord() {
+        OutboxRelay first = startRelay(
+                "r1",
+                builder -> builder.consumer(
+                        split(OutboxConsumer.atLeastOnce("search", batch -> {})).build()));
+        first.close();
+
+        AtomicInteger handled = new AtomicInteger();
+        assertThatThrownBy(() -> startRelay(
+                        "r2",
+                        builder -> builder.consumer(
+                                OutboxConsumer.atLeastOnce("search", batch -> handled.addAndGet(batch.size()))
+                                        .partitions(4)
+                                        .build())))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessageContaining("declared with 4 partition(s), but the database holds it with 8")
+                .hasMessageContaining("new consumer name");
+        assertThat(handled).hasValue(0);
+    }
+
+    private static PartitionStatus partition(OutboxRelay relay, int number) {
+        return relay.status().get(0).partitions().get(number);
+    }
+}
