@@ -72,7 +72,8 @@ public final class RelayProcess implements AutoCloseable {
             HistorySchema schema,
             OutboxDialect dialect,
             Duration lease,
-            HandlerFaults faults) {
+            HandlerFaults faults,
+            int partitions) {
         try {
             Path directory = Files.createTempDirectory("outbox-relay-process-");
             Properties settings = new Properties();
@@ -97,6 +98,7 @@ public final class RelayProcess implements AutoCloseable {
             settings.setProperty("dialect", dialect.getClass().getName());
             settings.setProperty("prefix", schema.tables().prefix());
             settings.setProperty("leaseMillis", Long.toString(lease.toMillis()));
+            settings.setProperty("partitions", Integer.toString(partitions));
             if (faults.enabled()) {
                 settings.setProperty("handlerFaults.seed", Long.toString(faults.seed()));
                 settings.setProperty(

@@ -103,7 +103,8 @@ public final class RelayProcessMain {
                 call -> {
                     write(recording, call.toLine());
                     flush(recording);
-                });
+                },
+                Integer.parseInt(settings.getProperty("partitions", "1")));
         relay.start();
         boolean announced = false;
         while (true) {

@@ -63,7 +63,8 @@ public final class HistoryRelays {
      * at-least-once recorder, whose deliveries go to {@code deliveries} before {@code afterRecording}
      * runs (recording is its effect on the outside world: once recorded, a delivery counts, whether
      * or not the relay lives to save the checkpoint) and, when {@code faults} are enabled, the
-     * {@link FaultyConsumer}s, whose calls go to {@code calls}.
+     * {@link FaultyConsumer}s, whose calls go to {@code calls}. The projection and the recorder are
+     * split into {@code partitions}.
      */
     public static OutboxRelay build(
             DataSource dataSource,
@@ -72,13 +73,15 @@ public final class HistoryRelays {
             Consumer<Delivery> deliveries,
             EventHandler afterRecording,
             HandlerFaults faults,
-            Consumer<HandlerCall> calls) {
+            Consumer<HandlerCall> calls,
+            int partitions) {
         String relayId = options.relayId();
         DeliveryRecorder recorder = new DeliveryRecorder(RECORDER, relayId, deliveries, batch -> {});
         OutboxRelay.Builder builder = OutboxRelay.builder(dataSource, schema.dialect())
                 .tables(schema.tables())
                 .options(options)
                 .consumer(OutboxConsumer.transactional(PROJECTION, new ProjectionHandler(schema, relayId))
+                        .partitions(partitions)
                         .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
@@ -87,6 +90,7 @@ public final class HistoryRelays {
                             recorder.handle(batch);
                             afterRecording.handle(batch);
                         })
+                        .partitions(partitions)
                         .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
@@ -108,9 +112,11 @@ public final class HistoryRelays {
         return builder.build();
     }
 
-    /** Whether {@code relay} sequences and runs every consumer it registers. */
+    /** Whether {@code relay} sequences and runs every partition of every consumer it registers. */
     public static boolean ownsEverything(OutboxRelay relay) {
         return relay.isSequencing()
-                && relay.consumers().stream().allMatch(consumer -> relay.ownsConsumer(consumer.name()));
+                && relay.consumers().stream()
+                        .allMatch(consumer ->
+                                relay.ownedPartitions(consumer.name()).size() == consumer.partitions());
     }
 }

@@ -30,9 +30,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -186,7 +188,7 @@ public final class HistoryRun {
             closeRelay(relay);
         }
         DatabaseState state = historySchema.readState(schema.dataSource());
-        CheckReport report = new HistoryChecker().check(history, state);
+        CheckReport report = new HistoryChecker(options.partitions()).check(history, state);
         RunSummary summary = RunSummary.of(
                 database.description(),
                 options,
@@ -266,7 +268,13 @@ public final class HistoryRun {
         String relayId = "process-" + relayNumber.incrementAndGet();
         history.relayStarted(relayId);
         try (RelayProcess process = RelayProcess.start(
-                relayId, schema.dataSource(), historySchema, dialect, options.lease(), handlerFaults)) {
+                relayId,
+                schema.dataSource(),
+                historySchema,
+                dialect,
+                options.lease(),
+                handlerFaults,
+                options.partitions())) {
             try {
                 process.awaitOwnsEverything(TAKEOVER_TIMEOUT);
             } finally {
@@ -333,7 +341,8 @@ public final class HistoryRun {
                 history::delivered,
                 batch -> {},
                 handlerFaults,
-                history::called);
+                history::called,
+                options.partitions());
         history.relayStarted(relayId);
         relay.start();
         relays.add(relay);
@@ -350,14 +359,23 @@ public final class HistoryRun {
         }
     }
 
-    /** Waits until one relay of this JVM sequences and each consumer runs in one (not always the same). */
+    /**
+     * Waits until one relay of this JVM sequences and each partition of each consumer runs in one
+     * (not always the same).
+     */
     private void awaitOwner(String what) {
         await(
                 what,
                 TAKEOVER_TIMEOUT,
                 () -> relays.stream().anyMatch(OutboxRelay::isSequencing)
-                        && consumers.stream()
-                                .allMatch(consumer -> relays.stream().anyMatch(r -> r.ownsConsumer(consumer))));
+                        && consumers.stream().allMatch(this::everyPartitionRuns));
+    }
+
+    private boolean everyPartitionRuns(String consumer) {
+        int partitions = HistoryRelays.CONSUMERS.contains(consumer) ? options.partitions() : 1;
+        Set<Integer> owned = new HashSet<>();
+        relays.forEach(relay -> owned.addAll(relay.ownedPartitions(consumer)));
+        return owned.size() == partitions;
     }
 
     /** Waits until the at-least-once consumer got an event that committed after {@code sinceMicros}. */

@@ -227,7 +227,7 @@ public final class HistorySchema {
         }
     }
 
-    /** Events still queued, and each consumer's checkpoint against the log's end: drained when all match. */
+    /** Events still queued, and each consumer's checkpoints (one per partition) against the log's end: drained when all match. */
     public boolean drained(DataSource dataSource, List<String> consumers) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             try (PreparedStatement read =
@@ -250,7 +250,14 @@ public final class HistorySchema {
                         + table(tables.consumerTable()) + " WHERE " + c("name") + " = ?")) {
                     read.setString(1, consumer);
                     try (ResultSet rs = read.executeQuery()) {
-                        if (!rs.next() || rs.getLong(1) != last) {
+                        boolean any = false;
+                        while (rs.next()) { // one row per partition
+                            any = true;
+                            if (rs.getLong(1) != last) {
+                                return false;
+                            }
+                        }
+                        if (!any) {
                             return false;
                         }
                     }

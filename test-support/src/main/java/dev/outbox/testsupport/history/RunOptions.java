@@ -22,6 +22,8 @@ import java.util.Set;
  * @param handlerFaults whether the run has the {@link FaultyConsumer}s, whose handlers fail as
  *     {@link HandlerFaults} plans, and an operator re-driving and discarding their dead letters
  * @param seed the seed of the handler faults and of the operator
+ * @param partitions the partitions of the projection and the recorder (1: not split); the faulty
+ *     consumers are not split
  */
 public record RunOptions(
         Duration duration,
@@ -31,7 +33,8 @@ public record RunOptions(
         Duration drainTimeout,
         Set<Fault.Kind> faults,
         boolean handlerFaults,
-        long seed) {
+        long seed,
+        int partitions) {
 
     public RunOptions {
         Objects.requireNonNull(duration, "duration");
@@ -44,27 +47,37 @@ public record RunOptions(
 
     /** These options with only the given kinds of faults. */
     public RunOptions withFaults(Set<Fault.Kind> kinds) {
-        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, kinds, handlerFaults, seed);
+        return new RunOptions(
+                duration, faultInterval, workload, lease, drainTimeout, kinds, handlerFaults, seed, partitions);
     }
 
     /** These options with handler faults on or off. */
     public RunOptions withHandlerFaults(boolean on) {
-        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, on, seed);
+        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, on, seed, partitions);
     }
 
     /** These options with another seed. */
     public RunOptions withSeed(long newSeed) {
-        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, newSeed);
+        return new RunOptions(
+                duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, newSeed, partitions);
+    }
+
+    /** These options with the projection and the recorder split into {@code newPartitions}. */
+    public RunOptions withPartitions(int newPartitions) {
+        return new RunOptions(
+                duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed, newPartitions);
     }
 
     /** These options with another workload duration. */
     public RunOptions withDuration(Duration newDuration) {
-        return new RunOptions(newDuration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed);
+        return new RunOptions(
+                newDuration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed, partitions);
     }
 
     /** These options with another workload. */
     public RunOptions withWorkload(Workload.Options newWorkload) {
-        return new RunOptions(duration, faultInterval, newWorkload, lease, drainTimeout, faults, handlerFaults, seed);
+        return new RunOptions(
+                duration, faultInterval, newWorkload, lease, drainTimeout, faults, handlerFaults, seed, partitions);
     }
 
     /**
@@ -90,7 +103,8 @@ public record RunOptions(
                 Duration.ofMinutes(2),
                 EnumSet.allOf(Fault.Kind.class),
                 true,
-                System.nanoTime());
+                System.nanoTime(),
+                1);
     }
 
     /**
@@ -106,7 +120,8 @@ public record RunOptions(
                 Duration.ofMinutes(10),
                 EnumSet.allOf(Fault.Kind.class),
                 true,
-                System.nanoTime());
+                System.nanoTime(),
+                1);
     }
 
     /**
@@ -115,7 +130,8 @@ public record RunOptions(
      * {@code history.rate} the writers' rate
      * (transactions per second, 0 for as fast as they can), {@code history.faults} the kinds of
      * faults (comma-separated {@link Fault.Kind} names), {@code history.handlerFaults=false} turns
-     * the handler faults off, {@code history.seed} repeats a run's handler faults.
+     * the handler faults off, {@code history.seed} repeats a run's handler faults, {@code
+     * history.partitions} splits the projection and the recorder.
      */
     public static RunOptions fromSystemProperties() {
         String soak = System.getProperty("soak.minutes");
@@ -144,6 +160,10 @@ public record RunOptions(
         String handlerFaults = System.getProperty("history.handlerFaults");
         if (handlerFaults != null && !handlerFaults.isBlank()) {
             options = options.withHandlerFaults(Boolean.parseBoolean(handlerFaults));
+        }
+        String partitions = System.getProperty("history.partitions");
+        if (partitions != null && !partitions.isBlank()) {
+            options = options.withPartitions(Integer.parseInt(partitions));
         }
         String seed = System.getProperty("history.seed");
         if (seed != null && !seed.isBlank()) {

@@ -1,5 +1,6 @@
 package dev.outbox.testkit.history;
 
+import dev.outbox.KeyPartitioner;
 import dev.outbox.testkit.history.DatabaseState.LogEntry;
 import dev.outbox.testkit.history.DatabaseState.ProjectionRow;
 import dev.outbox.testkit.history.TransactionRecord.Outcome;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,9 +48,30 @@ public final class HistoryChecker {
 
     private static final String AT_LEAST_ONCE = "at-least-once consumer";
 
+    private final int partitions;
+
+    /** A checker of runs whose transactional and at-least-once consumers are not split. */
+    public HistoryChecker() {
+        this(1);
+    }
+
+    /**
+     * A checker of runs whose transactional consumer and at-least-once consumers (those whose
+     * deliveries the history records) are split into {@code partitions}: their seq order, and what a
+     * redelivery needs to be explained by, are judged per partition (each partition has its own
+     * lease and runs its batches one at a time); what they delivered, and each key's order, over all
+     * partitions. The consumers with handler faults are not split.
+     */
+    public HistoryChecker(int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+        }
+        this.partitions = partitions;
+    }
+
     /** Checks everything; never throws for a violation, returns them. */
     public CheckReport check(History history, DatabaseState database) {
-        Run run = new Run(history, database);
+        Run run = new Run(history, database, partitions);
         run.checkOutcomes();
         run.checkLog();
         run.checkTransactionalConsumer();
@@ -74,10 +97,12 @@ public final class HistoryChecker {
         private int committedTransactions;
         private int rolledBackTransactions;
         private int unknownTransactions;
+        private final int partitions;
 
-        Run(History history, DatabaseState database) {
+        Run(History history, DatabaseState database, int partitions) {
             this.history = history;
             this.database = database;
+            this.partitions = partitions;
             for (TransactionRecord tx : history.transactions()) {
                 TransactionRecord previous = transactions.put(tx.txId(), tx);
                 if (previous != null) {
@@ -315,12 +340,13 @@ public final class HistoryChecker {
             }
             List<ProjectionRow> once = new ArrayList<>(first.values());
             once.sort(Comparator.comparingLong(ProjectionRow::applyId));
-            checkSeqOrder(
-                    TRANSACTIONAL,
-                    once.stream().map(ProjectionRow::seq).toList(),
-                    once.stream()
-                            .map(r -> "applied #" + r.applyId() + " by " + r.relayId())
-                            .toList());
+            byPartition(once, ProjectionRow::aggregateId)
+                    .forEach((partition, applied) -> checkSeqOrder(
+                            TRANSACTIONAL + partitionLabel(partition),
+                            applied.stream().map(ProjectionRow::seq).toList(),
+                            applied.stream()
+                                    .map(r -> "applied #" + r.applyId() + " by " + r.relayId())
+                                    .toList()));
             checkSet(
                     "the " + TRANSACTIONAL,
                     once.stream().map(ProjectionRow::eventId).toList(),
@@ -361,8 +387,57 @@ public final class HistoryChecker {
                     checkAtLeastOnceConsumer(AT_LEAST_ONCE + " '" + consumer + "'", deliveries));
         }
 
+        /**
+         * {@code items} by the partition of their key, in their order within each; one group when
+         * the consumers are not split.
+         */
+        private <T> Map<Integer, List<T>> byPartition(List<T> items, Function<T, String> key) {
+            Map<Integer, List<T>> groups = new TreeMap<>();
+            for (T item : items) {
+                int partition = partitions == 1 ? 0 : KeyPartitioner.partitionOf(key.apply(item), partitions);
+                groups.computeIfAbsent(partition, p -> new ArrayList<>()).add(item);
+            }
+            return groups;
+        }
+
+        private String partitionLabel(int partition) {
+            return partitions == 1 ? "" : " (partition " + partition + ")";
+        }
+
         private void checkAtLeastOnceConsumer(String name, List<Delivery> deliveries) {
             deliveries.sort(Comparator.comparingLong(Delivery::deliveredMicros)); // stable: keeps batch order
+            List<Delivery> firsts = new ArrayList<>();
+            byPartition(deliveries, Delivery::aggregateId)
+                    .forEach((partition, ofPartition) ->
+                            firsts.addAll(checkRedeliveriesAndOrder(name + partitionLabel(partition), ofPartition)));
+            firsts.sort(Comparator.comparingLong(Delivery::deliveredMicros));
+            for (Delivery d : firsts) {
+                Long logged = seqOf.get(d.eventId());
+                if (logged != null && logged != d.seq()) {
+                    violations.add(new Violation(
+                            Kind.DELIVERY_ORDER,
+                            "the " + name + " got event " + d.eventId() + " as seq " + d.seq()
+                                    + " but the log has it at seq " + logged,
+                            List.of(d.toString())));
+                }
+            }
+            checkSet(
+                    "the " + name,
+                    firsts.stream().map(Delivery::eventId).toList(),
+                    firsts.stream().map(d -> "seq " + d.seq()).toList());
+            checkKeyOrder(
+                    "the " + name,
+                    firsts.stream().map(Delivery::eventId).toList(),
+                    firsts.stream()
+                            .map(d -> "seq " + d.seq() + " by " + d.relayId())
+                            .toList());
+        }
+
+        /**
+         * The redeliveries of one consumer (one partition of it), each explained by a fault, and the
+         * seq order of its first deliveries; returns those, in order.
+         */
+        private List<Delivery> checkRedeliveriesAndOrder(String name, List<Delivery> deliveries) {
             Map<String, List<Delivery>> byRelay = new HashMap<>();
             for (Delivery d : deliveries) {
                 byRelay.computeIfAbsent(d.relayId(), r -> new ArrayList<>()).add(d);
@@ -414,26 +489,7 @@ public final class HistoryChecker {
                             .map(d -> "by " + d.relayId() + " in " + d.batchId() + " at "
                                     + HistoryClock.format(d.deliveredMicros()))
                             .toList());
-            for (Delivery d : firsts) {
-                Long logged = seqOf.get(d.eventId());
-                if (logged != null && logged != d.seq()) {
-                    violations.add(new Violation(
-                            Kind.DELIVERY_ORDER,
-                            "the " + name + " got event " + d.eventId() + " as seq " + d.seq()
-                                    + " but the log has it at seq " + logged,
-                            List.of(d.toString())));
-                }
-            }
-            checkSet(
-                    "the " + name,
-                    firsts.stream().map(Delivery::eventId).toList(),
-                    firsts.stream().map(d -> "seq " + d.seq()).toList());
-            checkKeyOrder(
-                    "the " + name,
-                    firsts.stream().map(Delivery::eventId).toList(),
-                    firsts.stream()
-                            .map(d -> "seq " + d.seq() + " by " + d.relayId())
-                            .toList());
+            return firsts;
         }
 
         /**

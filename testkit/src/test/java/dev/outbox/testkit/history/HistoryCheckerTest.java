@@ -2,12 +2,14 @@ package dev.outbox.testkit.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.KeyPartitioner;
 import dev.outbox.testkit.history.DatabaseState.LogEntry;
 import dev.outbox.testkit.history.DatabaseState.ProjectionRow;
 import dev.outbox.testkit.history.TransactionRecord.Outcome;
 import dev.outbox.testkit.history.Violation.Kind;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The checker must fail: every broken history is reported, with evidence that names the culprits. */
@@ -409,5 +411,56 @@ class HistoryCheckerTest {
                             d.aggregateId(),
                             d.deliveredMicros()));
         }
+    }
+
+    @Test
+    void shouldJudgeTheSeqOrderOfASplitConsumerPerPartitionAndEachKeysOrderOverAll() {
+        int partitions = IntStream.rangeClosed(2, 64)
+                .filter(p -> KeyPartitioner.partitionOf("a", p) != KeyPartitioner.partitionOf("b", p))
+                .findFirst()
+                .orElseThrow();
+        Scenario s = Scenario.valid();
+        // two partitions' batches: key b's (seqs 2, 5) delivered before key a's (seqs 1, 3, 4)
+        for (int i = 0; i < s.deliveries.size(); i++) {
+            Delivery d = s.deliveries.get(i);
+            boolean b = d.aggregateId().equals("b");
+            long start = Scenario.T0 + (b ? 10_000 : 20_000);
+            s.deliveries.set(
+                    i,
+                    new Delivery(
+                            d.consumer(),
+                            d.relayId(),
+                            b ? "r1#1" : "r1#2",
+                            start,
+                            d.seq(),
+                            d.eventId(),
+                            d.aggregateId(),
+                            start + d.seq()));
+        }
+
+        assertThat(s.check(partitions).ok()).isTrue();
+        assertThat(s.check().violations(Kind.DELIVERY_ORDER)).isNotEmpty();
+        // within a partition the order still counts: key a's seqs out of order are a violation
+        Delivery first = s.deliveries.get(0);
+        s.deliveries.set(0, s.deliveries.get(2));
+        s.deliveries.set(2, first);
+        Delivery swappedFirst = s.deliveries.get(0);
+        Delivery swappedThird = s.deliveries.get(2);
+        s.deliveries.set(0, withTimes(swappedFirst, swappedThird));
+        s.deliveries.set(2, withTimes(swappedThird, swappedFirst));
+        assertThat(s.check(partitions).violations(Kind.DELIVERY_ORDER)).isNotEmpty();
+    }
+
+    /** {@code delivery} at the batch and times of {@code at}. */
+    private static Delivery withTimes(Delivery delivery, Delivery at) {
+        return new Delivery(
+                delivery.consumer(),
+                delivery.relayId(),
+                at.batchId(),
+                at.batchStartMicros(),
+                delivery.seq(),
+                delivery.eventId(),
+                delivery.aggregateId(),
+                at.deliveredMicros());
     }
 }

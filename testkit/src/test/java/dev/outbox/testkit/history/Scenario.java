@@ -213,6 +213,11 @@ final class Scenario {
     }
 
     CheckReport check() {
+        return check(1);
+    }
+
+    /** The check of a run whose transactional and recorded consumers are split into {@code partitions}. */
+    CheckReport check(int partitions) {
         History history = new History();
         transactions.forEach(history::record);
         history.relayStarted("r1");
@@ -233,6 +238,6 @@ final class Scenario {
                 transactionalConsumer ? projection : null,
                 effects,
                 deadLetters);
-        return new HistoryChecker().check(history, state);
+        return new HistoryChecker(partitions).check(history, state);
     }
 }
