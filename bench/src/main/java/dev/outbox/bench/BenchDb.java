@@ -158,9 +158,10 @@ final class BenchDb implements AutoCloseable {
         List<String> statements = new ArrayList<>();
         if (isPostgres()) {
             statements.add("TRUNCATE " + event() + ", " + log() + ", " + q("entry") + ", " + consumer() + ", "
-                    + q(tables.deadLetterTable()));
+                    + q(tables.deadLetterTable()) + ", " + q(tables.relayTable()));
         } else {
-            for (String table : List.of(event(), log(), q("entry"), consumer(), q(tables.deadLetterTable()))) {
+            for (String table : List.of(
+                    event(), log(), q("entry"), consumer(), q(tables.deadLetterTable()), q(tables.relayTable()))) {
                 statements.add("TRUNCATE TABLE " + table);
             }
         }

@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
  *
  * <pre>
- * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read]
+ * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling]
  *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
@@ -57,8 +57,16 @@ public final class BenchMain {
         System.setProperty("liquibase.showSummaryOutput", "log");
         System.setProperty("liquibase.showBanner", "false");
         Mode mode = Mode.quick();
-        Set<String> only =
-                Set.of("writer", "drain", "curve", "latency", "notify", "idle", "debezium", "partition-read");
+        Set<String> only = Set.of(
+                "writer",
+                "drain",
+                "curve",
+                "latency",
+                "notify",
+                "idle",
+                "debezium",
+                "partition-read",
+                "partition-scaling");
         Set<String> databases = Set.of("postgres", "mariadb");
         double quietLoad = -1;
         long quietMaxSeconds = 300;
@@ -200,6 +208,10 @@ public final class BenchMain {
         if (only.contains("partition-read")) {
             gate.await("partition-read, " + db.label);
             new PartitionReadBench(db, mode, report).run();
+        }
+        if (only.contains("partition-scaling")) {
+            gate.await("partition-scaling, " + db.label);
+            new PartitionScalingBench(db, mode, report).run();
         }
         if (only.contains("idle") && !postgres) {
             gate.await("idle, " + db.label);

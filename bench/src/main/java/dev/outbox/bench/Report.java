@@ -176,6 +176,7 @@ final class Report {
         static final String IDLE = "idle";
         static final String DEBEZIUM = "debezium";
         static final String PARTITION_READ = "partition-read";
+        static final String PARTITION_SCALING = "partition-scaling";
 
         private Sections() {}
 
@@ -190,6 +191,8 @@ final class Report {
                 case DEBEZIUM -> "6. Against Debezium (private PostgreSQL with wal_level=logical, same run)";
                 case PARTITION_READ ->
                     "7. Reading one of 16 partitions of the log (events of the partition per second)";
+                case PARTITION_SCALING ->
+                    "8. Partitioned consumers, a handler that sleeps 1 ms per event (events per second)";
                 default -> key;
             };
         }

@@ -104,7 +104,10 @@ final class ConsumerLease {
             if (row == null) {
                 return null; // locked by the owner's running batch, or no row yet
             }
-            if (row.owner() != null && !row.expired()) {
+            // A live lease recorded under this relay instance is this relay's own: one whose takeover
+            // committed though this relay did not learn it did, or whose release failed. Taken again,
+            // else the bulk renewal would keep it alive for no one.
+            if (row.owner() != null && !row.expired() && !context.instance.equals(row.ownerInstance())) {
                 if (row.owner().equals(relayId)) {
                     ownId.seen(row.leaseUntil());
                 }
@@ -259,15 +262,18 @@ final class ConsumerLease {
         }
     }
 
-    /** Gives the lease up so that another relay can take over at once. */
+    /**
+     * Gives the lease up so that another relay can take over at once. Held until the release is
+     * written: a failed one is tried again, not left to the bulk renewal to keep alive.
+     */
     void release() throws SQLException {
         if (!held) {
             return;
         }
-        held = false;
         context.withConnection(connection -> {
             context.consumers.release(connection, part, epoch);
             return null;
         });
+        held = false;
     }
 }

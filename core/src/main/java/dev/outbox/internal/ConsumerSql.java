@@ -70,7 +70,8 @@ final class ConsumerSql {
             long checkpoint,
             @Nullable Instant leaseUntil,
             @Nullable Long blockedSeq,
-            boolean hasFailure) {}
+            boolean hasFailure,
+            @Nullable String ownerInstance) {}
 
     /** A consumer's row locked by the relay that runs it. */
     record Locked(long checkpoint, long epoch) {}
@@ -137,12 +138,13 @@ final class ConsumerSql {
         Field<Integer> hasFailure = when(
                         LAST_ERROR.isNotNull().or(BLOCKED_SEQ.isNotNull()).or(WAITING_SINCE.isNotNull()), inline(1))
                 .otherwise(inline(0));
-        lockForTakeover = sql.render(select(OWNER, EPOCH, expired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure)
-                .from(consumer)
-                .where(NAME.eq(name))
-                .and(PARTITION_NO.eq(partitionNo))
-                .forUpdate()
-                .skipLocked());
+        lockForTakeover = sql.render(
+                select(OWNER, EPOCH, expired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure, OWNER_INSTANCE)
+                        .from(consumer)
+                        .where(NAME.eq(name))
+                        .and(PARTITION_NO.eq(partitionNo))
+                        .forUpdate()
+                        .skipLocked());
 
         takeOver = sql.render(update(consumer)
                 .set(OWNER, owner)
@@ -307,7 +309,8 @@ final class ConsumerSql {
                     rs.getLong(4),
                     until,
                     blockedAt,
-                    rs.getInt(7) == 1);
+                    rs.getInt(7) == 1,
+                    rs.getString(8));
         }
     }
 

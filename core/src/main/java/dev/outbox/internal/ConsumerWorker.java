@@ -200,8 +200,8 @@ final class ConsumerWorker extends RelayLoop {
         }
         if (releaseAsked) {
             // between two steps: the batch in flight, if any, is saved
-            releaseAsked = false;
             lease.release();
+            releaseAsked = false;
             tracker.reset();
             LOG.info("{} released by relay {} to balance the partitions", part, context.options.relayId());
             return Duration.ZERO;
@@ -263,8 +263,13 @@ final class ConsumerWorker extends RelayLoop {
             return failed(failed);
         }
         // When this relay sequences, it wakes its consumers after every batch: no need to poll. A
-        // split consumer's partitions never poll: the balancer watches the log's head for them.
-        return localSequencerLeads.getAsBoolean() || part.isSplit()
+        // split consumer's partitions never poll: the sequencer, the notifications or the balancer's
+        // watch of the log's head wake them, and the balancer renews their leases; they look once a
+        // lease, so that the idle cost of a relay does not grow with its partitions.
+        if (part.isSplit()) {
+            return context.options.leaseDuration();
+        }
+        return localSequencerLeads.getAsBoolean()
                 ? context.options.leaseDuration().dividedBy(3)
                 : idlePolls.next();
     }

@@ -223,6 +223,11 @@ final class PartitionBalancer extends RelayLoop {
                     free.add(number);
                 } else if (context.instance.equals(rs.getString(2))) {
                     mine.add(number);
+                    if (!partitions.get(number).isOwner()) {
+                        // this relay's lease, which its loop does not know it holds (a takeover whose
+                        // commit it did not hear of): the loop takes it again
+                        partitions.get(number).askToTake();
+                    }
                 }
                 members = Math.max(1, rs.getLong(4));
             }

@@ -145,13 +145,14 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
             List<Integer> owned = new ArrayList<>();
             relays.values().forEach(r -> owned.addAll(r.ownedPartitions("search")));
             overlap.compareAndSet(false, owned.size() != new HashSet<>(owned).size());
+            // balanced: every relay at its share or one below (a relay over it gives partitions up)
             return owned.size() == P
-                    && relays.values().stream()
-                            .allMatch(r -> r.ownedPartitions("search").size() >= 2);
+                    && relays.values().stream().allMatch(r -> {
+                        int mine = r.ownedPartitions("search").size();
+                        return mine >= 2 && mine <= 3;
+                    });
         });
         assertThat(overlap).isFalse();
-        assertThat(relays.values())
-                .allSatisfy(r -> assertThat(r.ownedPartitions("search").size()).isBetween(2, 3));
 
         appendOverKeys(300, 40, "order-");
         await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 300);
@@ -289,7 +290,10 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         appendCommitted(OutboxEvent.of(neighbour, "E", "{}")); // same partition, other key: flows
         appendOverKeys(50, 10, "other-");
 
-        await().atMost(TIMEOUT).until(() -> seqs(seen).size() == 51);
+        // the letter behind the key is written with the checkpoint, after the handler saw the batch
+        await().atMost(TIMEOUT)
+                .until(() -> seqs(seen).size() == 51
+                        && relay.deadLetters().list("search").size() == 2);
         assertThat(seqs(seen)).doesNotContain(1L, 2L).contains(3L);
         assertThat(relay.deadLetters().list("search"))
                 .extracting(letter -> letter.record().seq())

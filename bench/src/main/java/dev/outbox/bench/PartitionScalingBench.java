@@ -1,0 +1,177 @@
+package dev.outbox.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxWriter;
+import dev.outbox.StartPosition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * 8. Partitioned consumers against a slow handler: one that sleeps {@value #SLEEP_MILLIS} ms per
+ * event (a search index that answers in a millisecond), with the consumer split into P = 1, 4 and
+ * 16 partitions on one relay, and into 16 over three relays (three relays in this JVM, each with
+ * its own pool: the handler sleeps, so the relays share no CPU worth measuring; three processes
+ * are the history run's business). Each run is a new consumer over one log, written by {@link
+ * OutboxWriter} (so the entries carry their key hash) and sequenced before: the figure is the
+ * consumer's alone, {@value #EVENTS_PER_PARTITION} events a partition, timed from the relays'
+ * start (the balancer's first cycle and the takeovers included).
+ */
+final class PartitionScalingBench {
+
+    static final int SLEEP_MILLIS = 1;
+    static final int EVENTS_PER_PARTITION = 4_000;
+    static final int KEYS = 4_096;
+    static final List<Integer> PARTITIONS = List.of(1, 4, 16);
+
+    private final BenchDb db;
+    private final Mode mode;
+    private final Report report;
+
+    PartitionScalingBench(BenchDb db, Mode mode, Report report) {
+        this.db = db;
+        this.mode = mode;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        int largest = PARTITIONS.get(PARTITIONS.size() - 1);
+        long events = (long) EVENTS_PER_PARTITION * largest;
+        System.out.println("[partition-scaling] " + db.label + ", " + events + " events, handler sleeps " + SLEEP_MILLIS
+                + " ms per event");
+        db.reset();
+        write(events);
+        sequence(events);
+        List<Stats.Samples> byCount = new ArrayList<>();
+        PARTITIONS.forEach(p -> byCount.add(new Stats.Samples()));
+        Stats.Samples threeRelays = new Stats.Samples();
+        List<Stats.Samples> ratios = new ArrayList<>();
+        PARTITIONS.forEach(p -> ratios.add(new Stats.Samples()));
+        Stats.Samples threeRelaysRatio = new Stats.Samples();
+        int run = 0;
+        for (int rep = 0; rep < mode.reps(); rep++) {
+            double single = 0;
+            for (int i = 0; i < PARTITIONS.size(); i++) {
+                int p = PARTITIONS.get(i);
+                double rate = consume("scale-" + run++, p, 1);
+                if (p == 1) {
+                    single = rate;
+                }
+                byCount.get(i).add(rate);
+                ratios.get(i).add(rate / single / p);
+            }
+            double rate = consume("scale-" + run++, largest, 3);
+            threeRelays.add(rate);
+            threeRelaysRatio.add(rate / single / largest);
+        }
+        String section = Report.Sections.PARTITION_SCALING;
+        for (int i = 0; i < PARTITIONS.size(); i++) {
+            int p = PARTITIONS.get(i);
+            report.add(
+                    section,
+                    db.label,
+                    "P = " + p + ", one relay",
+                    byCount.get(i).stats(),
+                    "ev/s");
+        }
+        report.add(section, db.label, "P = " + largest + ", three relays", threeRelays.stats(), "ev/s");
+        for (int i = 1; i < PARTITIONS.size(); i++) {
+            int p = PARTITIONS.get(i);
+            report.target(
+                    section,
+                    db.label,
+                    "P = " + p + " one relay / (P x the P = 1 figure), same run",
+                    ratios.get(i).stats(),
+                    "x",
+                    0.8,
+                    false,
+                    "");
+        }
+        report.target(
+                section,
+                db.label,
+                "P = " + largest + " three relays / (P x the P = 1 figure), same run",
+                threeRelaysRatio.stats(),
+                "x",
+                0.8,
+                false,
+                "");
+        db.reset();
+    }
+
+    private void write(long events) throws Exception {
+        OutboxWriter writer = OutboxWriter.builder(db.dialect).tables(db.tables).build();
+        for (long from = 0; from < events; from += 500) {
+            long first = from;
+            writer.inTransaction(db.pool, tx -> {
+                for (long n = first; n < Math.min(events, first + 500); n++) {
+                    tx.append(OutboxEvent.of("order", "k-" + (n % KEYS), "OrderPlaced", "{\"n\":" + n + "}"));
+                }
+                return null;
+            });
+        }
+    }
+
+    private void sequence(long events) throws Exception {
+        try (HikariDataSource relayPool = db.newPool("scaling-sequencer", 4);
+                OutboxRelay relay = Relays.relay(
+                        db, relayPool, Relays.options("scaling-sequencer").build(), null)) {
+            relay.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+            while (db.queryLong("SELECT next_seq FROM " + db.sequencer()) <= events) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the sequencer did not sequence the log in 600 s");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Events per second of a new consumer of {@code partitions} over {@code relays} relays. */
+    private double consume(String name, int partitions, int relays) throws Exception {
+        long wanted = (long) EVENTS_PER_PARTITION * partitions;
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong doneNanos = new AtomicLong();
+        List<HikariDataSource> pools = new ArrayList<>();
+        List<OutboxRelay> started = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int r = 0; r < relays; r++) {
+                HikariDataSource pool = db.newPool("scaling-" + r, Math.min(40, partitions + 4));
+                pools.add(pool);
+                OutboxConsumer consumer = OutboxConsumer.atLeastOnce(name, batch -> {
+                            for (int i = 0; i < batch.size(); i++) {
+                                Thread.sleep(SLEEP_MILLIS);
+                                if (delivered.incrementAndGet() == wanted) {
+                                    doneNanos.set(System.nanoTime());
+                                }
+                            }
+                        })
+                        .partitions(partitions)
+                        .batchSize(100)
+                        .startFrom(StartPosition.BEGINNING)
+                        .build();
+                OutboxRelay relay =
+                        Relays.relay(db, pool, Relays.options("scaling-" + r).build(), consumer);
+                started.add(relay);
+                relay.start();
+            }
+            long deadline = start + TimeUnit.SECONDS.toNanos(600);
+            while (doneNanos.get() == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "P = " + partitions + ": " + delivered.get() + " of " + wanted + " events in 600 s");
+                }
+                Thread.sleep(5);
+            }
+        } finally {
+            started.forEach(OutboxRelay::close);
+            pools.forEach(HikariDataSource::close);
+        }
+        return wanted / ((doneNanos.get() - start) / 1e9);
+    }
+}
