@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
  *
  * <pre>
- * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling]
+ * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions]
  *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
@@ -212,6 +212,10 @@ public final class BenchMain {
         if (only.contains("partition-scaling")) {
             gate.await("partition-scaling, " + db.label);
             new PartitionScalingBench(db, mode, report).run();
+        }
+        if (only.contains("idle-partitions")) {
+            gate.await("idle-partitions, " + db.label);
+            new IdlePartitionsBench(db, mode, report).run();
         }
         if (only.contains("idle") && !postgres) {
             gate.await("idle, " + db.label);

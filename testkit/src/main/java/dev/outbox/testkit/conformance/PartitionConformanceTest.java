@@ -239,7 +239,7 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         appendCommitted(OutboxEvent.of(neighbour, "E", "{}"), OutboxEvent.of(elsewhere, "E", "{}"));
         appendOverKeys(100, 20, "other-");
 
-        await().atMost(TIMEOUT).until(() -> partition(relay, 3).state() == ConsumerStatus.State.BLOCKED);
+        awaitDescribing(relay, () -> partition(relay, 3).state() == ConsumerStatus.State.BLOCKED);
         Set<String> otherKeysOfPartition3 = new HashSet<>();
         IntStream.range(0, 20)
                 .mapToObj(i -> "other-" + i)
@@ -355,6 +355,37 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
                 .hasMessageContaining("declared with 4 partition(s), but the database holds it with 8")
                 .hasMessageContaining("new consumer name");
         assertThat(handled).hasValue(0);
+    }
+
+    /**
+     * Waits for {@code condition}; on a timeout, the failure says what the tables and the relay's
+     * threads were doing (a run in CI once saw no delivery at all in 60 s, not seen since).
+     */
+    private void awaitDescribing(OutboxRelay relay, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        try {
+            await().atMost(TIMEOUT).until(condition);
+        } catch (AssertionError timeout) {
+            StringBuilder state = new StringBuilder(timeout.getMessage());
+            state.append("\nnext_seq ")
+                    .append(queryLong("SELECT " + column("next_seq") + " FROM " + table(tables.sequencerTable())))
+                    .append(", queued ")
+                    .append(queueSize())
+                    .append(", logged ")
+                    .append(log().size())
+                    .append(", sequencing here ")
+                    .append(relay.isSequencing())
+                    .append("\nstatus ")
+                    .append(relay.status());
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (thread.getName().startsWith("outbox-")) {
+                    state.append("\n").append(thread.getName()).append(' ').append(thread.getState());
+                    for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                        state.append("\n    at ").append(stack[i]);
+                    }
+                }
+            });
+            throw new AssertionError(state.toString(), timeout);
+        }
     }
 
     private static PartitionStatus partition(OutboxRelay relay, int number) {

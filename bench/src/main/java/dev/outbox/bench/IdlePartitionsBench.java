@@ -1,0 +1,131 @@
+package dev.outbox.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxRelay;
+import dev.outbox.RelayOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * 5b. Idle cost of partitioned consumers: {@value #RELAYS} relays with default settings, each
+ * registering {@value #CONSUMERS} consumers of {@value #PARTITIONS} partitions, idle once the
+ * partitions are shared out. Statements each relay executed (JDBC level, its own counting data
+ * source), per relay and in total. Target: at most one a second per relay, so that the idle cost
+ * does not grow with partitions.
+ */
+final class IdlePartitionsBench {
+
+    static final int RELAYS = 3;
+    static final int CONSUMERS = 2;
+    static final int PARTITIONS = 16;
+    /** The longest wait for the relays to share the partitions out (cycles of a third of the lease). */
+    static final long BALANCE_MILLIS = 180_000;
+
+    private final BenchDb db;
+    private final Mode mode;
+    private final Report report;
+
+    IdlePartitionsBench(BenchDb db, Mode mode, Report report) {
+        this.db = db;
+        this.mode = mode;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        System.out.println("[idle-partitions] " + db.label + ", " + RELAYS + " relays x " + CONSUMERS + " consumers x "
+                + PARTITIONS + " partitions");
+        db.reset();
+        List<HikariDataSource> pools = new ArrayList<>();
+        List<CountingDataSource> counters = new ArrayList<>();
+        List<OutboxRelay> relays = new ArrayList<>();
+        Stats.Samples perRelay = new Stats.Samples();
+        Stats.Samples busiest = new Stats.Samples();
+        Stats.Samples total = new Stats.Samples();
+        try {
+            for (int r = 0; r < RELAYS; r++) {
+                HikariDataSource pool = db.newPool("idle-partitions-" + r, 8);
+                pools.add(pool);
+                CountingDataSource counting = new CountingDataSource(pool);
+                counters.add(counting);
+                OutboxRelay.Builder builder = OutboxRelay.builder(counting, db.dialect)
+                        .tables(db.tables)
+                        .options(RelayOptions.builder().relayId("idle-" + r).build());
+                for (int c = 0; c < CONSUMERS; c++) {
+                    builder.consumer(OutboxConsumer.atLeastOnce("idle-split-" + c, batch -> {})
+                            .partitions(PARTITIONS)
+                            .build());
+                }
+                relays.add(builder.build().start());
+            }
+            long balanceStart = System.nanoTime();
+            while (!balanced(relays)) {
+                if ((System.nanoTime() - balanceStart) / 1_000_000 > BALANCE_MILLIS) {
+                    throw new IllegalStateException(
+                            "the relays did not share the partitions out in " + BALANCE_MILLIS / 1000 + " s");
+                }
+                Thread.sleep(100);
+            }
+            double balanceSeconds = (System.nanoTime() - balanceStart) / 1e9;
+            Thread.sleep(IdleBench.SETTLE_MILLIS);
+            long window = mode.idleMillis() / mode.reps();
+            for (int rep = 0; rep < mode.reps(); rep++) {
+                counters.forEach(CountingDataSource::resetCounts);
+                long start = System.nanoTime();
+                Thread.sleep(window);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double sum = 0;
+                double max = 0;
+                for (CountingDataSource counting : counters) {
+                    double rate = counting.statements.sum() / seconds;
+                    sum += rate;
+                    max = Math.max(max, rate);
+                }
+                perRelay.add(sum / RELAYS);
+                busiest.add(max);
+                total.add(sum);
+            }
+            report.note(String.format(
+                    "idle partitions on %s: the %d relays shared %d partitions out in %.1f s from their start"
+                            + " (default 30 s lease: a cycle every 10 s, at most 2 released per cycle)",
+                    db.label, RELAYS, CONSUMERS * PARTITIONS, balanceSeconds));
+        } finally {
+            relays.forEach(OutboxRelay::close);
+            pools.forEach(HikariDataSource::close);
+        }
+        String section = Report.Sections.IDLE;
+        String setup = RELAYS + " relays x " + CONSUMERS + " consumers x " + PARTITIONS + " partitions, idle";
+        report.target(
+                section,
+                db.label,
+                "statements/s per relay (JDBC level, mean), " + setup,
+                perRelay.stats(),
+                "/s",
+                1,
+                true,
+                "");
+        report.target(
+                section, db.label, "statements/s of the busiest relay, " + setup, busiest.stats(), "/s", 1, true, "");
+        report.add(section, db.label, "statements/s of all relays, " + setup, total.stats(), "/s");
+        db.reset();
+    }
+
+    /** Every partition runs in exactly one relay, and each relay holds its share or one less. */
+    private static boolean balanced(List<OutboxRelay> relays) {
+        int share = (PARTITIONS + RELAYS - 1) / RELAYS;
+        for (int c = 0; c < CONSUMERS; c++) {
+            int owned = 0;
+            for (OutboxRelay relay : relays) {
+                int mine = relay.ownedPartitions("idle-split-" + c).size();
+                if (mine > share || mine < share - 1) {
+                    return false;
+                }
+                owned += mine;
+            }
+            if (owned != PARTITIONS) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
