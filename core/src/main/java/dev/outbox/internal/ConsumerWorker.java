@@ -397,8 +397,20 @@ final class ConsumerWorker extends RelayLoop {
             return Duration.ZERO;
         }
         checkpoint = failed.checkpoint();
-        FailureTracker.Failure failure =
-                new FailureTracker.Failure(failed.remaining(), failed.located(), kindOf(cause));
+        FailureTracker.Kind kind = kindOf(cause);
+        Instant waitingSince = tracker.waitingSince();
+        if (waitingSince != null && kind == FailureTracker.Kind.HANDLER) {
+            // The handler answered, if with a failure of its own: the downstream is back, and the
+            // status says so now, not only after the next success (a located failure past the
+            // checkpoint delivers the events before it first, which may take a while).
+            tracker.downstreamAnswered();
+            record(cause, tracker.blocked() ? tracker.failingSeq() : null, false);
+            LOG.info(
+                    "{}: its downstream is available again after {}",
+                    part,
+                    Duration.between(waitingSince, clock.instant()));
+        }
+        FailureTracker.Failure failure = new FailureTracker.Failure(failed.remaining(), failed.located(), kind);
         return decided(tracker.failed(failure, checkpoint, clock.instant()), cause);
     }
 
