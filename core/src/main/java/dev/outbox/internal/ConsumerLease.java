@@ -263,6 +263,17 @@ final class ConsumerLease {
     }
 
     /**
+     * Records that the downstream answered: the status no longer shows a wait for it. Throws {@link
+     * LeaseLostException} if the lease was lost.
+     */
+    void clearWaiting() throws SQLException {
+        if (context.withConnection(connection -> context.consumers.clearWaiting(connection, part, epoch)) != 1) {
+            held = false;
+            throw new LeaseLostException();
+        }
+    }
+
+    /**
      * Gives the lease up so that another relay can take over at once. Held until the release is
      * written: a failed one is tried again, not left to the bulk renewal to keep alive.
      */

@@ -102,6 +102,7 @@ final class ConsumerSql {
     private final Statement saveCheckpointClearingFailure;
     private final Statement recordFailure;
     private final Statement renew;
+    private final Statement clearWaiting;
     private final Statement release;
     private final Statement readLog;
     private final Statement lowestRetainedSeq;
@@ -193,6 +194,14 @@ final class ConsumerSql {
                         WAITING_SINCE,
                         when(waiting.eq(inline(1)), coalesce(WAITING_SINCE, now))
                                 .otherwise(NULL_TIME))
+                .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
+                .and(EPOCH.eq(epoch)));
+
+        // The downstream answered: the status stops saying the consumer waits for it, and keeps the
+        // error and the blocked seq that remain.
+        clearWaiting = sql.render(update(consumer)
+                .set(WAITING_SINCE, NULL_TIME)
                 .where(NAME.eq(name))
                 .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
@@ -374,6 +383,17 @@ final class ConsumerSql {
         }
     }
 
+    /** Clears the time since which the partition waits for its downstream; rows updated. */
+    int clearWaiting(Connection connection, Partition part, long heldEpoch) throws SQLException {
+        try (Statement.Bound update = clearWaiting
+                .bind(connection)
+                .setString(name, part.consumer())
+                .setInt(partitionNo, part.number())
+                .setLong(epoch, heldEpoch)) {
+            return update.executeUpdate();
+        }
+    }
+
     /** Extends the lease; rows updated. */
     int renew(Connection connection, Partition part, long heldEpoch, long leaseMs) throws SQLException {
         try (Statement.Bound update = renew.bind(connection)
@@ -508,6 +528,7 @@ final class ConsumerSql {
                 saveCheckpointClearingFailure,
                 recordFailure,
                 renew,
+                clearWaiting,
                 release,
                 readLog,
                 lowestRetainedSeq,

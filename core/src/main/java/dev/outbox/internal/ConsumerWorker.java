@@ -55,6 +55,8 @@ final class ConsumerWorker extends RelayLoop {
     private boolean failureInRow;
     /** The failure last recorded on the row, to record again when part of it ends. */
     private @Nullable Throwable recordedFailure;
+    /** Whether the consumer's row may say it waits for its downstream (this relay's or a previous owner's). */
+    private boolean waitingInRow;
 
     /**
      * PARK_KEY: the keys with dead letters, which the log's events of wait behind; null until read
@@ -283,6 +285,7 @@ final class ConsumerWorker extends RelayLoop {
             tracker.restoreBlock(blocked, clock.instant());
         }
         failureInRow = taken.hasFailure();
+        waitingInRow = taken.hasFailure();
         recordedFailure = null;
         deadLettersChanged = true;
         LOG.info(
@@ -345,11 +348,13 @@ final class ConsumerWorker extends RelayLoop {
         tracker.delivered(delivered.lastSeq());
         if (delivered.clearedFailure()) {
             failureInRow = false;
+            waitingInRow = false;
             recordedFailure = null;
         }
         if (waitingSince != null) {
             downstreamBack(waitingSince);
         }
+        answeredInRow();
         if (wasBlocked && failing <= delivered.lastSeq()) {
             LOG.info("{} is no longer blocked: seq {} was delivered", part, failing);
         }
@@ -370,10 +375,23 @@ final class ConsumerWorker extends RelayLoop {
                 return null;
             });
             failureInRow = false;
+            waitingInRow = false;
             recordedFailure = null;
         }
         if (waitingSince != null) {
             downstreamBack(waitingSince);
+        }
+        answeredInRow();
+    }
+
+    /**
+     * The handler answered: if the row may still say the consumer waits for its downstream (a wait
+     * a previous owner recorded, say), it stops saying so; the error and blocked seq stay.
+     */
+    private void answeredInRow() throws SQLException {
+        if (waitingInRow) {
+            lease.clearWaiting();
+            waitingInRow = false;
         }
     }
 
@@ -399,16 +417,18 @@ final class ConsumerWorker extends RelayLoop {
         checkpoint = failed.checkpoint();
         FailureTracker.Kind kind = kindOf(cause);
         Instant waitingSince = tracker.waitingSince();
-        if (waitingSince != null && kind == FailureTracker.Kind.HANDLER) {
+        if (kind == FailureTracker.Kind.HANDLER && (waitingSince != null || waitingInRow)) {
             // The handler answered, if with a failure of its own: the downstream is back, and the
             // status says so now, not only after the next success (a located failure past the
             // checkpoint delivers the events before it first, which may take a while).
-            tracker.downstreamAnswered();
+            if (waitingSince != null) {
+                tracker.downstreamAnswered();
+                LOG.info(
+                        "{}: its downstream is available again after {}",
+                        part,
+                        Duration.between(waitingSince, clock.instant()));
+            }
             record(cause, tracker.blocked() ? tracker.failingSeq() : null, false);
-            LOG.info(
-                    "{}: its downstream is available again after {}",
-                    part,
-                    Duration.between(waitingSince, clock.instant()));
         }
         FailureTracker.Failure failure = new FailureTracker.Failure(failed.remaining(), failed.located(), kind);
         return decided(tracker.failed(failure, checkpoint, clock.instant()), cause);
@@ -493,6 +513,7 @@ final class ConsumerWorker extends RelayLoop {
     private void record(Throwable failure, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
         lease.recordFailure(failure, blockedSeq, waiting);
         failureInRow = true;
+        waitingInRow = waiting;
         recordedFailure = failure;
     }
 
