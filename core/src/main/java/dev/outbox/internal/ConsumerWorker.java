@@ -94,7 +94,7 @@ final class ConsumerWorker extends RelayLoop {
                 : new AtLeastOnceDelivery(
                         consumer, Objects.requireNonNull(consumer.handler()), context, lease, deadLetters, keeper);
         this.clock = context.options.clock();
-        this.redriver = new Redriver(consumer, delivery, lease, deadLetters, clock, this::kindOf);
+        this.redriver = new Redriver(consumer, delivery, lease, deadLetters, clock, this::kindOf, this::answeredInRow);
         this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());
         this.localSequencerLeads = localSequencerLeads;
         this.idlePolls = new Backoff(context.options.pollFloor(), context.options.pollCeiling());

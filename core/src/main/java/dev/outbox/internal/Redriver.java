@@ -66,6 +66,13 @@ final class Redriver {
     private final DeadLetterStore deadLetters;
     private final Clock clock;
     private final Function<Throwable, FailureTracker.Kind> kindOf;
+    private final Answered answered;
+
+    /** Told at once when the handler answered a re-drive (delivered, or failed on an event). */
+    interface Answered {
+        void answered() throws SQLException;
+    }
+
     private final RandomGenerator random = new SplittableRandom();
     private final boolean byKey;
 
@@ -86,14 +93,29 @@ final class Redriver {
             ConsumerLease lease,
             DeadLetterStore deadLetters,
             Clock clock,
-            Function<Throwable, FailureTracker.Kind> kindOf) {
+            Function<Throwable, FailureTracker.Kind> kindOf,
+            Answered answered) {
         this.consumer = consumer;
+        this.answered = answered;
         this.delivery = delivery;
         this.lease = lease;
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.kindOf = kindOf;
         this.byKey = consumer.failurePolicy() == FailurePolicy.PARK_KEY;
+    }
+
+    /**
+     * {@link Delivery#redeliver}, then {@link Answered#answered} when the handler answered: the
+     * status stops saying the consumer waits for its downstream while the pass goes on.
+     */
+    private Delivery.Redelivery redeliver(List<DeadLetter> letters) throws SQLException {
+        Delivery.Redelivery outcome = delivery.redeliver(letters);
+        if (!outcome.delivered().isEmpty()
+                || (outcome.cause() != null && kindOf.apply(outcome.cause()) == FailureTracker.Kind.HANDLER)) {
+            answered.answered();
+        }
+        return outcome;
     }
 
     /**
@@ -158,7 +180,7 @@ final class Redriver {
     private Outcome deliver(List<DeadLetter> letters, Pass pass) throws SQLException {
         // A pass may deliver many times (one at a time below): longer than a lease, all told.
         lease.renewIfDue();
-        Delivery.Redelivery batch = delivery.redeliver(letters);
+        Delivery.Redelivery batch = redeliver(letters);
         pass.delivered(batch.delivered());
         if (batch.cause() == null) {
             return new Outcome(false, null);
@@ -176,7 +198,7 @@ final class Redriver {
                 continue;
             }
             lease.renewIfDue();
-            Delivery.Redelivery single = delivery.redeliver(List.of(letter));
+            Delivery.Redelivery single = redeliver(List.of(letter));
             pass.delivered(single.delivered());
             if (single.cause() != null) {
                 if (kindOf.apply(single.cause()) != FailureTracker.Kind.HANDLER) {
@@ -203,7 +225,7 @@ final class Redriver {
         for (int failed = 1; failed < retry.maxAttempts(); failed++) {
             pause(retry.backoff(failed, random));
             lease.renewIfDue();
-            Delivery.Redelivery again = delivery.redeliver(List.of(letter));
+            Delivery.Redelivery again = redeliver(List.of(letter));
             pass.delivered(again.delivered());
             if (again.cause() == null) {
                 return null; // delivered, or discarded meanwhile
