@@ -222,17 +222,12 @@ final class ConsumerSql {
                 .and(PARTITION_NO.eq(partitionNo))
                 .and(EPOCH.eq(epoch)));
 
+        // The columns readRecord reads, in its order.
+        List<Field<?>> recordColumns = List.of(
+                SEQ, EVENT_ID, AGGREGATE_TYPE, AGGREGATE_ID, EVENT_TYPE, PAYLOAD, HEADERS, CREATED_AT, SEQUENCED_AT);
+
         // Uses the log's primary key: a range scan from the checkpoint.
-        readLog = sql.render(select(
-                        SEQ,
-                        EVENT_ID,
-                        AGGREGATE_TYPE,
-                        AGGREGATE_ID,
-                        EVENT_TYPE,
-                        PAYLOAD,
-                        HEADERS,
-                        CREATED_AT,
-                        SEQUENCED_AT)
+        readLog = sql.render(select(recordColumns)
                 .from(sql.log)
                 .where(SEQ.gt(after))
                 .orderBy(SEQ)
@@ -251,16 +246,7 @@ final class ConsumerSql {
         // before (so every seq up to it is visible: the sequencer commits the log's rows with
         // next_seq); the others stay on the server by their key hash. Rows without one (inserted
         // by plain SQL, or before schema version 3) come along and are sorted out by the caller.
-        readPartition = sql.render(select(
-                        SEQ,
-                        EVENT_ID,
-                        AGGREGATE_TYPE,
-                        AGGREGATE_ID,
-                        EVENT_TYPE,
-                        PAYLOAD,
-                        HEADERS,
-                        CREATED_AT,
-                        SEQUENCED_AT)
+        readPartition = sql.render(select(recordColumns)
                 .from(sql.log)
                 .where(SEQ.gt(after))
                 .and(SEQ.le(upTo))

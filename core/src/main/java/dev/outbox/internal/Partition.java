@@ -13,10 +13,6 @@ import dev.outbox.OutboxRecord;
  */
 record Partition(String consumer, int number, int count) {
 
-    static Partition whole(String consumer) {
-        return new Partition(consumer, 0, 1);
-    }
-
     boolean isSplit() {
         return count > 1;
     }

@@ -30,6 +30,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Param;
 import org.jspecify.annotations.Nullable;
@@ -56,31 +57,8 @@ final class RelayAdmin {
         // Bumping the epoch fences whoever owns the consumer now: it finds its next checkpoint
         // write rejected, takes the lease again and reads the new checkpoint. The failure state
         // belonged to the old position: cleared with it.
-        reset = sql.render(update(sql.consumer)
-                .set(CHECKPOINT_SEQ, checkpoint)
-                .set(EPOCH, EPOCH.plus(inline(1L)))
-                .set(OWNER, NULL_STRING)
-                .set(OWNER_INSTANCE, NULL_STRING)
-                .set(LEASE_UNTIL, NULL_TIME)
-                .set(UPDATED_AT, sql.now())
-                .set(LAST_ERROR, NULL_STRING)
-                .set(LAST_ERROR_AT, NULL_TIME)
-                .set(BLOCKED_SEQ, NULL_LONG)
-                .set(WAITING_SINCE, NULL_TIME)
-                .where(NAME.eq(name)));
-        resetPartition = sql.render(update(sql.consumer)
-                .set(CHECKPOINT_SEQ, checkpoint)
-                .set(EPOCH, EPOCH.plus(inline(1L)))
-                .set(OWNER, NULL_STRING)
-                .set(OWNER_INSTANCE, NULL_STRING)
-                .set(LEASE_UNTIL, NULL_TIME)
-                .set(UPDATED_AT, sql.now())
-                .set(LAST_ERROR, NULL_STRING)
-                .set(LAST_ERROR_AT, NULL_TIME)
-                .set(BLOCKED_SEQ, NULL_LONG)
-                .set(WAITING_SINCE, NULL_TIME)
-                .where(NAME.eq(name))
-                .and(PARTITION_NO.eq(partitionNo)));
+        reset = resetOf(sql, NAME.eq(name));
+        resetPartition = resetOf(sql, NAME.eq(name).and(PARTITION_NO.eq(partitionNo)));
         // Deleting a consumer: its row locked first, so that no relay takes it over meanwhile.
         Field<Integer> leaseLive = when(OWNER.isNotNull().and(LEASE_UNTIL.ge(sql.now())), inline(1))
                 .otherwise(inline(0));
@@ -88,6 +66,22 @@ final class RelayAdmin {
                 select(OWNER, leaseLive).from(sql.consumer).where(NAME.eq(name)).forUpdate());
         deleteDeadLetters = sql.render(deleteFrom(sql.deadLetter).where(CONSUMER.eq(name)));
         deleteRow = sql.render(deleteFrom(sql.consumer).where(NAME.eq(name)));
+    }
+
+    /** The reset of the consumer rows {@code which} selects. */
+    private Statement resetOf(OutboxSql sql, Condition which) {
+        return sql.render(update(sql.consumer)
+                .set(CHECKPOINT_SEQ, checkpoint)
+                .set(EPOCH, EPOCH.plus(inline(1L)))
+                .set(OWNER, NULL_STRING)
+                .set(OWNER_INSTANCE, NULL_STRING)
+                .set(LEASE_UNTIL, NULL_TIME)
+                .set(UPDATED_AT, sql.now())
+                .set(LAST_ERROR, NULL_STRING)
+                .set(LAST_ERROR_AT, NULL_TIME)
+                .set(BLOCKED_SEQ, NULL_LONG)
+                .set(WAITING_SINCE, NULL_TIME)
+                .where(which));
     }
 
     /** The statements, for rendering tests. */

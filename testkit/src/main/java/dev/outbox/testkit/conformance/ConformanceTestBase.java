@@ -112,7 +112,7 @@ public abstract class ConformanceTestBase {
      * type "Poison" (and records none of that batch: an all-or-nothing handler, so that the exact
      * deliveries can be asserted).
      */
-    protected static EventHandler poisonSensitive(RecordingHandler recorder, AtomicBoolean fixed) {
+    protected static EventHandler poisonSensitive(EventHandler recorder, AtomicBoolean fixed) {
         return batch -> {
             for (OutboxRecord record : batch) {
                 if (record.eventType().equals("Poison") && !fixed.get()) {

@@ -224,17 +224,11 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         EventHandler recorder = recording("r1", seen);
         OutboxRelay relay = startRelay(
                 "r1",
-                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {
-                            if (!fixed.get()
-                                    && batch.stream()
-                                            .anyMatch(r -> r.eventType().equals("Poison"))) {
-                                throw new IllegalArgumentException("malformed payload");
-                            }
-                            recorder.handle(batch);
-                        }))
-                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
-                        .failurePolicy(FailurePolicy.BLOCK)
-                        .build()));
+                builder ->
+                        builder.consumer(split(OutboxConsumer.atLeastOnce("search", poisonSensitive(recorder, fixed)))
+                                .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
+                                .failurePolicy(FailurePolicy.BLOCK)
+                                .build()));
         appendCommitted(OutboxEvent.of(poisoned, "Poison", "{}"));
         appendCommitted(OutboxEvent.of(neighbour, "E", "{}"), OutboxEvent.of(elsewhere, "E", "{}"));
         appendOverKeys(100, 20, "other-");
@@ -274,17 +268,11 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         EventHandler recorder = recording("r1", seen);
         OutboxRelay relay = startRelay(
                 "r1",
-                builder -> builder.consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {
-                            if (!fixed.get()
-                                    && batch.stream()
-                                            .anyMatch(r -> r.eventType().equals("Poison"))) {
-                                throw new IllegalArgumentException("malformed payload");
-                            }
-                            recorder.handle(batch);
-                        }))
-                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
-                        .failurePolicy(FailurePolicy.PARK_KEY)
-                        .build()));
+                builder ->
+                        builder.consumer(split(OutboxConsumer.atLeastOnce("search", poisonSensitive(recorder, fixed)))
+                                .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
+                                .failurePolicy(FailurePolicy.PARK_KEY)
+                                .build()));
         appendCommitted(OutboxEvent.of(poisoned, "Poison", "{}"));
         appendCommitted(OutboxEvent.of(poisoned, "E", "{}")); // parked behind its key
         appendCommitted(OutboxEvent.of(neighbour, "E", "{}")); // same partition, other key: flows
