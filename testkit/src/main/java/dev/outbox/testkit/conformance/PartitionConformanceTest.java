@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -279,9 +280,12 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         appendOverKeys(50, 10, "other-");
 
         // the letter behind the key is written with the checkpoint, after the handler saw the batch
-        await().atMost(TIMEOUT)
-                .until(() -> seqs(seen).size() == 51
-                        && relay.deadLetters().list("search").size() == 2);
+        awaitDescribing(
+                relay,
+                () -> seqs(seen).size() == 51
+                        && relay.deadLetters().list("search").size() == 2,
+                () -> "seen " + seqs(seen) + "\ndead letters "
+                        + relay.deadLetters().list("search"));
         assertThat(seqs(seen)).doesNotContain(1L, 2L).contains(3L);
         assertThat(relay.deadLetters().list("search"))
                 .extracting(letter -> letter.record().seq())
@@ -350,10 +354,17 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
      * threads were doing (a run in CI once saw no delivery at all in 60 s, not seen since).
      */
     private void awaitDescribing(OutboxRelay relay, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        awaitDescribing(relay, condition, () -> "");
+    }
+
+    private void awaitDescribing(
+            OutboxRelay relay, java.util.concurrent.Callable<Boolean> condition, Supplier<String> observed)
+            throws Exception {
         try {
             await().atMost(TIMEOUT).until(condition);
         } catch (AssertionError timeout) {
             StringBuilder state = new StringBuilder(timeout.getMessage());
+            state.append('\n').append(observed.get());
             state.append("\nnext_seq ")
                     .append(queryLong("SELECT " + column("next_seq") + " FROM " + table(tables.sequencerTable())))
                     .append(", queued ")
@@ -367,7 +378,7 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
             Thread.getAllStackTraces().forEach((thread, stack) -> {
                 if (thread.getName().startsWith("outbox-")) {
                     state.append("\n").append(thread.getName()).append(' ').append(thread.getState());
-                    for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                    for (int i = 0; i < Math.min(stack.length, 45); i++) {
                         state.append("\n    at ").append(stack[i]);
                     }
                 }
