@@ -203,10 +203,12 @@ final class FailureTracker {
         List<OutboxRecord> remaining = failure.remaining();
         if (!failure.located() && remaining.size() > 1) {
             // Bisect: a handler with a cost per call (a commit, an HTTP request) finds the failing
-            // event in log2(n) calls, and a transient failure costs a few calls, not n.
+            // event in log2(n) calls, and a transient failure costs a few calls, not n. Halved in
+            // entries, not seqs: a split consumer's partition has holes (other partitions' entries)
+            // between its seqs, and half the seq range could hold all of its entries again.
             long last = remaining.get(remaining.size() - 1).seq();
             isolateUntil = Math.max(isolateUntil, last);
-            isolationLimit = (int) Math.max(1, (last - checkpoint) / 2);
+            isolationLimit = Math.max(1, remaining.size() / 2);
             nextAttemptAt = null;
             return new Decision.Retry(now, null, 0);
         }

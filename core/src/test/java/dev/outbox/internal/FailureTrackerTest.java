@@ -10,8 +10,11 @@ import dev.outbox.internal.FailureTracker.Failure;
 import dev.outbox.internal.FailureTracker.Kind;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.stream.LongStream;
@@ -195,5 +198,90 @@ class FailureTrackerTest {
 
         assertThat(tracker.failed(unknown(List.of(record(2))), 1, T0))
                 .isEqualTo(new Decision.Retry(T0.plusMillis(100), record(2), 1));
+    }
+
+    /**
+     * Generated logs: a consumer's entries with holes between their seqs (a split consumer's
+     * partition: the other partitions' entries), some poisoned, read and handed as the delivery
+     * does; every run ends with each entry delivered once or parked, in seq order, in a bounded
+     * number of handler calls. Bisection halved in seqs once read the same entries for ever.
+     */
+    @Test
+    void shouldIsolateEveryPoisonedEntryOfALogWithHolesInABoundedNumberOfCalls() {
+        for (int run = 0; run < 2_000; run++) {
+            SplittableRandom random = new SplittableRandom(run);
+            int partitions = 1 + random.nextInt(16);
+            int batchSize = 1 + random.nextInt(50);
+            double poisonRate = random.nextDouble(0.3);
+            boolean located = random.nextBoolean();
+            List<Long> entries = new ArrayList<>();
+            Set<Long> poisoned = new HashSet<>();
+            long head = 0;
+            for (int n = 1 + random.nextInt(300); entries.size() < n; ) {
+                head++;
+                if (random.nextInt(partitions) == 0) {
+                    entries.add(head);
+                    if (random.nextDouble() < poisonRate) {
+                        poisoned.add(head);
+                    }
+                }
+            }
+            head += random.nextInt(20); // the log goes on with other partitions' entries
+            String described = "run " + run + " (" + partitions + " partitions, batch " + batchSize + ", "
+                    + (located ? "located" : "unlocated") + " failures)";
+            assertThat(deliverAll(entries, poisoned, head, batchSize, located, described))
+                    .as(described)
+                    .containsExactlyElementsOf(entries);
+        }
+    }
+
+    /**
+     * Delivers {@code entries} up to {@code head} as the delivery does: reads up to the tracker's
+     * limit and seq, a handler failing on poisoned entries (after saving those before them when
+     * {@code located}), parks what the tracker parks; returns the seqs delivered or parked.
+     */
+    private static List<Long> deliverAll(
+            List<Long> entries, Set<Long> poisoned, long head, int batchSize, boolean located, String run) {
+        FailureTracker tracker = tracker(FailurePolicy.PARK);
+        List<Long> done = new ArrayList<>();
+        long checkpoint = 0;
+        Instant now = T0;
+        int maxCalls = 2 * entries.size() + poisoned.size() * (RETRY.maxAttempts() + 2 * 7 + 4);
+        for (int calls = 0; checkpoint < head; calls++) {
+            assertThat(calls).as(run + ": handler calls").isLessThan(maxCalls);
+            long upTo = Math.min(head, tracker.readUpTo(checkpoint));
+            int limit = tracker.limit(checkpoint, batchSize);
+            long after = checkpoint;
+            List<OutboxRecord> read = entries.stream()
+                    .filter(seq -> seq > after && seq <= upTo)
+                    .limit(limit)
+                    .map(FailureTrackerTest::record)
+                    .toList();
+            long covered = read.size() == limit ? read.get(read.size() - 1).seq() : upTo;
+            int failing = -1;
+            for (int i = 0; i < read.size() && failing < 0; i++) {
+                failing = poisoned.contains(read.get(i).seq()) ? i : -1;
+            }
+            if (failing < 0) {
+                read.forEach(r -> done.add(r.seq()));
+                checkpoint = covered;
+                tracker.delivered(covered);
+                continue;
+            }
+            List<OutboxRecord> remaining = read;
+            if (located) {
+                read.subList(0, failing).forEach(r -> done.add(r.seq()));
+                checkpoint = Math.max(checkpoint, read.get(failing).seq() - 1);
+                remaining = read.subList(failing, read.size());
+            }
+            Decision decision = tracker.failed(new Failure(remaining, located, Kind.HANDLER), checkpoint, now);
+            now = now.plusSeconds(1);
+            if (decision instanceof Decision.Park park) {
+                done.add(park.event().seq());
+                checkpoint = park.event().seq();
+                tracker.delivered(checkpoint);
+            }
+        }
+        return done;
     }
 }
