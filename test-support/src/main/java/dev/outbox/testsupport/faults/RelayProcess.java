@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A relay of a history run in a separate JVM ({@link RelayProcessMain}), started with {@link
- * ProcessBuilder} on this JVM's class path, that a test kills with SIGKILL: no shutdown hook, no
- * {@code close()}, no released lease, a batch cut off in the middle. Its deliveries to the
+ * ProcessBuilder} on this JVM's class path, that a test kills with SIGKILL (no shutdown hook, no
+ * {@code close()}, no released lease, a batch cut off in the middle), freezes with SIGSTOP, or
+ * stops with SIGTERM (its relay closes). Its deliveries to the
  * at-least-once consumer are read back from its recording file after it died.
  *
  * <p>{@link #close()} kills the process if it still runs and deletes its files. Not thread-safe:
@@ -192,6 +193,38 @@ public final class RelayProcess implements AutoCloseable {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(
                     "relay process " + relayId + " (pid " + process.pid() + ") survived SIGKILL");
+        }
+    }
+
+    /**
+     * Stops the process with SIGTERM: its relay closes (the batches in flight end, the leases are
+     * released) and it exits; waits until it is gone.
+     */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("relay process " + relayId + " (pid " + process.pid()
+                    + ") did not exit within 60 s of SIGTERM; its output:\n" + outputTail());
+        }
+    }
+
+    /** Freezes the process with SIGSTOP: its threads stop wherever they are, its sessions stay open. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Resumes a frozen process with SIGCONT. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 

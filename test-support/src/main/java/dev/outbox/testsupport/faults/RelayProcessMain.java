@@ -105,6 +105,12 @@ public final class RelayProcessMain {
                     flush(recording);
                 },
                 Integer.parseInt(settings.getProperty("partitions", "1")));
+        // SIGTERM: a clean stop, as a rolling restart does it (SIGKILL runs no hook)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            relay.close();
+            flush(recording);
+            dataSource.close();
+        }));
         relay.start();
         boolean announced = false;
         while (true) {

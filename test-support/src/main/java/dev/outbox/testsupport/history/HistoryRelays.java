@@ -80,7 +80,7 @@ public final class HistoryRelays {
         OutboxRelay.Builder builder = OutboxRelay.builder(dataSource, schema.dialect())
                 .tables(schema.tables())
                 .options(options)
-                .consumer(OutboxConsumer.transactional(PROJECTION, new ProjectionHandler(schema, relayId))
+                .consumer(OutboxConsumer.transactional(PROJECTION, new ProjectionHandler(schema, relayId, partitions))
                         .partitions(partitions)
                         .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)

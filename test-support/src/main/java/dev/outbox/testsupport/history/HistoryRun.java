@@ -29,7 +29,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jooq.SQLDialect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,12 @@ import org.slf4j.LoggerFactory;
  *       at-least-once handler; the standby must take over;
  *   <li>when the database is a {@link RestartableDatabase}: the server crashed and started again.
  * </ol>
+ *
+ * <p>With {@link RunOptions#relayProcesses()} relays in child JVMs instead, sharing the partitions
+ * of the projection and the recorder, each fault in turn: one process killed with SIGKILL in the
+ * middle of a batch and a new one joining; the process serving the most partitions frozen with
+ * SIGSTOP until the others serve them all, then resumed; a rolling restart (each stopped with
+ * SIGTERM and replaced). The takeover times and the partitions moved go into the summary.
  *
  * <p>Every wait is bounded and fails with what it waited for. Not thread-safe: one run per instance.
  */
@@ -85,6 +95,9 @@ public final class HistoryRun {
     private HandlerFaults handlerFaults = HandlerFaults.none();
     private List<String> consumers = HistoryRelays.CONSUMERS;
     private DeadLetterOperator operator;
+    private final List<RelayProcess> processes = new CopyOnWriteArrayList<>();
+    /** What the relay processes' faults measured, for the summary. */
+    private final List<String> processFigures = new ArrayList<>();
 
     private HistoryRun(TestDatabase database, OutboxDialect dialect, RunOptions options) {
         this.database = Objects.requireNonNull(database, "database");
@@ -131,6 +144,9 @@ public final class HistoryRun {
                 for (OutboxRelay relay : relays) {
                     closeRelay(relay);
                 }
+                for (RelayProcess process : List.copyOf(processes)) {
+                    endProcess(process, true); // a failed run: its output is kept
+                }
                 relayPool.close();
             }
         } finally {
@@ -139,9 +155,16 @@ public final class HistoryRun {
     }
 
     private RunResult runWorkload() throws Exception {
-        startRelay();
-        startRelay();
-        awaitOwner("the first relays to start");
+        if (options.relayProcesses() > 0) {
+            for (int i = 0; i < options.relayProcesses(); i++) {
+                startProcess();
+            }
+            awaitServedBy(liveProcesses(), "the first relay processes to start");
+        } else {
+            startRelay();
+            startRelay();
+            awaitOwner("the first relays to start");
+        }
         long started = System.nanoTime();
         workload.start();
         LOG.info(
@@ -160,7 +183,7 @@ public final class HistoryRun {
         }
         long workloadNanos = System.nanoTime() - started;
         LOG.info("workload stopped after {} s; draining", TimeUnit.NANOSECONDS.toSeconds(workloadNanos));
-        if (relays.isEmpty()) {
+        if (relays.isEmpty() && processes.isEmpty()) {
             startRelay();
         }
         long drainStarted = System.nanoTime();
@@ -187,6 +210,9 @@ public final class HistoryRun {
         for (OutboxRelay relay : relays) {
             closeRelay(relay);
         }
+        for (RelayProcess process : List.copyOf(processes)) {
+            endProcess(process, false);
+        }
         DatabaseState state = historySchema.readState(schema.dataSource());
         CheckReport report = new HistoryChecker(options.partitions()).check(history, state);
         RunSummary summary = RunSummary.of(
@@ -199,17 +225,26 @@ public final class HistoryRun {
                 workloadNanos,
                 drainNanos,
                 workload.failures(),
-                operator == null ? "" : operator.summary());
+                operator == null ? "" : operator.summary(),
+                String.join("; ", processFigures));
         return new RunResult(report, summary, history, state);
     }
 
     private void injectFaults(long startedNanos) throws Exception {
-        List<Fault.Kind> kinds = new ArrayList<>(List.of(
-                Fault.Kind.RELAY_STOPPED_AND_STARTED,
-                Fault.Kind.RELAY_CONNECTIONS_KILLED,
-                Fault.Kind.RELAY_PROCESS_KILLED));
-        if (database instanceof RestartableDatabase) {
-            kinds.add(Fault.Kind.SERVER_RESTARTED);
+        List<Fault.Kind> kinds = new ArrayList<>();
+        if (options.relayProcesses() > 0) {
+            kinds.addAll(List.of(
+                    Fault.Kind.RELAY_PROCESS_KILLED,
+                    Fault.Kind.RELAY_PROCESS_PAUSED,
+                    Fault.Kind.RELAYS_RESTARTED_IN_TURN));
+        } else {
+            kinds.addAll(List.of(
+                    Fault.Kind.RELAY_STOPPED_AND_STARTED,
+                    Fault.Kind.RELAY_CONNECTIONS_KILLED,
+                    Fault.Kind.RELAY_PROCESS_KILLED));
+            if (database instanceof RestartableDatabase) {
+                kinds.add(Fault.Kind.SERVER_RESTARTED);
+            }
         }
         kinds.retainAll(options.faults());
         if (kinds.isEmpty()) {
@@ -227,8 +262,17 @@ public final class HistoryRun {
             switch (kind) {
                 case RELAY_STOPPED_AND_STARTED -> stopAndStartRelay();
                 case RELAY_CONNECTIONS_KILLED -> killRelaySessions();
-                case RELAY_PROCESS_KILLED -> killRelayProcess();
+                case RELAY_PROCESS_KILLED -> {
+                    if (options.relayProcesses() > 0) {
+                        killOneProcessAndJoinAnother();
+                    } else {
+                        killRelayProcess();
+                    }
+                }
                 case SERVER_RESTARTED -> restartServer();
+                case RELAY_PROCESS_PAUSED -> pauseOneProcess();
+                case RELAYS_RESTARTED_IN_TURN -> restartProcessesInTurn();
+                case RELAY_JOINED -> throw new IllegalStateException("a relay joins after a kill, not on its own");
             }
             faultCounts.merge(kind, 1, Integer::sum);
         }
@@ -332,6 +376,235 @@ public final class HistoryRun {
                 "start #" + server.starts() + " of the server"));
     }
 
+    // --- relays in child JVMs that share the partitions -------------------------------------
+
+    /**
+     * SIGKILL of the process in the middle of a batch, the time until every partition is served by
+     * the others again; then a new process joins and gets partitions handed over to it.
+     */
+    private void killOneProcessAndJoinAnother() throws Exception {
+        Map<RelayProcess, Long> batches = batchCounts();
+        RelayProcess victim = awaitValue("a relay process in the middle of a batch", TAKEOVER_TIMEOUT, () -> {
+            for (RelayProcess process : processes) {
+                if (process.batches() > batches.getOrDefault(process, 0L)) {
+                    return process;
+                }
+            }
+            return null;
+        });
+        String batch = victim.lastBatch();
+        long killedAt = HistoryClock.nowMicros();
+        long killedNanos = System.nanoTime();
+        endProcess(victim, true);
+        awaitServedBy(liveProcesses(), "the partitions of killed " + victim.relayId() + " to be served again");
+        long takeoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedNanos);
+        awaitProcessProgress("deliveries after " + victim.relayId() + " was killed");
+        history.fault(new Fault(
+                Fault.Kind.RELAY_PROCESS_KILLED,
+                killedAt,
+                HistoryClock.nowMicros(),
+                victim.relayId() + " (pid " + victim.pid() + ") killed with seqs " + batch.replace(' ', '-')
+                        + " in its handler; its partitions served again after " + takeoverMillis + " ms"));
+        processFigures.add("SIGKILL of " + victim.relayId() + ": partitions served again after " + takeoverMillis
+                + " ms (lease " + options.lease().toMillis() + " ms)");
+
+        long joinedAt = HistoryClock.nowMicros();
+        long joinedNanos = System.nanoTime();
+        RelayProcess joined = startProcess();
+        await(
+                joined.relayId() + " to be handed partitions",
+                TAKEOVER_TIMEOUT,
+                () -> owners().containsValue(joined.relayId()) && servedBy(liveProcesses()));
+        long joinMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinedNanos);
+        awaitProcessProgress("deliveries after " + joined.relayId() + " joined");
+        history.fault(new Fault(
+                Fault.Kind.RELAY_JOINED,
+                joinedAt,
+                HistoryClock.nowMicros(),
+                joined.relayId() + " joined; its first partition after " + joinMillis + " ms"));
+        faultCounts.merge(Fault.Kind.RELAY_JOINED, 1, Integer::sum);
+    }
+
+    /**
+     * SIGSTOP of the process that serves the most partitions until the others serve all of them
+     * (past its lease), then SIGCONT: it finds its leases lost, its writes rejected, and rejoins.
+     */
+    private void pauseOneProcess() throws Exception {
+        Map<String, String> owners = owners();
+        RelayProcess frozen = processes.stream()
+                .max(Comparator.comparingLong(p ->
+                        owners.values().stream().filter(p.relayId()::equals).count()))
+                .orElseThrow();
+        long pausedAt = HistoryClock.nowMicros();
+        long pausedNanos = System.nanoTime();
+        frozen.pause();
+        List<String> others = liveProcesses().stream()
+                .filter(id -> !id.equals(frozen.relayId()))
+                .toList();
+        try {
+            awaitServedBy(others, "the partitions of frozen " + frozen.relayId() + " to be served by the others");
+        } finally {
+            frozen.resume();
+        }
+        long takeoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedNanos);
+        await(
+                "resumed " + frozen.relayId() + " to serve partitions again",
+                TAKEOVER_TIMEOUT,
+                () -> owners().containsValue(frozen.relayId()) && servedBy(liveProcesses()));
+        awaitProcessProgress("deliveries after " + frozen.relayId() + " was resumed");
+        history.fault(new Fault(
+                Fault.Kind.RELAY_PROCESS_PAUSED,
+                pausedAt,
+                HistoryClock.nowMicros(),
+                frozen.relayId() + " frozen until its partitions were served by " + others + " after " + takeoverMillis
+                        + " ms, then resumed"));
+        processFigures.add(
+                "SIGSTOP of " + frozen.relayId() + ": partitions served by the others after " + takeoverMillis + " ms");
+    }
+
+    /**
+     * A rolling restart: each process stopped with SIGTERM and replaced, the next one only once every
+     * partition is served and the new one serves some; counts the partitions that changed owner.
+     */
+    private void restartProcessesInTurn() throws Exception {
+        long startedAt = HistoryClock.nowMicros();
+        long startedNanos = System.nanoTime();
+        List<String> replaced = new ArrayList<>();
+        try (OwnerChanges moves = new OwnerChanges()) {
+            for (RelayProcess old : List.copyOf(processes)) {
+                endProcess(old, false);
+                RelayProcess replacement = startProcess();
+                await(
+                        replacement.relayId() + " (replacing " + old.relayId() + ") to serve partitions",
+                        TAKEOVER_TIMEOUT,
+                        () -> owners().containsValue(replacement.relayId()) && servedBy(liveProcesses()));
+                replaced.add(old.relayId() + " by " + replacement.relayId());
+            }
+            awaitProcessProgress("deliveries after the rolling restart");
+            processFigures.add("rolling restart of " + replaced.size() + " relays in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) + " ms: " + moves.count()
+                    + " partition moves of " + owners().size() + " partitions");
+        }
+        history.fault(new Fault(
+                Fault.Kind.RELAYS_RESTARTED_IN_TURN, startedAt, HistoryClock.nowMicros(), "replaced " + replaced));
+    }
+
+    /** Watches the partitions' owners and counts each change from one live owner to another. */
+    private final class OwnerChanges implements AutoCloseable {
+        private final Map<String, String> last = new ConcurrentHashMap<>();
+        private final AtomicInteger moves = new AtomicInteger();
+        private volatile boolean running = true;
+        private final Thread watcher = new Thread(this::watch, "history-owner-changes");
+
+        OwnerChanges() {
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        private void watch() {
+            while (running) {
+                try {
+                    owners().forEach((partition, owner) -> {
+                        if (owner != null) {
+                            String previous = last.put(partition, owner);
+                            if (previous != null && !previous.equals(owner)) {
+                                moves.incrementAndGet();
+                            }
+                        }
+                    });
+                    TimeUnit.MILLISECONDS.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.debug("could not read the owners: {}", e.toString());
+                }
+            }
+        }
+
+        int count() {
+            return moves.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            watcher.join(5_000);
+        }
+    }
+
+    private RelayProcess startProcess() {
+        String relayId = "process-" + relayNumber.incrementAndGet();
+        history.relayStarted(relayId);
+        RelayProcess process = RelayProcess.start(
+                relayId,
+                schema.dataSource(),
+                historySchema,
+                dialect,
+                options.lease(),
+                handlerFaults,
+                options.partitions());
+        processes.add(process);
+        return process;
+    }
+
+    /** Kills ({@code kill}) or stops a relay process, and takes what it recorded into the history. */
+    private void endProcess(RelayProcess process, boolean kill) throws InterruptedException {
+        processes.remove(process);
+        try {
+            if (kill) {
+                process.kill();
+            } else {
+                process.stop();
+            }
+        } finally {
+            history.relayEnded(process.relayId());
+            history.delivered(process.deliveries());
+            history.called(process.calls());
+            process.keepOutput(OUTPUT);
+            process.close();
+        }
+    }
+
+    private List<String> liveProcesses() {
+        return processes.stream().map(RelayProcess::relayId).toList();
+    }
+
+    private Map<RelayProcess, Long> batchCounts() {
+        Map<RelayProcess, Long> counts = new HashMap<>();
+        processes.forEach(process -> counts.put(process, process.batches()));
+        return counts;
+    }
+
+    /** The partitions' owners with a live lease ({@link HistorySchema#owners}). */
+    private Map<String, String> owners() {
+        try {
+            return historySchema.owners(schema.dataSource(), HistoryRelays.CONSUMERS);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the partitions' owners", e);
+        }
+    }
+
+    /** Whether every partition of the projection and the recorder has a live lease of one of {@code relayIds}. */
+    private boolean servedBy(List<String> relayIds) {
+        Map<String, String> owners = owners();
+        return owners.size() == HistoryRelays.CONSUMERS.size() * options.partitions()
+                && owners.values().stream().allMatch(owner -> owner != null && relayIds.contains(owner));
+    }
+
+    private void awaitServedBy(List<String> relayIds, String what) {
+        await(what, TAKEOVER_TIMEOUT, () -> servedBy(relayIds));
+    }
+
+    /** Waits until a relay process reports an at-least-once batch after this call. */
+    private void awaitProcessProgress(String what) {
+        Map<RelayProcess, Long> batches = batchCounts();
+        await(
+                what,
+                TAKEOVER_TIMEOUT,
+                () -> processes.stream()
+                        .anyMatch(process -> process.batches() > batches.getOrDefault(process, Long.MAX_VALUE)));
+    }
+
     private String startRelay() {
         String relayId = "jvm-" + relayNumber.incrementAndGet();
         OutboxRelay relay = HistoryRelays.build(
@@ -381,6 +654,16 @@ public final class HistoryRun {
     /** Waits until the at-least-once consumer got an event that committed after {@code sinceMicros}. */
     private void awaitProgress(long sinceMicros, String what) {
         await(what, TAKEOVER_TIMEOUT, () -> history.lastDeliveryMicros() > sinceMicros);
+    }
+
+    /** Awaits a non-null value of {@code probe}, and returns it. */
+    private <T> T awaitValue(String what, Duration timeout, Supplier<T> probe) {
+        AtomicReference<T> found = new AtomicReference<>();
+        await(what, timeout, () -> {
+            found.set(probe.get());
+            return found.get() != null;
+        });
+        return found.get();
     }
 
     /** Awaits {@code condition}; on time-out fails with what the database sessions were waiting for. */

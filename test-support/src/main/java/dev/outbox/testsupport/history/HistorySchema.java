@@ -98,7 +98,8 @@ public final class HistorySchema {
             statement.execute("CREATE TABLE " + projectionTable + " (" + c("id") + " " + identity
                     + " PRIMARY KEY, " + c("seq") + " BIGINT NOT NULL, " + c("event_id") + " VARCHAR(36) NOT NULL, "
                     + c("aggregate_id") + " VARCHAR(255) NOT NULL, " + c("relay_id") + " VARCHAR(200) NOT NULL, "
-                    + c("applied_micros") + " BIGINT NOT NULL)");
+                    + c("applied_micros") + " BIGINT NOT NULL, " + c("partition_no") + " INT NOT NULL, "
+                    + c("owner_seen") + " VARCHAR(200), " + c("epoch_seen") + " BIGINT NOT NULL)");
             statement.execute("CREATE TABLE " + effectTable + " (" + c("id") + " " + identity + " PRIMARY KEY, "
                     + c("consumer") + " VARCHAR(100) NOT NULL, " + c("seq") + " BIGINT NOT NULL, " + c("event_id")
                     + " VARCHAR(36) NOT NULL, " + c("relay_id") + " VARCHAR(200) NOT NULL, " + c("applied_micros")
@@ -146,7 +147,39 @@ public final class HistorySchema {
     /** The SQL the transactional consumer runs per event. */
     String projectionInsert() {
         return "INSERT INTO " + projectionTable + " (" + c("seq") + ", " + c("event_id") + ", " + c("aggregate_id")
-                + ", " + c("relay_id") + ", " + c("applied_micros") + ") VALUES (?, ?, ?, ?, ?)";
+                + ", " + c("relay_id") + ", " + c("applied_micros") + ", " + c("partition_no") + ", " + c("owner_seen")
+                + ", " + c("epoch_seen") + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+
+    /** The SQL that reads a consumer partition's owner and epoch (its row locked by the batch's transaction). */
+    String ownerRead() {
+        return "SELECT " + c("owner") + ", " + c("epoch") + " FROM " + table(tables.consumerTable()) + " WHERE "
+                + c("name") + " = ? AND " + c("partition_no") + " = ?";
+    }
+
+    /**
+     * Each partition's owner ({@code "<consumer>#<partition>"} to relay id, {@code null} when no
+     * relay holds it): the rows that say who serves what, for the takeover times and hand-overs.
+     */
+    public Map<String, String> owners(DataSource dataSource, List<String> consumers) throws SQLException {
+        Map<String, String> owners = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement read = connection.prepareStatement("SELECT " + c("name") + ", " + c("partition_no")
+                        + ", " + c("owner") + ", CASE WHEN " + c("lease_until") + " > " + now() + " THEN 1 ELSE 0 END"
+                        + " FROM " + table(tables.consumerTable()));
+                ResultSet rs = read.executeQuery()) {
+            while (rs.next()) {
+                if (consumers.contains(rs.getString(1))) {
+                    owners.put(rs.getString(1) + "#" + rs.getInt(2), rs.getInt(4) == 1 ? rs.getString(3) : null);
+                }
+            }
+        }
+        return owners;
+    }
+
+    /** The server's time as the relays write it: the MySQL dialects keep UTC in {@code DATETIME(6)}. */
+    private String now() {
+        return postgres() ? "CURRENT_TIMESTAMP" : "UTC_TIMESTAMP(6)";
     }
 
     /** The SQL a transactional {@link FaultyHandler} runs per processed event. */
@@ -177,7 +210,8 @@ public final class HistorySchema {
             List<ProjectionRow> projection = new ArrayList<>();
             try (PreparedStatement read = connection.prepareStatement("SELECT " + c("id") + ", " + c("seq") + ", "
                             + c("event_id") + ", " + c("aggregate_id") + ", " + c("relay_id") + ", "
-                            + c("applied_micros") + " FROM " + projectionTable + " ORDER BY " + c("id"));
+                            + c("applied_micros") + ", " + c("partition_no") + ", " + c("owner_seen") + ", "
+                            + c("epoch_seen") + " FROM " + projectionTable + " ORDER BY " + c("id"));
                     ResultSet rs = read.executeQuery()) {
                 while (rs.next()) {
                     projection.add(new ProjectionRow(
@@ -186,7 +220,10 @@ public final class HistorySchema {
                             UUID.fromString(rs.getString(3)),
                             rs.getString(4),
                             rs.getString(5),
-                            rs.getLong(6)));
+                            rs.getLong(6),
+                            rs.getInt(7),
+                            rs.getString(8),
+                            rs.getLong(9)));
                 }
             }
             List<DatabaseState.EffectRow> effects = new ArrayList<>();

@@ -93,6 +93,23 @@ public abstract class HistoryTestBase {
                 "-split");
     }
 
+    /**
+     * The split run with the relays in three child JVMs ({@code history.relayProcesses}) sharing the
+     * partitions, through a SIGKILL mid-batch and a relay joining, a SIGSTOP past the lease and a
+     * SIGCONT, and a rolling restart: on top of every guarantee, each committed transactional batch
+     * was its partition's owner's under the epoch the row held, and the summary has the takeover
+     * times and the partitions moved. Without the handler faults, as the split run.
+     */
+    @Test
+    void shouldKeepEveryGuaranteeWithThreeRelayProcessesSharingThePartitions() throws Exception {
+        RunOptions options = options();
+        run(
+                options.withPartitions(options.partitions() > 1 ? options.partitions() : SPLIT_PARTITIONS)
+                        .withHandlerFaults(false)
+                        .withRelayProcesses(options.relayProcesses() > 0 ? options.relayProcesses() : 3),
+                "-processes");
+    }
+
     private void run(RunOptions options, String suffix) throws Exception {
         RunResult result = HistoryRun.run(database, dialect(), options);
 

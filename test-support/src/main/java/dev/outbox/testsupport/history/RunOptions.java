@@ -24,6 +24,9 @@ import java.util.Set;
  * @param seed the seed of the handler faults and of the operator
  * @param partitions the partitions of the projection and the recorder (1: not split); the faulty
  *     consumers are not split
+ * @param relayProcesses 0: the relays run in this JVM (and once in another, to be killed); more:
+ *     that many relays run in child JVMs and share the partitions, killed, frozen, joined and
+ *     restarted in turn
  */
 public record RunOptions(
         Duration duration,
@@ -34,7 +37,8 @@ public record RunOptions(
         Set<Fault.Kind> faults,
         boolean handlerFaults,
         long seed,
-        int partitions) {
+        int partitions,
+        int relayProcesses) {
 
     public RunOptions {
         Objects.requireNonNull(duration, "duration");
@@ -48,36 +52,97 @@ public record RunOptions(
     /** These options with only the given kinds of faults. */
     public RunOptions withFaults(Set<Fault.Kind> kinds) {
         return new RunOptions(
-                duration, faultInterval, workload, lease, drainTimeout, kinds, handlerFaults, seed, partitions);
+                duration,
+                faultInterval,
+                workload,
+                lease,
+                drainTimeout,
+                kinds,
+                handlerFaults,
+                seed,
+                partitions,
+                relayProcesses);
     }
 
     /** These options with handler faults on or off. */
     public RunOptions withHandlerFaults(boolean on) {
-        return new RunOptions(duration, faultInterval, workload, lease, drainTimeout, faults, on, seed, partitions);
+        return new RunOptions(
+                duration, faultInterval, workload, lease, drainTimeout, faults, on, seed, partitions, relayProcesses);
     }
 
     /** These options with another seed. */
     public RunOptions withSeed(long newSeed) {
         return new RunOptions(
-                duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, newSeed, partitions);
+                duration,
+                faultInterval,
+                workload,
+                lease,
+                drainTimeout,
+                faults,
+                handlerFaults,
+                newSeed,
+                partitions,
+                relayProcesses);
     }
 
     /** These options with the projection and the recorder split into {@code newPartitions}. */
     public RunOptions withPartitions(int newPartitions) {
         return new RunOptions(
-                duration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed, newPartitions);
+                duration,
+                faultInterval,
+                workload,
+                lease,
+                drainTimeout,
+                faults,
+                handlerFaults,
+                seed,
+                newPartitions,
+                relayProcesses);
+    }
+
+    /** These options with the relays in {@code processes} child JVMs (0: in this JVM). */
+    public RunOptions withRelayProcesses(int processes) {
+        return new RunOptions(
+                duration,
+                faultInterval,
+                workload,
+                lease,
+                drainTimeout,
+                faults,
+                handlerFaults,
+                seed,
+                partitions,
+                processes);
     }
 
     /** These options with another workload duration. */
     public RunOptions withDuration(Duration newDuration) {
         return new RunOptions(
-                newDuration, faultInterval, workload, lease, drainTimeout, faults, handlerFaults, seed, partitions);
+                newDuration,
+                faultInterval,
+                workload,
+                lease,
+                drainTimeout,
+                faults,
+                handlerFaults,
+                seed,
+                partitions,
+                relayProcesses);
     }
 
     /** These options with another workload. */
     public RunOptions withWorkload(Workload.Options newWorkload) {
         return new RunOptions(
-                duration, faultInterval, newWorkload, lease, drainTimeout, faults, handlerFaults, seed, partitions);
+                duration,
+                faultInterval,
+                newWorkload,
+                lease,
+                drainTimeout,
+                faults,
+                handlerFaults,
+                seed,
+                partitions,
+                relayProcesses);
     }
 
     /**
@@ -104,7 +169,8 @@ public record RunOptions(
                 EnumSet.allOf(Fault.Kind.class),
                 true,
                 System.nanoTime(),
-                1);
+                1,
+                0);
     }
 
     /**
@@ -121,7 +187,8 @@ public record RunOptions(
                 EnumSet.allOf(Fault.Kind.class),
                 true,
                 System.nanoTime(),
-                1);
+                1,
+                0);
     }
 
     /**
@@ -131,7 +198,8 @@ public record RunOptions(
      * (transactions per second, 0 for as fast as they can), {@code history.faults} the kinds of
      * faults (comma-separated {@link Fault.Kind} names), {@code history.handlerFaults=false} turns
      * the handler faults off, {@code history.seed} repeats a run's handler faults, {@code
-     * history.partitions} splits the projection and the recorder.
+     * history.partitions} splits the projection and the recorder, {@code history.relayProcesses}
+     * runs the relays in that many child JVMs.
      */
     public static RunOptions fromSystemProperties() {
         String soak = System.getProperty("soak.minutes");
@@ -164,6 +232,10 @@ public record RunOptions(
         String partitions = System.getProperty("history.partitions");
         if (partitions != null && !partitions.isBlank()) {
             options = options.withPartitions(Integer.parseInt(partitions));
+        }
+        String processes = System.getProperty("history.relayProcesses");
+        if (processes != null && !processes.isBlank()) {
+            options = options.withRelayProcesses(Integer.parseInt(processes));
         }
         String seed = System.getProperty("history.seed");
         if (seed != null && !seed.isBlank()) {

@@ -46,7 +46,8 @@ public record RunSummary(
             long workloadNanos,
             long drainNanos,
             long writerFailures,
-            String operations) {
+            String operations,
+            String relayProcesses) {
         double seconds = workloadNanos / 1e9;
         Map<UUID, Long> committedAt = new HashMap<>();
         int longHeld = 0;
@@ -130,6 +131,9 @@ public record RunSummary(
                         report.transactionalApplies(),
                         report.atLeastOnceDeliveries()));
         row(t, "faults injected", faults + " " + faultCounts);
+        if (!relayProcesses.isEmpty()) {
+            row(t, "relay processes", relayProcesses);
+        }
         if (history.handlerFaults().enabled()) {
             row(t, "handler faults", handlerFaults(history, state, operations));
         }

@@ -39,9 +39,21 @@ public record DatabaseState(
      *
      * @param applyId insertion order (an identity column)
      * @param appliedMicros when the handler applied it ({@link HistoryClock} of the relay's process)
+     * @param partition the consumer's partition that applied it
+     * @param ownerSeen the partition's owner, as its row said in the batch's transaction (which
+     *     holds the row's lock)
+     * @param epochSeen the partition's epoch, read with {@code ownerSeen}
      */
     public record ProjectionRow(
-            long applyId, long seq, UUID eventId, String aggregateId, String relayId, long appliedMicros) {}
+            long applyId,
+            long seq,
+            UUID eventId,
+            String aggregateId,
+            String relayId,
+            long appliedMicros,
+            int partition,
+            @Nullable String ownerSeen,
+            long epochSeen) {}
 
     /**
      * One row a transactional {@link FaultyConsumer}'s handler inserted, in the relay's transaction.

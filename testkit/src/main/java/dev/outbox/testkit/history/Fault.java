@@ -22,7 +22,19 @@ public record Fault(Kind kind, long startMicros, long endMicros, String detail) 
         /** The relays' database sessions killed from the server side. */
         RELAY_CONNECTIONS_KILLED(true),
         /** The database server crashed and was started again. */
-        SERVER_RESTARTED(true);
+        SERVER_RESTARTED(true),
+        /**
+         * A relay in another JVM frozen with SIGSTOP until the others took its partitions over (past
+         * its lease), then resumed with SIGCONT: it finds its leases lost and rejoins.
+         */
+        RELAY_PROCESS_PAUSED(true),
+        /** A relay in another JVM started next to the running ones: partitions are handed over to it. */
+        RELAY_JOINED(false),
+        /**
+         * Every relay process stopped ({@code close()} on SIGTERM) and replaced by a new one, one
+         * after another: a rolling restart.
+         */
+        RELAYS_RESTARTED_IN_TURN(false);
 
         private final boolean mayRedeliver;
 

@@ -317,6 +317,34 @@ public final class HistoryChecker {
 
         // --- the transactional consumer ---------------------------------------------------------
 
+        /**
+         * Every committed batch was the work of the relay its partition's row named, read under the
+         * row's lock, and each (partition, epoch) was served by one relay.
+         */
+        private void checkOneOwnerPerEpoch(List<ProjectionRow> rows) {
+            Map<String, ProjectionRow> servedBy = new HashMap<>();
+            for (ProjectionRow row : rows) {
+                if (!row.relayId().equals(row.ownerSeen())) {
+                    violations.add(new Violation(
+                            Kind.TWO_OWNERS,
+                            "the " + TRANSACTIONAL + " committed seq " + row.seq() + " in relay " + row.relayId()
+                                    + " while partition " + row.partition() + "'s row named " + row.ownerSeen()
+                                    + " (epoch " + row.epochSeen() + ")",
+                            List.of("applied #" + row.applyId() + " at " + HistoryClock.format(row.appliedMicros()))));
+                }
+                ProjectionRow other = servedBy.putIfAbsent(row.partition() + "@" + row.epochSeen(), row);
+                if (other != null && !other.relayId().equals(row.relayId())) {
+                    violations.add(new Violation(
+                            Kind.TWO_OWNERS,
+                            "partition " + row.partition() + " of the " + TRANSACTIONAL + " was served by "
+                                    + other.relayId() + " and " + row.relayId() + " under epoch " + row.epochSeen(),
+                            List.of(
+                                    "applied #" + other.applyId() + " (seq " + other.seq() + ") by " + other.relayId(),
+                                    "applied #" + row.applyId() + " (seq " + row.seq() + ") by " + row.relayId())));
+                }
+            }
+        }
+
         void checkTransactionalConsumer() {
             List<ProjectionRow> rows = database.projection();
             if (rows == null) {
@@ -338,6 +366,7 @@ public final class HistoryChecker {
                                     describe(row.eventId()))));
                 }
             }
+            checkOneOwnerPerEpoch(rows);
             List<ProjectionRow> once = new ArrayList<>(first.values());
             once.sort(Comparator.comparingLong(ProjectionRow::applyId));
             byPartition(once, ProjectionRow::aggregateId)

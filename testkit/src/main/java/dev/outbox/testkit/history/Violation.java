@@ -46,7 +46,12 @@ public record Violation(Kind kind, String summary, List<String> evidence) {
         /** Two relays' calls of one consumer's handler overlapped, with no fault to explain it. */
         OVERLAPPING_CALLS,
         /** A consumer's status said something that was not true when it was read. */
-        STALE_STATUS
+        STALE_STATUS,
+        /**
+         * A transactional batch committed by a relay that its partition's row did not name as owner,
+         * or two relays committed batches of one partition under one epoch.
+         */
+        TWO_OWNERS
     }
 
     public Violation {

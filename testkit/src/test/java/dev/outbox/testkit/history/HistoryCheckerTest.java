@@ -94,8 +94,8 @@ class HistoryCheckerTest {
         s.projection.clear();
         s.deliveries.clear();
         for (LogEntry e : s.log) {
-            s.projection.add(
-                    new ProjectionRow(e.seq(), e.seq(), e.eventId(), e.aggregateId(), "r1", Scenario.T0 + 9000));
+            s.projection.add(new ProjectionRow(
+                    e.seq(), e.seq(), e.eventId(), e.aggregateId(), "r1", Scenario.T0 + 9000, 0, "r1", 1));
             s.deliveries.add(new Delivery(
                     "recorder",
                     "r1",
@@ -142,8 +142,8 @@ class HistoryCheckerTest {
         s.projection.clear();
         s.deliveries.clear();
         for (LogEntry e : s.log) {
-            s.projection.add(
-                    new ProjectionRow(e.seq(), e.seq(), e.eventId(), e.aggregateId(), "r1", Scenario.T0 + 9000));
+            s.projection.add(new ProjectionRow(
+                    e.seq(), e.seq(), e.eventId(), e.aggregateId(), "r1", Scenario.T0 + 9000, 0, "r1", 1));
             s.deliveries.add(new Delivery(
                     "recorder",
                     "r1",
@@ -185,12 +185,47 @@ class HistoryCheckerTest {
     }
 
     @Test
+    void shouldReportATransactionalBatchCommittedByARelayItsPartitionsRowDidNotName() {
+        Scenario s = Scenario.valid();
+        ProjectionRow row = s.projection.get(1);
+        s.projection.set(
+                1,
+                new ProjectionRow(
+                        row.applyId(),
+                        row.seq(),
+                        row.eventId(),
+                        row.aggregateId(),
+                        "r2",
+                        row.appliedMicros(),
+                        0,
+                        "r1",
+                        1));
+
+        CheckReport report = s.check();
+
+        assertThat(report.counts()).containsOnlyKeys(Kind.TWO_OWNERS);
+        assertThat(report.violations(Kind.TWO_OWNERS))
+                .extracting(Violation::summary)
+                .anySatisfy(summary -> assertThat(summary).contains("in relay r2", "row named r1"))
+                .anySatisfy(summary -> assertThat(summary).contains("served by r1 and r2 under epoch 1"));
+    }
+
+    @Test
     void shouldReportAnEventTheTransactionalConsumerAppliedTwice() {
         Scenario s = Scenario.valid();
         ProjectionRow second = s.projection.get(1);
         s.projection.add(
                 2,
-                new ProjectionRow(99, second.seq(), second.eventId(), second.aggregateId(), "r2", Scenario.T0 + 9500));
+                new ProjectionRow(
+                        99,
+                        second.seq(),
+                        second.eventId(),
+                        second.aggregateId(),
+                        "r2",
+                        Scenario.T0 + 9500,
+                        0,
+                        "r2",
+                        2));
 
         CheckReport report = s.check();
 
@@ -395,7 +430,15 @@ class HistoryCheckerTest {
             s.projection.set(
                     i,
                     new ProjectionRow(
-                            r.applyId(), i + 1, r.eventId(), r.aggregateId(), r.relayId(), r.appliedMicros()));
+                            r.applyId(),
+                            i + 1,
+                            r.eventId(),
+                            r.aggregateId(),
+                            r.relayId(),
+                            r.appliedMicros(),
+                            r.partition(),
+                            r.ownerSeen(),
+                            r.epochSeen()));
         }
         for (int i = 0; i < s.deliveries.size(); i++) {
             Delivery d = s.deliveries.get(i);

@@ -74,7 +74,15 @@ final class Scenario {
         s.nextSeq = s.log.size() + 1;
         for (LogEntry entry : s.log) {
             s.projection.add(new ProjectionRow(
-                    s.projection.size() + 1, entry.seq(), entry.eventId(), entry.aggregateId(), "r1", T0 + 9000));
+                    s.projection.size() + 1,
+                    entry.seq(),
+                    entry.eventId(),
+                    entry.aggregateId(),
+                    "r1",
+                    T0 + 9000,
+                    0,
+                    "r1",
+                    1));
         }
         // the at-least-once consumer: batch r1#1 = seqs 1..3, batch r1#2 = seqs 4..5
         for (LogEntry entry : s.log) {
