@@ -145,7 +145,8 @@ public final class BenchMain {
                 runOn(maria, mode, only, report, gate, false);
             }
         }
-        if (databases.contains("postgres") && (only.contains("debezium") || only.contains("idle"))) {
+        if (databases.contains("postgres")
+                && (only.contains("debezium") || only.contains("idle") || only.contains("idle-partitions"))) {
             try (RestartablePostgres server = RestartablePostgres.launch(PRIVATE_POSTGRES_SETTINGS);
                     BenchDb pg = BenchDb.postgres("PostgreSQL (private, logical)", server.url(), "postgres")) {
                 pg.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public");
@@ -153,6 +154,10 @@ public final class BenchMain {
                 if (only.contains("idle")) {
                     gate.await("idle, " + pg.label);
                     new IdleBench(pg, mode, report, server.url()).run();
+                }
+                if (only.contains("idle-partitions")) {
+                    gate.await("idle-partitions, " + pg.label);
+                    new IdlePartitionsBench(pg, mode, report, server.url()).run();
                 }
                 if (only.contains("debezium")) {
                     gate.await("debezium, " + pg.label);
@@ -213,9 +218,9 @@ public final class BenchMain {
             gate.await("partition-scaling, " + db.label);
             new PartitionScalingBench(db, mode, report).run();
         }
-        if (only.contains("idle-partitions")) {
+        if (only.contains("idle-partitions") && !postgres) { // PostgreSQL: on the private server, counted there
             gate.await("idle-partitions, " + db.label);
-            new IdlePartitionsBench(db, mode, report).run();
+            new IdlePartitionsBench(db, mode, report, null).run();
         }
         if (only.contains("idle") && !postgres) {
             gate.await("idle, " + db.label);

@@ -4,8 +4,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRelay;
 import dev.outbox.RelayOptions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * 5b. Idle cost of partitioned consumers: {@value #RELAYS} relays with default settings, each
@@ -25,11 +31,19 @@ final class IdlePartitionsBench {
     private final BenchDb db;
     private final Mode mode;
     private final Report report;
+    private final @Nullable String statsUrl;
 
-    IdlePartitionsBench(BenchDb db, Mode mode, Report report) {
+    /**
+     * {@code statsUrl}: a database of the same PostgreSQL server where pg_stat_statements is
+     * installed, to count at the server; {@code null} on PostgreSQL counts at the JDBC level only.
+     * On MariaDB the server's {@code Questions} counter is read (every statement a client sent,
+     * the drivers' own included).
+     */
+    IdlePartitionsBench(BenchDb db, Mode mode, Report report, @Nullable String statsUrl) {
         this.db = db;
         this.mode = mode;
         this.report = report;
+        this.statsUrl = statsUrl;
     }
 
     void run() throws Exception {
@@ -42,6 +56,8 @@ final class IdlePartitionsBench {
         Stats.Samples perRelay = new Stats.Samples();
         Stats.Samples busiest = new Stats.Samples();
         Stats.Samples total = new Stats.Samples();
+        Stats.Samples atServer = new Stats.Samples();
+        boolean serverCounted = false;
         try {
             for (int r = 0; r < RELAYS; r++) {
                 HikariDataSource pool = db.newPool("idle-partitions-" + r, 8);
@@ -70,10 +86,17 @@ final class IdlePartitionsBench {
             Thread.sleep(IdleBench.SETTLE_MILLIS);
             long window = mode.idleMillis() / mode.reps();
             for (int rep = 0; rep < mode.reps(); rep++) {
+                Long serverBefore = serverStatements();
                 counters.forEach(CountingDataSource::resetCounts);
                 long start = System.nanoTime();
                 Thread.sleep(window);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                Long serverAfter = serverStatements();
+                if (serverBefore != null && serverAfter != null) {
+                    // less the reading itself (MariaDB counts it; the PostgreSQL query filters it out)
+                    atServer.add((serverAfter - serverBefore - (db.isPostgres() ? 0 : 1)) / seconds);
+                    serverCounted = true;
+                }
                 double sum = 0;
                 double max = 0;
                 for (CountingDataSource counting : counters) {
@@ -107,7 +130,40 @@ final class IdlePartitionsBench {
         report.target(
                 section, db.label, "statements/s of the busiest relay, " + setup, busiest.stats(), "/s", 1, true, "");
         report.add(section, db.label, "statements/s of all relays, " + setup, total.stats(), "/s");
+        if (serverCounted) {
+            report.target(
+                    section,
+                    db.label,
+                    "statements/s seen by the server, all relays, " + setup,
+                    atServer.stats(),
+                    "/s",
+                    RELAYS,
+                    true,
+                    db.isPostgres()
+                            ? "pg_stat_statements, BEGIN/COMMIT included; target: 1 per relay"
+                            : "the Questions counter, the driver's own statements included; target: 1 per relay");
+        }
         db.reset();
+    }
+
+    /** Statements the server counted so far for the bench database, or {@code null} when it cannot say. */
+    private @Nullable Long serverStatements() throws SQLException {
+        if (db.isPostgres() && statsUrl == null) {
+            return null;
+        }
+        String sql = db.isPostgres()
+                ? "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements st JOIN pg_database d ON d.oid = st.dbid"
+                        + " WHERE d.datname = current_database() AND st.query NOT ILIKE '%pg_stat%'"
+                        + " AND st.query NOT ILIKE 'SET application_name%'"
+                : "SHOW GLOBAL STATUS LIKE 'Questions'";
+        try (Connection c = db.isPostgres()
+                        ? DriverManager.getConnection(statsUrl, db.user, null)
+                        : db.pool.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(db.isPostgres() ? 1 : 2);
+        }
     }
 
     /** Every partition runs in exactly one relay, and each relay holds its share or one less. */

@@ -151,7 +151,17 @@ final class PartitionBalancer extends RelayLoop {
     private void cycle() throws SQLException {
         context.withConnection(connection -> {
             heartbeat(connection);
+            return null;
+        });
+        // READ COMMITTED: the renewal scans every consumer row, and on InnoDB in REPEATABLE READ it
+        // waited for each row it read that another relay's running transactional batch holds (one
+        // frozen mid-batch held every other relay's balancer still); in READ COMMITTED a locked row
+        // of another relay instance is read as last committed and passed.
+        context.inTransaction(connection -> {
             renewAll(connection);
+            return null;
+        });
+        context.withConnection(connection -> {
             for (Map.Entry<String, List<ConsumerWorker>> entry : split.entrySet()) {
                 balance(connection, entry.getKey(), entry.getValue());
             }

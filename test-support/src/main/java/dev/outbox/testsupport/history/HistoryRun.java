@@ -442,7 +442,12 @@ public final class HistoryRun {
                 .filter(id -> !id.equals(frozen.relayId()))
                 .toList();
         try {
-            awaitServedBy(others, "the partitions of frozen " + frozen.relayId() + " to be served by the others");
+            // but for a partition whose transactional batch was in flight: its row stays locked, and
+            // the lock says its owner lives, until the frozen relay resumes
+            await(
+                    "the partitions of frozen " + frozen.relayId() + " to be served by the others",
+                    TAKEOVER_TIMEOUT,
+                    () -> servedBy(others, historySchema.lockedPartitions(schema.dataSource())));
         } finally {
             frozen.resume();
         }
@@ -586,9 +591,16 @@ public final class HistoryRun {
 
     /** Whether every partition of the projection and the recorder has a live lease of one of {@code relayIds}. */
     private boolean servedBy(List<String> relayIds) {
+        return servedBy(relayIds, Set.of());
+    }
+
+    /** {@link #servedBy(List)}, but for the partitions in {@code except}. */
+    private boolean servedBy(List<String> relayIds, Set<String> except) {
         Map<String, String> owners = owners();
         return owners.size() == HistoryRelays.CONSUMERS.size() * options.partitions()
-                && owners.values().stream().allMatch(owner -> owner != null && relayIds.contains(owner));
+                && owners.entrySet().stream()
+                        .filter(partition -> !except.contains(partition.getKey()))
+                        .allMatch(partition -> partition.getValue() != null && relayIds.contains(partition.getValue()));
     }
 
     private void awaitServedBy(List<String> relayIds, String what) {

@@ -177,6 +177,44 @@ public final class HistorySchema {
         return owners;
     }
 
+    /**
+     * The partitions ({@code "<consumer>#<partition>"}) whose row a transaction holds locked now: a
+     * transactional batch in flight, which keeps its partition from being taken over (the row lock
+     * says its owner lives) even when its relay is frozen. Read with {@code FOR UPDATE SKIP LOCKED},
+     * which returns only the rows no one holds, in a transaction rolled back at once.
+     */
+    public Set<String> lockedPartitions(DataSource dataSource) throws SQLException {
+        Set<String> all = new HashSet<>();
+        Set<String> free = new HashSet<>();
+        try (Connection connection = dataSource.getConnection()) {
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery("SELECT " + c("name") + ", " + c("partition_no") + " FROM "
+                            + table(tables.consumerTable()))) {
+                while (rs.next()) {
+                    all.add(rs.getString(1) + "#" + rs.getInt(2));
+                }
+            }
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                if (!postgres()) {
+                    // READ COMMITTED: a locking read in REPEATABLE READ also takes gap locks
+                    statement.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+                }
+                try (ResultSet rs = statement.executeQuery("SELECT " + c("name") + ", " + c("partition_no") + " FROM "
+                        + table(tables.consumerTable()) + " FOR UPDATE SKIP LOCKED")) {
+                    while (rs.next()) {
+                        free.add(rs.getString(1) + "#" + rs.getInt(2));
+                    }
+                }
+            } finally {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            }
+        }
+        all.removeAll(free);
+        return all;
+    }
+
     /** The server's time as the relays write it: the MySQL dialects keep UTC in {@code DATETIME(6)}. */
     private String now() {
         return postgres() ? "CURRENT_TIMESTAMP" : "UTC_TIMESTAMP(6)";

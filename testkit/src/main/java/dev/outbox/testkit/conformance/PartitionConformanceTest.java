@@ -15,7 +15,10 @@ import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.PartitionStatus;
 import dev.outbox.RetryPolicy;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -342,6 +345,56 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
                 .containsExactly(1L);
         assertEachKeyInOrderInItsPartition(seen);
         await().atMost(TIMEOUT).until(() -> partition(relay, 4).checkpoint() == 401);
+    }
+
+    /**
+     * A relay frozen (a GC pause, SIGSTOP) inside a transactional batch keeps its partition's row
+     * locked until it resumes. The other relays' renewal of all their leases in one statement must
+     * not wait for that row: on InnoDB in REPEATABLE READ it did (an update scans, and waits for,
+     * every locked row it reads), and their balancers stood still, heartbeats and all, until the
+     * lock went (found by the three-process history run: SIGSTOP of a relay mid-batch).
+     */
+    @Test
+    void shouldGoOnRenewingItsLeasesWhileAnotherRelaysRowIsLockedByAFrozenBatch() throws Exception {
+        OutboxRelay other = startRelay(
+                "r9",
+                builder -> builder.consumer(
+                        OutboxConsumer.atLeastOnce("frozen", batch -> {}).build()));
+        await().atMost(TIMEOUT).until(() -> other.ownedPartitions("frozen").size() == 1);
+        other.close();
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(
+                        split(OutboxConsumer.atLeastOnce("search", batch -> {})).build()));
+        await().atMost(TIMEOUT).until(() -> relay.ownedPartitions("search").size() == P);
+        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
+                + column("relay_id") + " = 'r1'";
+        try (Connection frozen = dataSource.getConnection()) {
+            frozen.setAutoCommit(false);
+            try (PreparedStatement lock = frozen.prepareStatement("SELECT * FROM " + table(tables.consumerTable())
+                            + " WHERE " + column("name") + " = 'frozen' FOR UPDATE");
+                    ResultSet locked = lock.executeQuery()) {
+                assertThat(locked.next()).isTrue();
+            }
+            Set<String> beats = new HashSet<>();
+            beats.add(queryString(heartbeat));
+            // a balancer cycle every third of the 2 s lease: three more heartbeats in 10 s
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                beats.add(queryString(heartbeat));
+                return beats.size() > 3;
+            });
+            assertThat(relay.ownedPartitions("search")).hasSize(P);
+            frozen.rollback();
+        }
+    }
+
+    private String queryString(String sql) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement read = connection.prepareStatement(sql);
+                ResultSet rs = read.executeQuery()) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getString(1);
+        }
     }
 
     @Test
