@@ -77,10 +77,13 @@ final class IdlePartitionsBench {
             long balanceStart = System.nanoTime();
             while (!balanced(relays)) {
                 if ((System.nanoTime() - balanceStart) / 1_000_000 > BALANCE_MILLIS) {
-                    throw new IllegalStateException(
-                            "the relays did not share the partitions out in " + BALANCE_MILLIS / 1000 + " s");
+                    throw new IllegalStateException("the relays did not share the partitions out in "
+                            + BALANCE_MILLIS / 1000 + " s: " + shares(relays));
                 }
                 Thread.sleep(100);
+                if ((System.nanoTime() - balanceStart) / 1_000_000 % 10_000 < 100) {
+                    System.out.println("[idle-partitions] " + shares(relays));
+                }
             }
             double balanceSeconds = (System.nanoTime() - balanceStart) / 1e9;
             Thread.sleep(IdleBench.SETTLE_MILLIS);
@@ -166,14 +169,31 @@ final class IdlePartitionsBench {
         }
     }
 
-    /** Every partition runs in exactly one relay, and each relay holds its share or one less. */
+    /** The partitions each relay runs, per consumer: what an unbalanced state looks like. */
+    private static String shares(List<OutboxRelay> relays) {
+        List<String> shares = new ArrayList<>();
+        for (int c = 0; c < CONSUMERS; c++) {
+            List<Integer> counts = new ArrayList<>();
+            for (OutboxRelay relay : relays) {
+                counts.add(relay.ownedPartitions("idle-split-" + c).size());
+            }
+            shares.add("idle-split-" + c + " " + counts);
+        }
+        return String.join(", ", shares);
+    }
+
+    /**
+     * Every partition runs in exactly one relay, and none holds more than its share (the rule's
+     * resting state: 16 over 3 relays may rest at 6, 6 and 4, whose busiest relay is as busy as at
+     * 6, 5 and 5).
+     */
     private static boolean balanced(List<OutboxRelay> relays) {
         int share = (PARTITIONS + RELAYS - 1) / RELAYS;
         for (int c = 0; c < CONSUMERS; c++) {
             int owned = 0;
             for (OutboxRelay relay : relays) {
                 int mine = relay.ownedPartitions("idle-split-" + c).size();
-                if (mine > share || mine < share - 1) {
+                if (mine > share) {
                     return false;
                 }
                 owned += mine;

@@ -35,6 +35,9 @@ final class ConsumerWorker extends RelayLoop {
     /** Longest sleep while a retry is scheduled, so that the injected clock is looked at again. */
     private static final Duration RETRY_WAIT_SLICE = Duration.ofMillis(250);
 
+    /** How many leases an idle partition of a split consumer waits before it looks at the log itself. */
+    private static final int SPLIT_IDLE_LOOK_LEASES = 10;
+
     private final OutboxConsumer consumer;
     private final Partition part;
     private final RelayContext context;
@@ -266,10 +269,11 @@ final class ConsumerWorker extends RelayLoop {
         }
         // When this relay sequences, it wakes its consumers after every batch: no need to poll. A
         // split consumer's partitions never poll: the sequencer, the notifications or the balancer's
-        // watch of the log's head wake them, and the balancer renews their leases; they look once a
-        // lease, so that the idle cost of a relay does not grow with its partitions.
+        // watch of the log's head wake them, the balancer renews their leases and wakes them for a
+        // re-drive asked for; they look on their own only every SPLIT_IDLE_LOOK_LEASES leases, so
+        // that the idle cost of a relay does not grow with its partitions.
         if (part.isSplit()) {
-            return context.options.leaseDuration();
+            return context.options.leaseDuration().multipliedBy(SPLIT_IDLE_LOOK_LEASES);
         }
         return localSequencerLeads.getAsBoolean()
                 ? context.options.leaseDuration().dividedBy(3)

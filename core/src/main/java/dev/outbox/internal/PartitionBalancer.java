@@ -7,16 +7,20 @@ import static dev.outbox.internal.OutboxSql.NAME;
 import static dev.outbox.internal.OutboxSql.OWNER_INSTANCE;
 import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.RELAY_ID;
+import static dev.outbox.internal.OutboxSql.STATUS;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.deleteFrom;
+import static org.jooq.impl.DSL.exists;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.insertInto;
 import static org.jooq.impl.DSL.param;
 import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.selectOne;
 import static org.jooq.impl.DSL.update;
 import static org.jooq.impl.DSL.when;
 
+import dev.outbox.DeadLetter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -118,7 +122,19 @@ final class PartitionBalancer extends RelayLoop {
                 .from(sql.relay)
                 .where(CONSUMER.eq(consumer))
                 .and(HEARTBEAT_AT.ge(sql.nowPlus(offsetMillis))));
-        assignment = sql.render(select(PARTITION_NO, OWNER_INSTANCE, live, members)
+        // Whether a re-drive of the partition was asked for (by any process): its loop, which no
+        // renewal of its own wakes any more (the bulk renewal keeps its lease), looks at its letters.
+        Field<Integer> redriveAsked = when(
+                        exists(selectOne()
+                                .from(sql.deadLetter)
+                                .where(CONSUMER.eq(
+                                        field(sql.consumer.getQualifiedName().append(NAME.getName()), String.class)))
+                                .and(PARTITION_NO.eq(field(
+                                        sql.consumer.getQualifiedName().append(PARTITION_NO.getName()), Integer.class)))
+                                .and(STATUS.eq(inline(DeadLetter.Status.REDRIVE_REQUESTED.name())))),
+                        inline(1))
+                .otherwise(inline(0));
+        assignment = sql.render(select(PARTITION_NO, OWNER_INSTANCE, live, members, redriveAsked)
                 .from(sql.consumer)
                 .where(NAME.eq(consumer)));
     }
@@ -237,6 +253,8 @@ final class PartitionBalancer extends RelayLoop {
                         // this relay's lease, which its loop does not know it holds (a takeover whose
                         // commit it did not hear of): the loop takes it again
                         partitions.get(number).askToTake();
+                    } else if (rs.getInt(5) == 1) {
+                        partitions.get(number).deadLettersChanged();
                     }
                 }
                 members = Math.max(1, rs.getLong(4));

@@ -348,6 +348,47 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
     }
 
     /**
+     * A re-drive asked for through another relay (an operator's process, say) is carried out by the
+     * relay that runs the partition: its balancer sees the request with the partitions' rows, as a
+     * partition's own renewal no longer runs while the bulk renewal keeps its lease.
+     */
+    @Test
+    void shouldCarryOutAReDriveThatAnotherProcessAskedFor() throws Exception {
+        String poisoned = keyIn(6, "poisoned-");
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean fixed = new AtomicBoolean();
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(split(
+                                OutboxConsumer.atLeastOnce("search", poisonSensitive(recording("r1", seen), fixed)))
+                        .retryPolicy(RetryPolicy.of(Duration.ofMillis(1), Duration.ofMillis(5), 2))
+                        .failurePolicy(FailurePolicy.PARK)
+                        .build()));
+        appendCommitted(OutboxEvent.of(poisoned, "Poison", "{}"));
+        appendOverKeys(20, 5, "other-");
+        awaitDescribing(
+                relay,
+                () -> seqs(seen).size() == 20
+                        && relay.deadLetters().list("search").size() == 1,
+                () -> "seen " + seqs(seen) + "\ndead letters "
+                        + relay.deadLetters().list("search"));
+
+        fixed.set(true);
+        OutboxRelay operator = track(OutboxRelay.builder(dataSource, dialect())
+                .tables(tables)
+                .options(fastOptions("operator").build())
+                .build()); // never started: it only administers
+        assertThat(operator.deadLetters().redriveAll("search")).isEqualTo(1);
+
+        awaitDescribing(
+                relay,
+                () -> seqs(seen).contains(1L)
+                        && relay.deadLetters().list("search").isEmpty(),
+                () -> "seen " + seqs(seen) + "\ndead letters "
+                        + relay.deadLetters().list("search"));
+    }
+
+    /**
      * A relay frozen (a GC pause, SIGSTOP) inside a transactional batch keeps its partition's row
      * locked until it resumes. The other relays' renewal of all their leases in one statement must
      * not wait for that row: on InnoDB in REPEATABLE READ it did (an update scans, and waits for,
