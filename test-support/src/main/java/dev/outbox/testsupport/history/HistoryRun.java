@@ -411,10 +411,7 @@ public final class HistoryRun {
         long joinedAt = HistoryClock.nowMicros();
         long joinedNanos = System.nanoTime();
         RelayProcess joined = startProcess();
-        await(
-                joined.relayId() + " to be handed partitions",
-                TAKEOVER_TIMEOUT,
-                () -> owners().containsValue(joined.relayId()) && servedBy(liveProcesses()));
+        awaitServing(joined, joined.relayId() + " to be handed partitions");
         long joinMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinedNanos);
         awaitProcessProgress("deliveries after " + joined.relayId() + " joined");
         history.fault(new Fault(
@@ -452,10 +449,7 @@ public final class HistoryRun {
             frozen.resume();
         }
         long takeoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedNanos);
-        await(
-                "resumed " + frozen.relayId() + " to serve partitions again",
-                TAKEOVER_TIMEOUT,
-                () -> owners().containsValue(frozen.relayId()) && servedBy(liveProcesses()));
+        awaitServing(frozen, "resumed " + frozen.relayId() + " to serve partitions again");
         awaitProcessProgress("deliveries after " + frozen.relayId() + " was resumed");
         history.fault(new Fault(
                 Fault.Kind.RELAY_PROCESS_PAUSED,
@@ -479,10 +473,8 @@ public final class HistoryRun {
             for (RelayProcess old : List.copyOf(processes)) {
                 endProcess(old, false);
                 RelayProcess replacement = startProcess();
-                await(
-                        replacement.relayId() + " (replacing " + old.relayId() + ") to serve partitions",
-                        TAKEOVER_TIMEOUT,
-                        () -> owners().containsValue(replacement.relayId()) && servedBy(liveProcesses()));
+                awaitServing(
+                        replacement, replacement.relayId() + " (replacing " + old.relayId() + ") to serve partitions");
                 replaced.add(old.relayId() + " by " + replacement.relayId());
             }
             awaitProcessProgress("deliveries after the rolling restart");
@@ -601,6 +593,11 @@ public final class HistoryRun {
                 && owners.entrySet().stream()
                         .filter(partition -> !except.contains(partition.getKey()))
                         .allMatch(partition -> partition.getValue() != null && relayIds.contains(partition.getValue()));
+    }
+
+    /** Waits until {@code process} serves some partitions and every partition is served by a live process. */
+    private void awaitServing(RelayProcess process, String what) {
+        await(what, TAKEOVER_TIMEOUT, () -> owners().containsValue(process.relayId()) && servedBy(liveProcesses()));
     }
 
     private void awaitServedBy(List<String> relayIds, String what) {
