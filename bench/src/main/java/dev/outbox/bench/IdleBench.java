@@ -64,7 +64,9 @@ final class IdleBench {
                             Relays.perRecord("idle", StartPosition.HEAD, r -> {}))
                     .start()) {
                 Thread.sleep(SETTLE_MILLIS);
-                resetServerStats();
+                if (statsUrl != null) {
+                    PgStatStatements.reset(statsUrl, db.user);
+                }
                 long window = mode.idleMillis() / mode.reps();
                 for (int rep = 0; rep < mode.reps(); rep++) {
                     long[] before = serverCounts();
@@ -90,7 +92,7 @@ final class IdleBench {
                         xacts.add((after[2] - before[2]) / seconds);
                     }
                     if (rep == mode.reps() - 1 && statsUrl != null) {
-                        breakdown.addAll(topStatements());
+                        breakdown.addAll(PgStatStatements.top(statsUrl, db.user));
                     }
                 }
             }
@@ -165,30 +167,5 @@ final class IdleBench {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         }
-    }
-
-    private void resetServerStats() throws SQLException {
-        if (statsUrl == null) {
-            return;
-        }
-        try (Connection c = DriverManager.getConnection(statsUrl, db.user, null);
-                Statement s = c.createStatement()) {
-            s.execute("SELECT pg_stat_statements_reset()");
-        }
-    }
-
-    private List<String> topStatements() throws SQLException {
-        List<String> top = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(statsUrl, db.user, null);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)"
-                        + " FROM pg_stat_statements st JOIN pg_database d ON d.oid = st.dbid"
-                        + " WHERE d.datname = current_database() AND st.query NOT ILIKE '%pg_stat%' AND st.query NOT ILIKE 'SET application_name%'"
-                        + " ORDER BY calls DESC LIMIT 8")) {
-            while (rs.next()) {
-                top.add(rs.getLong(1) + " × `" + rs.getString(2).replace("|", "\\|") + "`");
-            }
-        }
-        return top;
     }
 }

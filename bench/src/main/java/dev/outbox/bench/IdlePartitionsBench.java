@@ -27,6 +27,8 @@ final class IdlePartitionsBench {
     static final int PARTITIONS = 16;
     /** The longest wait for the relays to share the partitions out (cycles of a third of the lease). */
     static final long BALANCE_MILLIS = 180_000;
+    /** The shortest window: three balancer cycles of the default lease. */
+    static final long WINDOW_MILLIS = 30_000;
 
     private final BenchDb db;
     private final Mode mode;
@@ -58,7 +60,8 @@ final class IdlePartitionsBench {
         Stats.Samples total = new Stats.Samples();
         Stats.Samples atServer = new Stats.Samples();
         boolean serverCounted = false;
-        try {
+        List<String> breakdown = new ArrayList<>();
+        try (DriverLogCounter driverLog = db.isPostgres() ? null : new DriverLogCounter()) {
             for (int r = 0; r < RELAYS; r++) {
                 HikariDataSource pool = db.newPool("idle-partitions-" + r, 8);
                 pools.add(pool);
@@ -87,8 +90,15 @@ final class IdlePartitionsBench {
             }
             double balanceSeconds = (System.nanoTime() - balanceStart) / 1e9;
             Thread.sleep(IdleBench.SETTLE_MILLIS);
-            long window = mode.idleMillis() / mode.reps();
+            // whole balancer cycles (a third of the default 30 s lease), not a share of one
+            long window = Math.max(mode.idleMillis() / mode.reps(), WINDOW_MILLIS);
             for (int rep = 0; rep < mode.reps(); rep++) {
+                boolean last = rep == mode.reps() - 1;
+                if (last && driverLog != null) {
+                    driverLog.reset(true);
+                } else if (last && statsUrl != null) {
+                    PgStatStatements.reset(statsUrl, db.user);
+                }
                 Long serverBefore = serverStatements();
                 counters.forEach(CountingDataSource::resetCounts);
                 long start = System.nanoTime();
@@ -107,6 +117,11 @@ final class IdlePartitionsBench {
                     sum += rate;
                     max = Math.max(max, rate);
                 }
+                if (last && driverLog != null) {
+                    driverLog.byQuery.forEach((sql, n) -> breakdown.add(n.sum() + " × `" + sql + "`"));
+                } else if (last && statsUrl != null) {
+                    breakdown.addAll(PgStatStatements.top(statsUrl, db.user));
+                }
                 perRelay.add(sum / RELAYS);
                 busiest.add(max);
                 total.add(sum);
@@ -115,6 +130,11 @@ final class IdlePartitionsBench {
                     "idle partitions on %s: the %d relays shared %d partitions out in %.1f s from their start"
                             + " (default 30 s lease: a cycle every 10 s, at most 2 released per cycle)",
                     db.label, RELAYS, CONSUMERS * PARTITIONS, balanceSeconds));
+            if (!breakdown.isEmpty()) {
+                report.note(String.format(
+                        "idle partitions on %s, what the server got in the last window of %.0f s (count, statement): %s",
+                        db.label, window / 1000.0, String.join("; ", breakdown)));
+            }
         } finally {
             relays.forEach(OutboxRelay::close);
             pools.forEach(HikariDataSource::close);
