@@ -33,6 +33,7 @@ import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.insertInto;
 import static org.jooq.impl.DSL.min;
 import static org.jooq.impl.DSL.param;
+import static org.jooq.impl.DSL.row;
 import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.selectDistinct;
 import static org.jooq.impl.DSL.update;
@@ -48,9 +49,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Field;
 import org.jooq.Param;
 import org.jooq.Record;
+import org.jooq.Row2;
 import org.jooq.Table;
 import org.jspecify.annotations.Nullable;
 
@@ -76,6 +80,7 @@ final class ConsumerSql {
     /** A consumer's row locked by the relay that runs it. */
     record Locked(long checkpoint, long epoch) {}
 
+    private final OutboxSql sql;
     private final OutboxDialect dialect;
     private final Param<String> name = param("name", String.class);
     private final Param<Integer> partitionNo = param("partition_no", Integer.class);
@@ -109,9 +114,11 @@ final class ConsumerSql {
     private final Statement declaredPartitions;
     private final Statement head;
     private final Statement readPartition;
-    private final Statement renewAll;
+    /** The renewal of a relay's leases, by how many it holds. */
+    private final Map<Integer, LeaseRenewal> renewals = new ConcurrentHashMap<>();
 
     ConsumerSql(OutboxSql sql) {
+        this.sql = sql;
         this.dialect = sql.dialect();
         Table<Record> consumer = sql.consumer;
         Field<OffsetDateTime> now = sql.now();
@@ -253,13 +260,35 @@ final class ConsumerSql {
                 .and(KEY_HASH.mod(partitionCount).eq(partitionNo).or(KEY_HASH.isNull()))
                 .orderBy(SEQ)
                 .limit(batch));
-
-        // Every lease this relay instance holds, in one statement: the idle cost of a relay does not
-        // grow with its partitions. By instance, not relay id: leases an earlier life of the same
-        // relay id left behind expire instead of being kept alive by a relay that does not serve them.
-        renewAll = sql.render(
-                update(consumer).set(LEASE_UNTIL, leaseEnd).set(UPDATED_AT, now).where(OWNER_INSTANCE.eq(instance)));
     }
+
+    /**
+     * Every lease a relay's loops hold, in one statement: the idle cost of a relay does not grow
+     * with its partitions. Its rows named by primary key (pinned to it where a scan would lock
+     * rows of other relays' batches), and by instance, not relay id: leases an earlier life of the
+     * same relay id left behind expire instead of being kept alive by a relay that does not serve
+     * them. One shape per number of leases.
+     */
+    private LeaseRenewal renderRenewal(int leases) {
+        List<Param<String>> names = new ArrayList<>();
+        List<Param<Integer>> numbers = new ArrayList<>();
+        List<Row2<String, Integer>> rows = new ArrayList<>();
+        for (int i = 0; i < leases; i++) {
+            names.add(param("name_" + i, String.class));
+            numbers.add(param("partition_no_" + i, Integer.class));
+            rows.add(row(names.get(i), numbers.get(i)));
+        }
+        Table<Record> target =
+                dialect.lockingScansLockEveryRowTheyRead() ? sql.consumer.forceIndex("PRIMARY") : sql.consumer;
+        Statement update = sql.render(update(target)
+                .set(LEASE_UNTIL, sql.nowPlus(leaseMillis))
+                .set(UPDATED_AT, sql.now())
+                .where(OWNER_INSTANCE.eq(instance))
+                .and(row(NAME, PARTITION_NO).in(rows)));
+        return new LeaseRenewal(update, names, numbers);
+    }
+
+    private record LeaseRenewal(Statement update, List<Param<String>> names, List<Param<Integer>> numbers) {}
 
     boolean exists(Connection connection, Partition part) throws SQLException {
         try (Statement.Bound select =
@@ -483,10 +512,21 @@ final class ConsumerSql {
         }
     }
 
-    /** Extends every lease relay instance {@code relayInstance} holds; rows updated. */
-    int renewAll(Connection connection, String relayInstance, long leaseMs) throws SQLException {
-        try (Statement.Bound update =
-                renewAll.bind(connection).setString(instance, relayInstance).setLong(leaseMillis, leaseMs)) {
+    /**
+     * Extends the leases of {@code held} that relay instance {@code relayInstance} still holds;
+     * rows updated.
+     */
+    int renewHeld(Connection connection, String relayInstance, List<Partition> held, long leaseMs) throws SQLException {
+        if (held.isEmpty()) {
+            return 0;
+        }
+        LeaseRenewal renewal = renewals.computeIfAbsent(held.size(), this::renderRenewal);
+        try (Statement.Bound update = renewal.update().bind(connection)) {
+            update.setString(instance, relayInstance).setLong(leaseMillis, leaseMs);
+            for (int i = 0; i < held.size(); i++) {
+                update.setString(renewal.names().get(i), held.get(i).consumer())
+                        .setInt(renewal.numbers().get(i), held.get(i).number());
+            }
             return update.executeUpdate();
         }
     }
@@ -521,7 +561,8 @@ final class ConsumerSql {
                 declaredPartitions,
                 head,
                 readPartition,
-                renewAll);
+                renderRenewal(1).update(),
+                renderRenewal(3).update());
     }
 
     /**

@@ -4,6 +4,7 @@ import static dev.outbox.internal.OutboxSql.CONSUMER;
 import static dev.outbox.internal.OutboxSql.HEARTBEAT_AT;
 import static dev.outbox.internal.OutboxSql.LEASE_UNTIL;
 import static dev.outbox.internal.OutboxSql.NAME;
+import static dev.outbox.internal.OutboxSql.NEXT_SEQ;
 import static dev.outbox.internal.OutboxSql.OWNER_INSTANCE;
 import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.RELAY_ID;
@@ -27,18 +28,21 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.jooq.Field;
 import org.jooq.Param;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Shares the partitions of a relay's split consumers with the other relays that serve them, from a
- * thread of its own ({@code outbox-balancer}). Every third of the lease, with jitter, one cycle:
+ * thread of its own ({@code outbox-balancer}). Every third of the lease, with jitter, one cycle of
+ * three statements:
  *
  * <ol>
  *   <li>a heartbeat on the relay's rows in the relay table, one row per split consumer: the members
@@ -47,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li>every lease this relay instance holds renewed in one statement, so the idle cost does not
  *       grow with partitions (a partition whose renewal is late renews its own lease before its next
  *       batch, and no batch starts later than half a lease after a renewal that succeeded);
- *   <li>per split consumer, its rows read in one statement, and the rule applied: a relay's share
+ *   <li>every split consumer's rows read in one statement, and per consumer the rule applied: a relay's share
  *       is {@code ceil(P / members)}; below it, it asks its partitions' loops to take free or
  *       expired partitions (their takeover skips a row locked by a live owner's batch), chosen at
  *       random; above it, it asks at most {@link #MOST_RELEASES_PER_CYCLE} of them to give their
@@ -79,6 +83,9 @@ final class PartitionBalancer extends RelayLoop {
     private final Param<String> consumer = param("consumer", String.class);
     private final Param<String> relayId = param("relay_id", String.class);
     private final Param<Long> offsetMillis = param("offset_ms", Long.class);
+    /** The split consumers' names, in {@link #split}'s order: one parameter each. */
+    private final List<Param<String>> consumers = new ArrayList<>();
+
     private final Statement join;
     private final Statement heartbeat;
     private final Statement leave;
@@ -88,6 +95,10 @@ final class PartitionBalancer extends RelayLoop {
     private long nextCycleNanos;
     private long cycles;
     private long lastHead = -1;
+    private long lastHeadNanos;
+
+    /** A partition's row as the balancer reads it. */
+    private record Assigned(int number, @Nullable String ownerInstance, boolean live, long members, boolean redrive) {}
 
     /**
      * @param split the loops of every partition of each split consumer, by consumer, in partition order
@@ -116,27 +127,35 @@ final class PartitionBalancer extends RelayLoop {
         leave = sql.render(deleteFrom(sql.relay).where(RELAY_ID.eq(relayId)));
         forgetStale = sql.render(
                 deleteFrom(sql.relay).where(CONSUMER.eq(consumer)).and(HEARTBEAT_AT.lt(sql.nowPlus(offsetMillis))));
-        // A consumer's rows and its members, in one read: a row is free when no lease on it is live.
+        // Every split consumer's rows with their members, and the log's head, in one read: a row is
+        // free when no lease on it is live.
+        Field<String> rowName = field(sql.consumer.getQualifiedName().append(NAME.getName()), String.class);
+        Field<Integer> rowPartition =
+                field(sql.consumer.getQualifiedName().append(PARTITION_NO.getName()), Integer.class);
         Field<Integer> live = when(LEASE_UNTIL.ge(sql.now()), inline(1)).otherwise(inline(0));
         Field<Integer> members = field(select(count())
                 .from(sql.relay)
-                .where(CONSUMER.eq(consumer))
+                .where(CONSUMER.eq(rowName))
                 .and(HEARTBEAT_AT.ge(sql.nowPlus(offsetMillis))));
         // Whether a re-drive of the partition was asked for (by any process): its loop, which no
         // renewal of its own wakes any more (the bulk renewal keeps its lease), looks at its letters.
         Field<Integer> redriveAsked = when(
                         exists(selectOne()
                                 .from(sql.deadLetter)
-                                .where(CONSUMER.eq(
-                                        field(sql.consumer.getQualifiedName().append(NAME.getName()), String.class)))
-                                .and(PARTITION_NO.eq(field(
-                                        sql.consumer.getQualifiedName().append(PARTITION_NO.getName()), Integer.class)))
+                                .where(CONSUMER.eq(rowName))
+                                .and(PARTITION_NO.eq(rowPartition))
                                 .and(STATUS.eq(inline(DeadLetter.Status.REDRIVE_REQUESTED.name())))),
                         inline(1))
                 .otherwise(inline(0));
-        assignment = sql.render(select(PARTITION_NO, OWNER_INSTANCE, live, members, redriveAsked)
+        Field<Long> head = field(select(NEXT_SEQ.minus(inline(1L)))
+                .from(sql.sequencer)
+                .where(NAME.eq(inline(OutboxSql.SEQUENCER_NAME))));
+        for (int i = 0; i < split.size(); i++) {
+            consumers.add(param("consumer_" + i, String.class));
+        }
+        assignment = sql.render(select(NAME, PARTITION_NO, OWNER_INSTANCE, live, members, redriveAsked, head)
                 .from(sql.consumer)
-                .where(NAME.eq(consumer)));
+                .where(NAME.in(consumers)));
     }
 
     /** The statements, for rendering tests. */
@@ -147,11 +166,10 @@ final class PartitionBalancer extends RelayLoop {
     @Override
     protected Duration step() throws SQLException {
         startup.ensure();
-        long now = System.nanoTime();
-        if (now - nextCycleNanos >= 0) {
+        if (System.nanoTime() - nextCycleNanos >= 0) {
             cycle();
             long third = context.options.leaseDuration().toNanos() / 3;
-            nextCycleNanos = now + third - (long) (random.nextDouble() * third / 4); // jitter
+            nextCycleNanos = System.nanoTime() + third - (long) (random.nextDouble() * third / 4); // jitter
         }
         long untilCycle = Math.max(1, nextCycleNanos - System.nanoTime());
         if (logWakeupsArrive.getAsBoolean()
@@ -159,30 +177,41 @@ final class PartitionBalancer extends RelayLoop {
             lastHead = -1;
             return Duration.ofNanos(untilCycle);
         }
-        watchHead();
-        return Duration.ofNanos(
-                Math.min(untilCycle, context.options.pollCeiling().toNanos()));
+        long ceiling = context.options.pollCeiling().toNanos();
+        if (System.nanoTime() - lastHeadNanos >= ceiling) {
+            sawHead(context.withConnection(context.consumers::head));
+        }
+        return Duration.ofNanos(Math.max(1, Math.min(untilCycle, lastHeadNanos + ceiling - System.nanoTime())));
     }
 
+    /**
+     * One cycle on one connection, three auto-committed statements whatever the relay's partitions:
+     * the heartbeat, the renewal of every lease the loops hold, and one read of every split
+     * consumer's rows (which also tells the log's head).
+     *
+     * <p>The renewal names its rows by primary key, so that it locks only this relay's rows: a scan
+     * of the table (InnoDB in REPEATABLE READ locks each row a scan reads) waited for the row of a
+     * batch another relay ran, and one frozen mid-batch held every other relay's balancer still.
+     */
     private void cycle() throws SQLException {
-        context.withConnection(connection -> {
+        long started = System.nanoTime();
+        List<Partition> held = held();
+        int[] renewed = new int[1];
+        Map<String, List<Assigned>> rows = context.withConnection(connection -> {
             heartbeat(connection);
-            return null;
+            renewed[0] = context.consumers.renewHeld(connection, context.instance, held, context.leaseMillis());
+            return readAssignment(connection);
         });
-        // READ COMMITTED: the renewal scans every consumer row, and on InnoDB in REPEATABLE READ it
-        // waited for each row it read that another relay's running transactional batch holds (one
-        // frozen mid-batch held every other relay's balancer still); in READ COMMITTED a locked row
-        // of another relay instance is read as last committed and passed.
-        context.inTransaction(connection -> {
-            renewAll(connection);
-            return null;
-        });
-        context.withConnection(connection -> {
-            for (Map.Entry<String, List<ConsumerWorker>> entry : split.entrySet()) {
-                balance(connection, entry.getKey(), entry.getValue());
+        // Only when the renewal found exactly the leases the loops hold, before and after, do they
+        // count as renewed: a lease lost meanwhile is found by its loop's own renewal.
+        if (renewed[0] == held.size() && held().equals(held)) {
+            for (ConsumerWorker worker : all) {
+                worker.lease().renewedInBulk(started);
             }
-            return null;
-        });
+        }
+        for (Map.Entry<String, List<ConsumerWorker>> entry : split.entrySet()) {
+            balance(entry.getKey(), entry.getValue(), rows.getOrDefault(entry.getKey(), List.of()));
+        }
         cycles++;
     }
 
@@ -210,55 +239,60 @@ final class PartitionBalancer extends RelayLoop {
         }
     }
 
-    /**
-     * Renews every lease of this relay instance in one statement. Only when it renewed exactly the
-     * leases the loops hold, before and after, do they count as renewed: a lease lost meanwhile is
-     * found by its loop's own renewal.
-     */
-    private void renewAll(Connection connection) throws SQLException {
-        long started = System.nanoTime();
-        long heldBefore = held();
-        int renewed = context.consumers.renewAll(connection, context.instance, context.leaseMillis());
-        if (renewed == heldBefore && held() == heldBefore) {
-            for (ConsumerWorker worker : all) {
-                worker.lease().renewedInBulk(started);
+    /** The partitions whose leases the loops hold, in the loops' order. */
+    private List<Partition> held() {
+        return all.stream()
+                .filter(ConsumerWorker::isOwner)
+                .map(ConsumerWorker::partition)
+                .toList();
+    }
+
+    private Map<String, List<Assigned>> readAssignment(Connection connection) throws SQLException {
+        Map<String, List<Assigned>> rows = new HashMap<>();
+        try (Statement.Bound select = assignment.bind(connection)) {
+            select.setLong(offsetMillis, -context.leaseMillis());
+            int i = 0;
+            for (String name : split.keySet()) {
+                select.setString(consumers.get(i++), name);
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    rows.computeIfAbsent(rs.getString(1), name -> new ArrayList<>())
+                            .add(new Assigned(
+                                    rs.getInt(2),
+                                    rs.getString(3),
+                                    rs.getInt(4) == 1,
+                                    rs.getLong(5),
+                                    rs.getInt(6) == 1));
+                    sawHead(rs.getLong(7));
+                }
             }
         }
+        return rows;
     }
 
-    private long held() {
-        return all.stream().filter(ConsumerWorker::isOwner).count();
-    }
-
-    private void balance(Connection connection, String name, List<ConsumerWorker> partitions) throws SQLException {
+    private void balance(String name, List<ConsumerWorker> partitions, List<Assigned> rows) {
         List<Integer> mine = new ArrayList<>();
         List<Integer> free = new ArrayList<>();
         long members = 1;
-        try (Statement.Bound select = assignment
-                        .bind(connection)
-                        .setString(consumer, name)
-                        .setLong(offsetMillis, -context.leaseMillis());
-                ResultSet rs = select.executeQuery()) {
-            while (rs.next()) {
-                int number = rs.getInt(1);
-                if (number < 0 || number >= partitions.size()) {
-                    continue; // a row past the declared count: refused at start
-                }
-                boolean live = rs.getInt(3) == 1;
-                if (!live) {
-                    free.add(number);
-                } else if (context.instance.equals(rs.getString(2))) {
-                    mine.add(number);
-                    if (!partitions.get(number).isOwner()) {
-                        // this relay's lease, which its loop does not know it holds (a takeover whose
-                        // commit it did not hear of): the loop takes it again
-                        partitions.get(number).askToTake();
-                    } else if (rs.getInt(5) == 1) {
-                        partitions.get(number).deadLettersChanged();
-                    }
-                }
-                members = Math.max(1, rs.getLong(4));
+        for (Assigned row : rows) {
+            if (row.number() < 0 || row.number() >= partitions.size()) {
+                continue; // a row past the declared count: refused at start
             }
+            if (!row.live()) {
+                free.add(row.number());
+            } else if (context.instance.equals(row.ownerInstance())) {
+                mine.add(row.number());
+                ConsumerWorker worker = partitions.get(row.number());
+                if (!worker.isOwner()) {
+                    // this relay's lease, which its loop does not know it holds (a takeover whose
+                    // commit it did not hear of): the loop takes it again
+                    worker.askToTake();
+                } else if (row.redrive()) {
+                    worker.deadLettersChanged();
+                }
+            }
+            members = Math.max(1, row.members());
         }
         int count = partitions.size();
         long share = (count + members - 1) / members;
@@ -284,8 +318,8 @@ final class PartitionBalancer extends RelayLoop {
         }
     }
 
-    private void watchHead() throws SQLException {
-        long head = context.withConnection(context.consumers::head);
+    /** The log's head as just read: when it grew, the split partitions look at the log. */
+    private void sawHead(long head) {
         if (lastHead >= 0 && head != lastHead) {
             for (ConsumerWorker worker : all) {
                 if (worker.partition().isSplit()) {
@@ -294,6 +328,7 @@ final class PartitionBalancer extends RelayLoop {
             }
         }
         lastHead = head;
+        lastHeadNanos = System.nanoTime();
     }
 
     @Override

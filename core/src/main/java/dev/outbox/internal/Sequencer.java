@@ -147,6 +147,14 @@ final class Sequencer extends RelayLoop {
 
     private boolean tryTakeOver() throws SQLException {
         String relayId = context.options.relayId();
+        // A look first, outside a transaction: a standby's check of a live lease is one statement.
+        SequencerSql.Holder seen = context.withConnection(statements::peekHolder);
+        if (seen != null && seen.holder() != null && !seen.expired()) {
+            if (seen.holder().equals(relayId)) {
+                ownId.seen(seen.leaseUntil());
+            }
+            return false;
+        }
         boolean tookOver = context.inTransaction(connection -> {
             SequencerSql.Holder row = statements.lockForTakeover(connection);
             if (row == null) {

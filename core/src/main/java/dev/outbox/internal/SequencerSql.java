@@ -82,6 +82,7 @@ final class SequencerSql {
     private final Statement deleteRun;
     private final Statement advance;
     private final Statement lockForTakeover;
+    private final Statement peekHolder;
     private final Statement takeOver;
     private final Statement renew;
     private final Statement release;
@@ -124,11 +125,11 @@ final class SequencerSql {
         // SKIP LOCKED: a row locked by the sequencing relay's batch means that relay is alive.
         Field<Integer> expired = when(LEASE_UNTIL.isNull().or(LEASE_UNTIL.lt(sql.now())), inline(1))
                 .otherwise(inline(0));
-        lockForTakeover = sql.render(select(HOLDER, EPOCH, expired, LEASE_UNTIL)
-                .from(sequencer)
-                .where(theRow)
-                .forUpdate()
-                .skipLocked());
+        var holderRow =
+                select(HOLDER, EPOCH, expired, LEASE_UNTIL).from(sequencer).where(theRow);
+        lockForTakeover = sql.render(holderRow.forUpdate().skipLocked());
+        // A standby's look before it opens a takeover transaction: whether the lease is live.
+        peekHolder = sql.render(holderRow);
 
         takeOver = sql.render(update(sequencer)
                 .set(HOLDER, holder)
@@ -284,7 +285,17 @@ final class SequencerSql {
     /** Locks the row to take the lease over; {@code null} if the sequencing relay's batch holds it. */
     @Nullable
     Holder lockForTakeover(Connection connection) throws SQLException {
-        try (Statement.Bound select = lockForTakeover.bind(connection);
+        return readHolder(lockForTakeover, connection);
+    }
+
+    /** The row as last committed, without locking it; {@code null} if it is missing. */
+    @Nullable
+    Holder peekHolder(Connection connection) throws SQLException {
+        return readHolder(peekHolder, connection);
+    }
+
+    private @Nullable Holder readHolder(Statement statement, Connection connection) throws SQLException {
+        try (Statement.Bound select = statement.bind(connection);
                 ResultSet rs = select.executeQuery()) {
             if (!rs.next()) {
                 return null;
@@ -323,7 +334,16 @@ final class SequencerSql {
     /** The fixed statements, for rendering tests. */
     List<Statement> statements() {
         return List.of(
-                probeQueue, lock, queuedPositions, deleteRun, advance, lockForTakeover, takeOver, renew, release);
+                probeQueue,
+                lock,
+                queuedPositions,
+                deleteRun,
+                advance,
+                lockForTakeover,
+                takeOver,
+                renew,
+                release,
+                peekHolder);
     }
 
     /**

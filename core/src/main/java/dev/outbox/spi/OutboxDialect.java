@@ -83,6 +83,18 @@ public interface OutboxDialect {
         return false;
     }
 
+    /**
+     * Whether an auto-committed {@code UPDATE} locks every row its scan reads, not only the rows it
+     * changes: true for InnoDB in its default {@code REPEATABLE READ}, where such a scan waits for
+     * each row another transaction holds. Where true, the relay's renewal of its leases, which names
+     * its rows by primary key, is pinned to the primary key with an index hint ({@code FORCE INDEX
+     * (PRIMARY)}): on a small table the optimizer would otherwise scan it, and wait for the row of a
+     * batch another relay runs. Default {@code false} (PostgreSQL locks only rows that match).
+     */
+    default boolean lockingScansLockEveryRowTheyRead() {
+        return false;
+    }
+
     /** What a database error means to the relay. */
     SqlFailure classify(SQLException exception);
 

@@ -80,4 +80,9 @@ abstract class InnoDbDialect implements OutboxDialect {
     public boolean lockingRangeScansReadPastTheirEnd() {
         return true;
     }
+
+    @Override
+    public boolean lockingScansLockEveryRowTheyRead() {
+        return true;
+    }
 }
