@@ -84,14 +84,15 @@ public abstract class HistoryTestBase {
      * drain in time next to 32 partition loops (measured: 3,000 letters of the PARK_KEY consumer open
      * after the drain timeout; again on MariaDB after the bisection fix of 2026-12-03: 10,516 of the
      * PARK_KEY consumer and 1,908 of its transactional twin, where the run without partitions parks
-     * about 2,500 in all).
+     * about 2,500 in all). {@code -Dhistory.handlerFaults=true} adds them (a soak's 256 keys let
+     * their re-drives drain).
      */
     @Test
     void shouldKeepEveryGuaranteeWithTheConsumersSplitIntoPartitionsThroughTheSameFaults() throws Exception {
         RunOptions options = options();
         run(
                 options.withPartitions(options.partitions() > 1 ? options.partitions() : SPLIT_PARTITIONS)
-                        .withHandlerFaults(false),
+                        .withHandlerFaults(handlerFaultsAskedFor()),
                 "-split");
     }
 
@@ -100,16 +101,21 @@ public abstract class HistoryTestBase {
      * partitions, through a SIGKILL mid-batch and a relay joining, a SIGSTOP past the lease and a
      * SIGCONT, and a rolling restart: on top of every guarantee, each committed transactional batch
      * was its partition's owner's under the epoch the row held, and the summary has the takeover
-     * times and the partitions moved. Without the handler faults, as the split run.
+     * times and the partitions moved. Without the handler faults unless asked for, as the split run.
      */
     @Test
     void shouldKeepEveryGuaranteeWithThreeRelayProcessesSharingThePartitions() throws Exception {
         RunOptions options = options();
         run(
                 options.withPartitions(options.partitions() > 1 ? options.partitions() : SPLIT_PARTITIONS)
-                        .withHandlerFaults(false)
+                        .withHandlerFaults(handlerFaultsAskedFor())
                         .withRelayProcesses(options.relayProcesses() > 0 ? options.relayProcesses() : 3),
                 "-processes");
+    }
+
+    /** The split runs have the handler faults only when {@code history.handlerFaults=true} says so. */
+    private static boolean handlerFaultsAskedFor() {
+        return Boolean.parseBoolean(System.getProperty("history.handlerFaults"));
     }
 
     private void run(RunOptions options, String suffix) throws Exception {
