@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *   <li>every lease this relay instance holds renewed in one statement, so the idle cost does not
  *       grow with partitions (a partition whose renewal is late renews its own lease before its next
  *       batch, and no batch starts later than half a lease after a renewal that succeeded);
- *   <li>every split consumer's rows read in one statement, and per consumer the rule applied: a relay's share
+ *   <li>the rows of every consumer the relay serves read in one statement (a loop whose lease the
+ *       bulk renewal keeps hears from it of a re-drive asked for through another process), and per
+ *       split consumer the rule applied: a relay's share
  *       is {@code ceil(P / members)}; below it, it asks its partitions' loops to take free or
  *       expired partitions (their takeover skips a row locked by a live owner's batch), chosen at
  *       random; above it, it asks at most {@link #MOST_RELEASES_PER_CYCLE} of them to give their
@@ -76,6 +79,9 @@ final class PartitionBalancer extends RelayLoop {
     private final RelayContext context;
     private final StartupCheck startup;
     private final Map<String, List<ConsumerWorker>> split;
+    /** Every consumer's loops, split or not, by consumer, in partition order: the rows the cycle reads. */
+    private final Map<String, List<ConsumerWorker>> served = new LinkedHashMap<>();
+
     private final List<ConsumerWorker> all;
     private final BooleanSupplier logWakeupsArrive;
     private final Random random = new Random();
@@ -119,6 +125,11 @@ final class PartitionBalancer extends RelayLoop {
         this.split = split;
         this.all = all;
         this.logWakeupsArrive = logWakeupsArrive;
+        for (ConsumerWorker worker : all) {
+            served.computeIfAbsent(worker.partition().consumer(), name -> new ArrayList<>())
+                    .add(worker);
+        }
+        this.lastHeadNanos = System.nanoTime() - context.options.pollCeiling().toNanos(); // a watch is due
         OutboxSql sql = context.sql;
         join = sql.render(insertInto(sql.relay, CONSUMER, RELAY_ID, HEARTBEAT_AT)
                 .values(consumer, relayId, sql.now())
@@ -127,7 +138,7 @@ final class PartitionBalancer extends RelayLoop {
         leave = sql.render(deleteFrom(sql.relay).where(RELAY_ID.eq(relayId)));
         forgetStale = sql.render(
                 deleteFrom(sql.relay).where(CONSUMER.eq(consumer)).and(HEARTBEAT_AT.lt(sql.nowPlus(offsetMillis))));
-        // Every split consumer's rows with their members, and the log's head, in one read: a row is
+        // Every served consumer's rows with their members, and the log's head, in one read: a row is
         // free when no lease on it is live.
         Field<String> rowName = field(sql.consumer.getQualifiedName().append(NAME.getName()), String.class);
         Field<Integer> rowPartition =
@@ -150,7 +161,7 @@ final class PartitionBalancer extends RelayLoop {
         Field<Long> head = field(select(NEXT_SEQ.minus(inline(1L)))
                 .from(sql.sequencer)
                 .where(NAME.eq(inline(OutboxSql.SEQUENCER_NAME))));
-        for (int i = 0; i < split.size(); i++) {
+        for (int i = 0; i < served.size(); i++) {
             consumers.add(param("consumer_" + i, String.class));
         }
         assignment = sql.render(select(NAME, PARTITION_NO, OWNER_INSTANCE, live, members, redriveAsked, head)
@@ -186,7 +197,7 @@ final class PartitionBalancer extends RelayLoop {
 
     /**
      * One cycle on one connection, three auto-committed statements whatever the relay's partitions:
-     * the heartbeat, the renewal of every lease the loops hold, and one read of every split
+     * the heartbeat, the renewal of every lease the loops hold, and one read of every served
      * consumer's rows (which also tells the log's head).
      *
      * <p>The renewal names its rows by primary key, so that it locks only this relay's rows: a scan
@@ -209,8 +220,13 @@ final class PartitionBalancer extends RelayLoop {
                 worker.lease().renewedInBulk(started);
             }
         }
-        for (Map.Entry<String, List<ConsumerWorker>> entry : split.entrySet()) {
-            balance(entry.getKey(), entry.getValue(), rows.getOrDefault(entry.getKey(), List.of()));
+        for (Map.Entry<String, List<ConsumerWorker>> entry : served.entrySet()) {
+            List<Assigned> read = rows.getOrDefault(entry.getKey(), List.of());
+            if (split.containsKey(entry.getKey())) {
+                balance(entry.getKey(), entry.getValue(), read);
+            } else {
+                tellOfReDrives(entry.getValue(), read);
+            }
         }
         cycles++;
     }
@@ -252,7 +268,7 @@ final class PartitionBalancer extends RelayLoop {
         try (Statement.Bound select = assignment.bind(connection)) {
             select.setLong(offsetMillis, -context.leaseMillis());
             int i = 0;
-            for (String name : split.keySet()) {
+            for (String name : served.keySet()) {
                 select.setString(consumers.get(i++), name);
             }
             try (ResultSet rs = select.executeQuery()) {
@@ -269,6 +285,22 @@ final class PartitionBalancer extends RelayLoop {
             }
         }
         return rows;
+    }
+
+    /**
+     * A consumer that is not split: the bulk renewal keeps its lease too, so its loop hears of a
+     * re-drive asked for through another process only from here.
+     */
+    private void tellOfReDrives(List<ConsumerWorker> loops, List<Assigned> rows) {
+        for (Assigned row : rows) {
+            if (row.redrive()
+                    && row.live()
+                    && row.number() < loops.size()
+                    && context.instance.equals(row.ownerInstance())
+                    && loops.get(row.number()).isOwner()) {
+                loops.get(row.number()).deadLettersChanged();
+            }
+        }
     }
 
     private void balance(String name, List<ConsumerWorker> partitions, List<Assigned> rows) {
