@@ -19,7 +19,12 @@ public record Fault(Kind kind, long startMicros, long endMicros, String detail) 
         RELAY_STOPPED_AND_STARTED(false),
         /** A relay in another JVM killed with SIGKILL while a batch was in its handler. */
         RELAY_PROCESS_KILLED(true),
-        /** The relays' database sessions killed from the server side. */
+        /**
+         * The relays' database sessions killed from the server side. A relay sees a killed session
+         * only when it next uses the connection, which may come after the kill returned: HikariCP
+         * hands out a connection used in the last 500 ms without checking it. So a batch that began
+         * up to {@link Fault#AFTER_EFFECT_MICROS} after the fault may fail on such a connection too.
+         */
         RELAY_CONNECTIONS_KILLED(true),
         /** The database server crashed and was started again. */
         SERVER_RESTARTED(true),
@@ -46,6 +51,15 @@ public record Fault(Kind kind, long startMicros, long endMicros, String detail) 
         public boolean mayRedeliver() {
             return mayRedeliver;
         }
+    }
+
+    /** How long after a {@link Kind#RELAY_CONNECTIONS_KILLED} fault a batch may still meet a killed session. */
+    public static final long AFTER_EFFECT_MICROS = 1_000_000;
+
+    /** Whether this fault may have redelivered a batch in flight from {@code fromMicros} to {@code toMicros}. */
+    public boolean mayRedeliverBatch(long fromMicros, long toMicros) {
+        long end = kind == Kind.RELAY_CONNECTIONS_KILLED ? endMicros + AFTER_EFFECT_MICROS : endMicros;
+        return kind.mayRedeliver() && startMicros <= toMicros && end >= fromMicros;
     }
 
     public Fault {

@@ -487,7 +487,7 @@ public final class HistoryChecker {
                 long to = batchEnd.getOrDefault(previous.batchId(), Long.MAX_VALUE);
                 Fault explanation = null;
                 for (Fault fault : history.faults()) {
-                    if (fault.kind().mayRedeliver() && fault.startMicros() <= to && fault.endMicros() >= from) {
+                    if (fault.mayRedeliverBatch(from, to)) {
                         explanation = fault;
                         break;
                     }

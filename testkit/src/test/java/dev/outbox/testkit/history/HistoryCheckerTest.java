@@ -267,6 +267,22 @@ class HistoryCheckerTest {
     }
 
     @Test
+    void shouldAcceptARedeliveryOfABatchBegunJustAfterTheConnectionsWereKilledButNotLongAfter() {
+        // batch r1#1 began at T0+10000: a kill that ended just before may still meet it (the pool
+        // hands out a recently used connection unchecked); one that ended over a second before not
+        Scenario soon = Scenario.valid();
+        redeliverFirstBatch(soon);
+        soon.faults.add(new Fault(Fault.Kind.RELAY_CONNECTIONS_KILLED, Scenario.T0 + 9_000, Scenario.T0 + 9_990, "r1"));
+        assertThat(soon.check().violations()).isEmpty();
+
+        Scenario late = Scenario.valid();
+        redeliverFirstBatch(late);
+        long end = Scenario.T0 + 10_000 - Fault.AFTER_EFFECT_MICROS - 1;
+        late.faults.add(new Fault(Fault.Kind.RELAY_CONNECTIONS_KILLED, end - 1_000, end, "r1"));
+        assertThat(late.check().violations(Kind.UNEXPLAINED_DUPLICATE)).hasSize(3);
+    }
+
+    @Test
     void shouldNotExcuseARedeliveryByACleanRelayStop() {
         Scenario s = Scenario.valid();
         redeliverFirstBatch(s);
