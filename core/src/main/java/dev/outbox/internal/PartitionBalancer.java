@@ -89,7 +89,7 @@ final class PartitionBalancer extends RelayLoop {
     private final Param<String> consumer = param("consumer", String.class);
     private final Param<String> relayId = param("relay_id", String.class);
     private final Param<Long> offsetMillis = param("offset_ms", Long.class);
-    /** The split consumers' names, in {@link #split}'s order: one parameter each. */
+    /** The served consumers' names, in {@link #served}'s order: one parameter each. */
     private final List<Param<String>> consumers = new ArrayList<>();
 
     private final Statement join;
@@ -222,10 +222,9 @@ final class PartitionBalancer extends RelayLoop {
         }
         for (Map.Entry<String, List<ConsumerWorker>> entry : served.entrySet()) {
             List<Assigned> read = rows.getOrDefault(entry.getKey(), List.of());
+            tellOfReDrives(entry.getValue(), read);
             if (split.containsKey(entry.getKey())) {
                 balance(entry.getKey(), entry.getValue(), read);
-            } else {
-                tellOfReDrives(entry.getValue(), read);
             }
         }
         cycles++;
@@ -288,8 +287,8 @@ final class PartitionBalancer extends RelayLoop {
     }
 
     /**
-     * A consumer that is not split: the bulk renewal keeps its lease too, so its loop hears of a
-     * re-drive asked for through another process only from here.
+     * The bulk renewal keeps every loop's lease, so a loop hears of a re-drive asked for through
+     * another process only from here.
      */
     private void tellOfReDrives(List<ConsumerWorker> loops, List<Assigned> rows) {
         for (Assigned row : rows) {
@@ -320,8 +319,6 @@ final class PartitionBalancer extends RelayLoop {
                     // this relay's lease, which its loop does not know it holds (a takeover whose
                     // commit it did not hear of): the loop takes it again
                     worker.askToTake();
-                } else if (row.redrive()) {
-                    worker.deadLettersChanged();
                 }
             }
             members = Math.max(1, row.members());
