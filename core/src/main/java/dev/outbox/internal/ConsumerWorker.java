@@ -515,8 +515,11 @@ final class ConsumerWorker extends RelayLoop {
 
     /** Records the failure the consumer is in on its row, for status(). */
     private void record(Throwable failure, @Nullable Long blockedSeq, boolean waiting) throws SQLException {
-        lease.recordFailure(failure, blockedSeq, waiting);
+        // Marked before the write: a write that committed although its connection died before the
+        // answer came leaves the row showing the failure, and the next success must clear it.
         failureInRow = true;
+        waitingInRow |= waiting;
+        lease.recordFailure(failure, blockedSeq, waiting);
         waitingInRow = waiting;
         recordedFailure = failure;
     }

@@ -24,6 +24,7 @@ import dev.outbox.testkit.ForwardingDataSource;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.TestSchema;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -606,6 +607,88 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
         assertThat(status.lastErrorAt()).isNull();
         assertThat(status.owner()).isEqualTo("r2");
         assertThat(fixed.seqs()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void shouldClearAFailureWhoseWriteCommittedThoughItsConnectionDiedBeforeTheAnswer() throws Exception {
+        AtomicInteger handlerFailures = new AtomicInteger(1);
+        RecordingHandler delivered = new RecordingHandler();
+        EventHandler failingOnce = batch -> {
+            if (handlerFailures.getAndDecrement() > 0) {
+                throw new IllegalStateException(
+                        "the index refused seq " + batch.get(0).seq());
+            }
+            delivered.handle(batch);
+        };
+        // the relay's first write of the failure commits, and then its connection dies (a killed
+        // session, say): the relay never hears that the row shows the failure
+        AtomicInteger lostAnswers = new AtomicInteger(1);
+        ForwardingDataSource losingAnswer = new ForwardingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                return losingTheAnswerToFailureWrites(super.getConnection(), lostAnswers);
+            }
+        };
+        OutboxRelay relay = track(OutboxRelay.builder(losingAnswer, dialect())
+                        .tables(tables)
+                        .options(fastOptions("r1").build())
+                        .consumer(OutboxConsumer.atLeastOnce("search", failingOnce)
+                                .retryPolicy(FAST_RETRIES)
+                                .build())
+                        .build())
+                .start();
+        appendEach("k", 1); // one event: its failure is recorded at once, not after a search for it
+
+        delivered.awaitCount(1, TIMEOUT);
+        await().atMost(TIMEOUT).until(() -> relay.status("search").checkpoint() == 1);
+        assertThat(lostAnswers.get()).as("a failure's write lost its answer").isZero();
+        ConsumerStatus status = relay.status("search");
+        assertThat(status.lastError())
+                .as("the success after it cleared the failure")
+                .isNull();
+        assertThat(status.lastErrorAt()).isNull();
+        assertThat(status.state()).isEqualTo(ConsumerStatus.State.RUNNING);
+    }
+
+    /**
+     * A connection on which the writes of a consumer's failure state (the consumer updates that set
+     * the last error without the checkpoint) run and then, while {@code lostAnswers} lasts, throw as
+     * if the connection died before the server's answer arrived.
+     */
+    private Connection losingTheAnswerToFailureWrites(Connection connection, AtomicInteger lostAnswers) {
+        return (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    Object result = invoke(connection, method, args);
+                    if (method.getName().equals("prepareStatement")
+                            && args[0] instanceof String sql
+                            && sql.toLowerCase(Locale.ROOT).startsWith("update")
+                            && sql.contains(tables.consumerTable())
+                            && sql.contains("last_error")
+                            && !sql.contains("checkpoint_seq")) {
+                        PreparedStatement statement = (PreparedStatement) result;
+                        return Proxy.newProxyInstance(
+                                PreparedStatement.class.getClassLoader(),
+                                new Class<?>[] {PreparedStatement.class},
+                                (statementProxy, statementMethod, statementArgs) -> {
+                                    Object answer = invoke(statement, statementMethod, statementArgs);
+                                    if (statementMethod.getName().equals("executeUpdate")
+                                            && lostAnswers.getAndDecrement() > 0) {
+                                        throw new SQLTransientConnectionException(
+                                                "connection reset before the answer (simulated)", "08006");
+                                    }
+                                    return answer;
+                                });
+                    }
+                    return result;
+                });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     // --- the writer does not report a committed transaction as failed ---------------------------
