@@ -33,6 +33,8 @@ final class ConsumerLease {
     private volatile long epoch;
     private volatile long lastRenewalNanos;
     private volatile boolean fenced;
+    /** Whether a transaction of this relay holds the row's lock while a handler runs. */
+    private volatile boolean lockedByBatch;
 
     ConsumerLease(OutboxConsumer consumer, Partition part, RelayContext context, RelayProblems problems) {
         this.consumer = consumer;
@@ -81,6 +83,7 @@ final class ConsumerLease {
      */
     @Nullable
     Takeover tryTakeOver() throws SQLException {
+        long sent = System.nanoTime();
         Takeover taken = takeOverIfFree();
         if (taken == null && !rowExists()) {
             createRowIfMissing();
@@ -93,7 +96,7 @@ final class ConsumerLease {
         epoch = taken.epoch();
         fenced = false;
         held = true;
-        lastRenewalNanos = System.nanoTime();
+        lastRenewalNanos = sent;
         return taken;
     }
 
@@ -177,11 +180,12 @@ final class ConsumerLease {
      * leave an expired lease for a standby to take. Throws {@link LeaseLostException} if it was lost.
      */
     void renewIn(Connection connection) throws SQLException {
+        long sent = System.nanoTime();
         if (context.consumers.renew(connection, part, epoch, context.leaseMillis()) != 1) {
             held = false;
             throw new LeaseLostException();
         }
-        lastRenewalNanos = System.nanoTime();
+        lastRenewalNanos = sent;
     }
 
     /**
@@ -195,12 +199,18 @@ final class ConsumerLease {
         }
     }
 
+    /**
+     * A renewal counts from when it was sent, not from its answer: the database extends the lease
+     * from the statement's start, and a statement that waited for a row lock may answer when the
+     * lease it extended is almost over.
+     */
     private boolean renewOnce() throws SQLException {
         long renewing = epoch;
+        long sent = System.nanoTime();
         boolean renewed = context.withConnection(
                 connection -> context.consumers.renew(connection, part, renewing, context.leaseMillis()) == 1);
         if (renewed) {
-            lastRenewalNanos = System.nanoTime();
+            lastRenewalNanos = sent;
         }
         return renewed;
     }
@@ -213,6 +223,37 @@ final class ConsumerLease {
         if (held && startedNanos - lastRenewalNanos > 0) {
             lastRenewalNanos = startedNanos;
         }
+    }
+
+    /**
+     * Runs {@code work}, which locks the row ({@link #lockRow}) and holds it while a handler runs,
+     * in one transaction. The lease is marked first, so that the {@link PartitionBalancer}'s renewal
+     * of every lease in one statement leaves this row out: it would wait for the handler, and the
+     * leases after this one in its statement would expire meanwhile. The row needs no renewal while
+     * it is locked: a standby's takeover skips it, and the transaction renews it before it commits.
+     */
+    <T> T inLockingTransaction(RelayContext.Work<T> work) throws SQLException {
+        // waits for a bulk renewal in flight, which may name this row and would wait for the lock
+        context.bulkRenewal.readLock().lock();
+        try {
+            lockedByBatch = true;
+        } finally {
+            context.bulkRenewal.readLock().unlock();
+        }
+        try {
+            return context.inTransaction(work);
+        } finally {
+            lockedByBatch = false;
+        }
+    }
+
+    /**
+     * Whether the {@link PartitionBalancer}'s bulk renewal may name this lease: held, and its row
+     * not locked by a batch of this relay. Asked under the write lock of {@link
+     * RelayContext#bulkRenewal}.
+     */
+    boolean renewableInBulk() {
+        return held && !lockedByBatch;
     }
 
     /** Throws {@link LeaseLostException} if the lease keeper found the lease lost meanwhile. */
@@ -241,11 +282,12 @@ final class ConsumerLease {
      * state the status shows. Throws {@link LeaseLostException} if the lease was lost.
      */
     void saveCheckpoint(Connection connection, long seq, boolean clearFailure) throws SQLException {
+        long sent = System.nanoTime();
         if (context.consumers.saveCheckpoint(connection, part, epoch, seq, clearFailure, context.leaseMillis()) != 1) {
             held = false;
             throw new LeaseLostException();
         }
-        lastRenewalNanos = System.nanoTime();
+        lastRenewalNanos = sent;
     }
 
     /**

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
 import org.jooq.Field;
 import org.jooq.Param;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *       than a lease;
  *   <li>every lease this relay instance holds renewed in one statement, so the idle cost does not
  *       grow with partitions (a partition whose renewal is late renews its own lease before its next
- *       batch, and no batch starts later than half a lease after a renewal that succeeded);
+ *       batch, and no batch starts later than half a lease after a renewal that succeeded); a row
+ *       that a transactional batch of this relay holds locked is left out, since the statement
+ *       would wait for the handler while the leases after it expire;
  *   <li>the rows of every consumer the relay serves read in one statement (a loop whose lease the
  *       bulk renewal keeps hears from it of a re-drive asked for through another process), and per
  *       split consumer the rule applied: a relay's share
@@ -202,23 +205,22 @@ final class PartitionBalancer extends RelayLoop {
      *
      * <p>The renewal names its rows by primary key, so that it locks only this relay's rows: a scan
      * of the table (InnoDB in REPEATABLE READ locks each row a scan reads) waited for the row of a
-     * batch another relay ran, and one frozen mid-batch held every other relay's balancer still.
+     * batch another relay ran, and one frozen mid-batch held every other relay's balancer still. For
+     * the same reason it leaves out the rows this relay's own transactional batches hold locked (a
+     * handler slower than the lease held every lease after it in the statement unrenewed: the
+     * split soak with handler faults on MariaDB found other relays taking them mid-batch).
      */
     private void cycle() throws SQLException {
         long started = System.nanoTime();
-        List<Partition> held = held();
-        int[] renewed = new int[1];
+        List<ConsumerWorker> renewed = new ArrayList<>();
         Map<String, List<Assigned>> rows = context.withConnection(connection -> {
             heartbeat(connection);
-            renewed[0] = context.consumers.renewHeld(connection, context.instance, held, context.leaseMillis());
+            renewed.addAll(renewHeld(connection));
             return readAssignment(connection);
         });
-        // Only when the renewal found exactly the leases the loops hold, before and after, do they
-        // count as renewed: a lease lost meanwhile is found by its loop's own renewal.
-        if (renewed[0] == held.size() && held().equals(held)) {
-            for (ConsumerWorker worker : all) {
-                worker.lease().renewedInBulk(started);
-            }
+        // A lease lost meanwhile is found by its loop's own renewal.
+        for (ConsumerWorker worker : renewed) {
+            worker.lease().renewedInBulk(started);
         }
         for (Map.Entry<String, List<ConsumerWorker>> entry : served.entrySet()) {
             List<Assigned> read = rows.getOrDefault(entry.getKey(), List.of());
@@ -254,12 +256,25 @@ final class PartitionBalancer extends RelayLoop {
         }
     }
 
-    /** The partitions whose leases the loops hold, in the loops' order. */
-    private List<Partition> held() {
-        return all.stream()
-                .filter(ConsumerWorker::isOwner)
-                .map(ConsumerWorker::partition)
-                .toList();
+    /**
+     * Renews every lease the loops hold in one statement, but those whose rows a batch of this relay
+     * holds locked (the statement would wait for the handler); returns the loops whose leases count
+     * as renewed: all it named when it found exactly those, none otherwise.
+     */
+    private List<ConsumerWorker> renewHeld(Connection connection) throws SQLException {
+        Lock gate = context.bulkRenewal.writeLock();
+        gate.lock();
+        try {
+            List<ConsumerWorker> renewing = all.stream()
+                    .filter(worker -> worker.lease().renewableInBulk())
+                    .toList();
+            List<Partition> partitions =
+                    renewing.stream().map(ConsumerWorker::partition).toList();
+            int found = context.consumers.renewHeld(connection, context.instance, partitions, context.leaseMillis());
+            return found == partitions.size() ? renewing : List.of();
+        } finally {
+            gate.unlock();
+        }
     }
 
     private Map<String, List<Assigned>> readAssignment(Connection connection) throws SQLException {

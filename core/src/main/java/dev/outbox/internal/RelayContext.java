@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.sql.DataSource;
 
 /**
@@ -36,6 +38,13 @@ final class RelayContext {
      * that it renews exactly the leases it holds (an earlier, crashed life of the id holds others).
      */
     final String instance = UUID.randomUUID().toString();
+    /**
+     * Between the {@link PartitionBalancer}'s renewal of every lease in one statement (the write
+     * lock) and the transactions that hold a consumer's row lock while a handler runs (the read
+     * lock, only to mark the lease before they lock the row): the renewal leaves those rows out,
+     * and so never waits for a handler. See {@link ConsumerLease#inLockingTransaction}.
+     */
+    final ReadWriteLock bulkRenewal = new ReentrantReadWriteLock();
 
     private final Statement readSchemaVersion;
     /** Attempts of an operator's call that meets deadlocks. */

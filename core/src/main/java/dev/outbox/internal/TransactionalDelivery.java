@@ -68,7 +68,7 @@ final class TransactionalDelivery implements Delivery {
     public Outcome deliver(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
             throws SQLException {
         try {
-            return context.inTransaction(connection -> {
+            return lease.inLockingTransaction(connection -> {
                 long saved = lease.lockRow(connection);
                 LogBatch batch =
                         LogBatch.read(context, connection, lease.partition(), saved, maxSeq, limit, parkedKeys);
@@ -104,7 +104,7 @@ final class TransactionalDelivery implements Delivery {
     @Override
     public Redelivery redeliver(List<DeadLetter> letters) throws SQLException {
         try {
-            return context.inTransaction(connection -> {
+            return lease.inLockingTransaction(connection -> {
                 lease.lockRow(connection);
                 List<DeadLetter> claimed = deadLetters.claimRedrive(connection, consumer.name(), letters);
                 if (claimed.isEmpty()) {

@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -448,6 +450,51 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
             assertThat(relay.ownedPartitions("search")).hasSize(P);
             frozen.rollback();
         }
+    }
+
+    /**
+     * The relay's renewal of every lease in one statement leaves out the row its own transactional
+     * batch holds locked while a slow handler runs: it waited for the handler, and the leases after
+     * that row in the statement expired meanwhile, so that other relays took partitions mid-batch
+     * (found by the split history run with handler faults on MariaDB: duplicates of the at-least-once
+     * consumer and two relays in one handler).
+     */
+    @Test
+    void shouldGoOnRenewingItsLeasesWhileItsOwnTransactionalBatchRunsLongerThanTheLease() throws Exception {
+        CountDownLatch slowBatchBegan = new CountDownLatch(1);
+        CountDownLatch slowBatchMayEnd = new CountDownLatch(1);
+        AtomicBoolean slow = new AtomicBoolean(true);
+        OutboxRelay relay = startRelay(
+                "r1",
+                builder -> builder.consumer(OutboxConsumer.transactional("a-slow", (batch, connection) -> {
+                                    if (slow.getAndSet(false)) {
+                                        slowBatchBegan.countDown();
+                                        // at most 15 s: the test's wait for the heartbeats plus its end
+                                        slowBatchMayEnd.await(15, TimeUnit.SECONDS);
+                                    }
+                                })
+                                .build())
+                        .consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {}))
+                                .build()));
+        await().atMost(TIMEOUT).until(() -> relay.ownedPartitions("search").size() == P);
+        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
+                + column("relay_id") + " = 'r1'";
+        appendEach("k", 1);
+        assertThat(slowBatchBegan.await(30, TimeUnit.SECONDS)).isTrue();
+        try {
+            Set<String> beats = new HashSet<>();
+            beats.add(queryString(heartbeat));
+            // a balancer cycle every third of the 2 s lease: three more heartbeats in 5 s, while the
+            // batch holds its row locked for longer than two leases
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                beats.add(queryString(heartbeat));
+                return beats.size() > 3;
+            });
+            assertThat(relay.ownedPartitions("search")).hasSize(P);
+        } finally {
+            slowBatchMayEnd.countDown();
+        }
+        await().atMost(TIMEOUT).until(() -> relay.status("a-slow").checkpoint() == 1);
     }
 
     private String queryString(String sql) throws SQLException {
