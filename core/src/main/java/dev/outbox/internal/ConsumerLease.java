@@ -248,12 +248,30 @@ final class ConsumerLease {
     }
 
     /**
-     * Whether the {@link PartitionBalancer}'s bulk renewal may name this lease: held, and its row
-     * not locked by a batch of this relay. Asked under the write lock of {@link
-     * RelayContext#bulkRenewal}.
+     * Whether the {@link PartitionBalancer}'s bulk renewal may name this lease: held, its row not
+     * locked by a batch of this relay, and surely still live, so that no other relay can hold the
+     * row (and lock it in a batch, which the statement would wait for). Asked under the write lock
+     * of {@link RelayContext#bulkRenewal}.
      */
     boolean renewableInBulk() {
-        return held && !lockedByBatch;
+        return held && !lockedByBatch && surelyLive();
+    }
+
+    /**
+     * Whether the lease is held but may have expired: no renewal counted for most of a lease (the
+     * database unreachable, say). Its loop renews it on its own, and learns whether it was lost.
+     */
+    boolean mayHaveExpired() {
+        return held && !lockedByBatch && !surelyLive();
+    }
+
+    /**
+     * Renewed less than four fifths of a lease ago, counted from when the renewal was sent: the
+     * database extended it from later still; the fifth left covers the clocks' drift.
+     */
+    private boolean surelyLive() {
+        long lease = context.options.leaseDuration().toNanos();
+        return System.nanoTime() - lastRenewalNanos < lease - lease / 5;
     }
 
     /** Throws {@link LeaseLostException} if the lease keeper found the lease lost meanwhile. */

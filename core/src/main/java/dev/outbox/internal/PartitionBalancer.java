@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *       grow with partitions (a partition whose renewal is late renews its own lease before its next
  *       batch, and no batch starts later than half a lease after a renewal that succeeded); a row
  *       that a transactional batch of this relay holds locked is left out, since the statement
- *       would wait for the handler while the leases after it expire;
+ *       would wait for the handler while the leases after it expire, and so is a lease that may
+ *       have expired (another relay may have taken the row and lock it in its batch): its loop
+ *       renews it alone;
  *   <li>the rows of every consumer the relay serves read in one statement (a loop whose lease the
  *       bulk renewal keeps hears from it of a re-drive asked for through another process), and per
  *       split consumer the rule applied: a relay's share
@@ -258,16 +260,23 @@ final class PartitionBalancer extends RelayLoop {
 
     /**
      * Renews every lease the loops hold in one statement, but those whose rows a batch of this relay
-     * holds locked (the statement would wait for the handler); returns the loops whose leases count
-     * as renewed: all it named when it found exactly those, none otherwise.
+     * holds locked (the statement would wait for the handler) and those that may have expired
+     * (another relay may hold the row, locked in a batch of its own: their loops renew them alone);
+     * returns the loops whose leases count as renewed: all it named when it found exactly those,
+     * none otherwise.
      */
     private List<ConsumerWorker> renewHeld(Connection connection) throws SQLException {
         Lock gate = context.bulkRenewal.writeLock();
         gate.lock();
         try {
-            List<ConsumerWorker> renewing = all.stream()
-                    .filter(worker -> worker.lease().renewableInBulk())
-                    .toList();
+            List<ConsumerWorker> renewing = new ArrayList<>();
+            for (ConsumerWorker worker : all) {
+                if (worker.lease().renewableInBulk()) {
+                    renewing.add(worker);
+                } else if (worker.lease().mayHaveExpired()) {
+                    worker.recheckLease(); // another relay may hold it: renewed alone, not here
+                }
+            }
             List<Partition> partitions =
                     renewing.stream().map(ConsumerWorker::partition).toList();
             int found = context.consumers.renewHeld(connection, context.instance, partitions, context.leaseMillis());
