@@ -1,15 +1,19 @@
 package dev.outbox.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
 import dev.outbox.StartPosition;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * 8. Partitioned consumers against a slow handler: one that sleeps {@value #SLEEP_MILLIS} ms per
@@ -131,11 +135,23 @@ final class PartitionScalingBench {
         }
     }
 
-    /** Events per second of a new consumer of {@code partitions} over {@code relays} relays. */
+    /**
+     * Events per second of a new consumer of {@code partitions} over {@code relays} relays; at the
+     * largest P, which reads the whole log, prints where the time went: until the first event
+     * reached a handler, and until the first and the last partition were done (the partitions'
+     * sizes differ with the keys' hashes, and the largest bounds the run).
+     */
     private double consume(String name, int partitions, int relays) throws Exception {
         long wanted = (long) EVENTS_PER_PARTITION * partitions;
         AtomicLong delivered = new AtomicLong();
+        AtomicLong firstNanos = new AtomicLong();
         AtomicLong doneNanos = new AtomicLong();
+        long[] partitionSizes = new long[partitions];
+        for (long n = 0; n < wanted; n++) {
+            partitionSizes[KeyPartitioner.partitionOf("k-" + (n % KEYS), partitions)]++;
+        }
+        AtomicLongArray partitionDone = new AtomicLongArray(partitions);
+        AtomicLongArray partitionDoneNanos = new AtomicLongArray(partitions);
         List<HikariDataSource> pools = new ArrayList<>();
         List<OutboxRelay> started = new ArrayList<>();
         long start = System.nanoTime();
@@ -144,8 +160,14 @@ final class PartitionScalingBench {
                 HikariDataSource pool = db.newPool("scaling-" + r, Math.min(40, partitions + 4));
                 pools.add(pool);
                 OutboxConsumer consumer = OutboxConsumer.atLeastOnce(name, batch -> {
-                            for (int i = 0; i < batch.size(); i++) {
+                            firstNanos.compareAndSet(0, System.nanoTime());
+                            for (OutboxRecord record : batch) {
                                 Thread.sleep(SLEEP_MILLIS);
+                                int part = KeyPartitioner.partitionOf(record.aggregateId(), partitions);
+                                if (record.seq() <= wanted
+                                        && partitionDone.incrementAndGet(part) == partitionSizes[part]) {
+                                    partitionDoneNanos.set(part, System.nanoTime());
+                                }
                                 if (delivered.incrementAndGet() == wanted) {
                                     doneNanos.set(System.nanoTime());
                                 }
@@ -171,6 +193,28 @@ final class PartitionScalingBench {
         } finally {
             started.forEach(OutboxRelay::close);
             pools.forEach(HikariDataSource::close);
+        }
+        // Below the largest P the run ends at its count of events, before every partition is done.
+        if (partitions == PARTITIONS.get(PARTITIONS.size() - 1)) {
+            long firstDone = Long.MAX_VALUE;
+            long lastDone = 0;
+            for (int p = 0; p < partitions; p++) {
+                firstDone = Math.min(firstDone, partitionDoneNanos.get(p) - start);
+                lastDone = Math.max(lastDone, partitionDoneNanos.get(p) - start);
+            }
+            long smallest = Arrays.stream(partitionSizes).min().orElse(0);
+            long largest = Arrays.stream(partitionSizes).max().orElse(0);
+            System.out.printf(
+                    "[partition-scaling] %s P = %d over %d relay(s): first event after %d ms, first partition"
+                            + " done after %d ms, last after %d ms; partitions of %d to %d events%n",
+                    db.label,
+                    partitions,
+                    relays,
+                    (firstNanos.get() - start) / 1_000_000,
+                    firstDone / 1_000_000,
+                    lastDone / 1_000_000,
+                    smallest,
+                    largest);
         }
         return wanted / ((doneNanos.get() - start) / 1e9);
     }
