@@ -40,7 +40,10 @@ final class BenchDb implements AutoCloseable {
     final String adminUrl;
     final String user;
     final OutboxDialect dialect;
-    final OutboxTables tables = OutboxTables.of(SCHEMA, "outbox_");
+    /** The outbox tables of the bench schema. */
+    static final OutboxTables TABLES = OutboxTables.of(SCHEMA, "outbox_");
+
+    final OutboxTables tables = TABLES;
     final HikariDataSource pool;
     private final String schemaUrl;
 
@@ -50,7 +53,7 @@ final class BenchDb implements AutoCloseable {
         this.adminUrl = adminUrl;
         this.schemaUrl = schemaUrl;
         this.user = user;
-        this.dialect = kind == Kind.POSTGRES ? PostgresDialect.create() : MariaDbDialect.create();
+        this.dialect = dialect(kind);
         recreateSchema();
         this.pool = newPool("bench-" + kind.name().toLowerCase(Locale.ROOT), 24);
         OutboxMigrations.migrate(pool, tables);
@@ -83,6 +86,20 @@ final class BenchDb implements AutoCloseable {
 
     /** A pool whose connections are in {@code isolation} (a HikariCP name), or the server default. */
     HikariDataSource newPool(String name, int size, @Nullable String isolation) {
+        return pool(kind, schemaUrl, user, name, size, isolation);
+    }
+
+    /** What a relay process needs to open a pool on this database: kind, URL, user (no password). */
+    List<String> connectionArguments() {
+        return List.of(kind.name(), schemaUrl, user);
+    }
+
+    /**
+     * A pool on the bench schema at {@code schemaUrl} (users of the bench servers have no
+     * password), in {@code isolation} or the server default.
+     */
+    static HikariDataSource pool(
+            Kind kind, String schemaUrl, String user, String name, int size, @Nullable String isolation) {
         HikariConfig config = new HikariConfig();
         if (isolation != null) {
             config.setTransactionIsolation(isolation);
@@ -93,10 +110,14 @@ final class BenchDb implements AutoCloseable {
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(Math.min(size, 4));
         config.setConnectionTimeout(30_000);
-        if (isPostgres()) {
+        if (kind == Kind.POSTGRES) {
             config.setSchema(SCHEMA);
         }
         return new HikariDataSource(config);
+    }
+
+    static OutboxDialect dialect(Kind kind) {
+        return kind == Kind.POSTGRES ? PostgresDialect.create() : MariaDbDialect.create();
     }
 
     Connection admin() throws SQLException {

@@ -8,6 +8,13 @@ import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
 import dev.outbox.StartPosition;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,9 +25,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * 8. Partitioned consumers against a slow handler: one that sleeps {@value #SLEEP_MILLIS} ms per
  * event (a search index that answers in a millisecond), with the consumer split into P = 1, 4 and
- * 16 partitions on one relay, and into 16 over three relays (three relays in this JVM, each with
- * its own pool: the handler sleeps, so the relays share no CPU worth measuring; three processes
- * are the history run's business). Each run is a new consumer over one log, written by {@link
+ * 16 partitions on one relay in this JVM, and into 16 over three relay processes (each a JVM of
+ * its own, started and connected before the clock starts; see {@link #consumeInProcesses}).
+ * Each run is a new consumer over one log, written by {@link
  * OutboxWriter} (so the entries carry their key hash) and sequenced before: the figure is the
  * consumer's alone, {@value #EVENTS_PER_PARTITION} events a partition, timed from the relays'
  * start (the balancer's first cycle and the takeovers included).
@@ -61,14 +68,14 @@ final class PartitionScalingBench {
             double single = 0;
             for (int i = 0; i < PARTITIONS.size(); i++) {
                 int p = PARTITIONS.get(i);
-                double rate = consume("scale-" + run++, p, 1);
+                double rate = consume("scale-" + run++, p);
                 if (p == 1) {
                     single = rate;
                 }
                 byCount.get(i).add(rate);
                 ratios.get(i).add(rate / single / p);
             }
-            double rate = consume("scale-" + run++, largest, 3);
+            double rate = consumeInProcesses("scale-" + run++, largest, 3);
             threeRelays.add(rate);
             threeRelaysRatio.add(rate / single / largest);
         }
@@ -82,7 +89,7 @@ final class PartitionScalingBench {
                     byCount.get(i).stats(),
                     "ev/s");
         }
-        report.add(section, db.label, "P = " + largest + ", three relays", threeRelays.stats(), "ev/s");
+        report.add(section, db.label, "P = " + largest + ", three relay processes", threeRelays.stats(), "ev/s");
         for (int i = 1; i < PARTITIONS.size(); i++) {
             int p = PARTITIONS.get(i);
             report.target(
@@ -98,7 +105,7 @@ final class PartitionScalingBench {
         report.target(
                 section,
                 db.label,
-                "P = " + largest + " three relays / (P x the P = 1 figure), same run",
+                "P = " + largest + " three relay processes / (P x the P = 1 figure), same run",
                 threeRelaysRatio.stats(),
                 "x",
                 0.8,
@@ -136,12 +143,12 @@ final class PartitionScalingBench {
     }
 
     /**
-     * Events per second of a new consumer of {@code partitions} over {@code relays} relays; at the
+     * Events per second of a new consumer of {@code partitions} on one relay in this JVM; at the
      * largest P, which reads the whole log, prints where the time went: until the first event
      * reached a handler, and until the first and the last partition were done (the partitions'
      * sizes differ with the keys' hashes, and the largest bounds the run).
      */
-    private double consume(String name, int partitions, int relays) throws Exception {
+    private double consume(String name, int partitions) throws Exception {
         long wanted = (long) EVENTS_PER_PARTITION * partitions;
         AtomicLong delivered = new AtomicLong();
         AtomicLong firstNanos = new AtomicLong();
@@ -152,36 +159,22 @@ final class PartitionScalingBench {
         }
         AtomicLongArray partitionDone = new AtomicLongArray(partitions);
         AtomicLongArray partitionDoneNanos = new AtomicLongArray(partitions);
-        List<HikariDataSource> pools = new ArrayList<>();
-        List<OutboxRelay> started = new ArrayList<>();
-        long start = System.nanoTime();
-        try {
-            for (int r = 0; r < relays; r++) {
-                HikariDataSource pool = db.newPool("scaling-" + r, Math.min(40, partitions + 4));
-                pools.add(pool);
-                OutboxConsumer consumer = OutboxConsumer.atLeastOnce(name, batch -> {
-                            firstNanos.compareAndSet(0, System.nanoTime());
-                            for (OutboxRecord record : batch) {
-                                Thread.sleep(SLEEP_MILLIS);
-                                int part = KeyPartitioner.partitionOf(record.aggregateId(), partitions);
-                                if (record.seq() <= wanted
-                                        && partitionDone.incrementAndGet(part) == partitionSizes[part]) {
-                                    partitionDoneNanos.set(part, System.nanoTime());
-                                }
-                                if (delivered.incrementAndGet() == wanted) {
-                                    doneNanos.set(System.nanoTime());
-                                }
-                            }
-                        })
-                        .partitions(partitions)
-                        .batchSize(100)
-                        .startFrom(StartPosition.BEGINNING)
-                        .build();
-                OutboxRelay relay =
-                        Relays.relay(db, pool, Relays.options("scaling-" + r).build(), consumer);
-                started.add(relay);
-                relay.start();
+        OutboxConsumer consumer = sleepingConsumer(name, partitions, record -> {
+            firstNanos.compareAndSet(0, System.nanoTime());
+            int part = KeyPartitioner.partitionOf(record.aggregateId(), partitions);
+            if (record.seq() <= wanted && partitionDone.incrementAndGet(part) == partitionSizes[part]) {
+                partitionDoneNanos.set(part, System.nanoTime());
             }
+            if (delivered.incrementAndGet() == wanted) {
+                doneNanos.set(System.nanoTime());
+            }
+        });
+        long start;
+        try (HikariDataSource pool = db.newPool("scaling", Math.min(40, partitions + 4));
+                OutboxRelay relay =
+                        Relays.relay(db, pool, Relays.options("scaling").build(), consumer)) {
+            start = System.nanoTime();
+            relay.start();
             long deadline = start + TimeUnit.SECONDS.toNanos(600);
             while (doneNanos.get() == 0) {
                 if (System.nanoTime() > deadline) {
@@ -190,9 +183,6 @@ final class PartitionScalingBench {
                 }
                 Thread.sleep(5);
             }
-        } finally {
-            started.forEach(OutboxRelay::close);
-            pools.forEach(HikariDataSource::close);
         }
         // Below the largest P the run ends at its count of events, before every partition is done.
         if (partitions == PARTITIONS.get(PARTITIONS.size() - 1)) {
@@ -205,11 +195,10 @@ final class PartitionScalingBench {
             long smallest = Arrays.stream(partitionSizes).min().orElse(0);
             long largest = Arrays.stream(partitionSizes).max().orElse(0);
             System.out.printf(
-                    "[partition-scaling] %s P = %d over %d relay(s): first event after %d ms, first partition"
+                    "[partition-scaling] %s P = %d on one relay: first event after %d ms, first partition"
                             + " done after %d ms, last after %d ms; partitions of %d to %d events%n",
                     db.label,
                     partitions,
-                    relays,
                     (firstNanos.get() - start) / 1_000_000,
                     firstDone / 1_000_000,
                     lastDone / 1_000_000,
@@ -217,5 +206,99 @@ final class PartitionScalingBench {
                     largest);
         }
         return wanted / ((doneNanos.get() - start) / 1e9);
+    }
+
+    /**
+     * Events per second of a new consumer of {@code partitions} over {@code relays} relay processes
+     * ({@link ScalingRelayProcess}), each in a JVM of its own: timed from the moment they are told
+     * to start (their JVMs started and their pools opened before) until every partition's
+     * checkpoint reached the log's end, read every 10 ms.
+     */
+    private double consumeInProcesses(String name, int partitions, int relays) throws Exception {
+        long events = (long) EVENTS_PER_PARTITION * partitions;
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> processes = new ArrayList<>();
+        try {
+            for (int r = 0; r < relays; r++) {
+                List<String> command = new ArrayList<>(List.of(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ScalingRelayProcess.class.getName()));
+                command.addAll(db.connectionArguments());
+                command.addAll(List.of(name, Integer.toString(partitions), "scaling-process-" + r));
+                processes.add(new ProcessBuilder(command)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start());
+            }
+            for (Process process : processes) {
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                do {
+                    line = out.readLine();
+                } while (line != null && !line.equals("ready"));
+                if (line == null) {
+                    throw new IllegalStateException("a relay process ended before it was ready");
+                }
+            }
+            long start = System.nanoTime();
+            for (Process process : processes) {
+                tell(process, "go");
+            }
+            String done = "SELECT COUNT(*) FROM " + db.consumer() + " WHERE name = '" + name
+                    + "' AND checkpoint_seq >= " + events;
+            long deadline = start + TimeUnit.SECONDS.toNanos(600);
+            while (db.queryLong(done) < partitions) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "P = " + partitions + " over " + relays + " processes: not every partition done in 600 s");
+                }
+                Thread.sleep(10);
+            }
+            return events / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            for (Process process : processes) {
+                tell(process, "stop");
+            }
+            for (Process process : processes) {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void tell(Process process, String command) {
+        try {
+            Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            in.write(command + "\n");
+            in.flush();
+        } catch (IOException e) {
+            // the process ended: nothing left to tell it
+        }
+    }
+
+    /** Called after the handler slept for an event. */
+    interface AfterEvent {
+        void handled(OutboxRecord record);
+    }
+
+    /**
+     * The consumer every figure runs: {@code partitions} partitions from the log's beginning, batches
+     * of 100, a handler that sleeps {@value #SLEEP_MILLIS} ms per event and then tells {@code after}.
+     */
+    static OutboxConsumer sleepingConsumer(String name, int partitions, AfterEvent after) {
+        return OutboxConsumer.atLeastOnce(name, batch -> {
+                    for (OutboxRecord record : batch) {
+                        Thread.sleep(SLEEP_MILLIS);
+                        after.handled(record);
+                    }
+                })
+                .partitions(partitions)
+                .batchSize(100)
+                .startFrom(StartPosition.BEGINNING)
+                .build();
     }
 }
