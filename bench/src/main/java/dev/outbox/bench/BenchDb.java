@@ -238,6 +238,21 @@ final class BenchDb implements AutoCloseable {
         }
     }
 
+    /** The first column of every row {@code sql} returns. */
+    List<Long> queryLongs(String sql) {
+        try (Connection c = pool.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            List<Long> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(rs.getLong(1));
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
     long queryLong(String sql) {
         try (Connection c = pool.getConnection();
                 Statement s = c.createStatement();

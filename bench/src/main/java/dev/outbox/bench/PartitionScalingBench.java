@@ -7,14 +7,14 @@ import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
+import dev.outbox.RetryPolicy;
 import dev.outbox.StartPosition;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +38,11 @@ final class PartitionScalingBench {
     static final int EVENTS_PER_PARTITION = 4_000;
     static final int KEYS = 4_096;
     static final List<Integer> PARTITIONS = List.of(1, 4, 16);
+    /**
+     * The relay processes' lease: a balancer cycle every 2 s, so that they share the partitions out
+     * in about ten seconds before the clock starts (a relay hands over at most 2 a cycle).
+     */
+    static final Duration PROCESS_LEASE = Duration.ofSeconds(6);
 
     private final BenchDb db;
     private final Mode mode;
@@ -210,9 +215,9 @@ final class PartitionScalingBench {
 
     /**
      * Events per second of a new consumer of {@code partitions} over {@code relays} relay processes
-     * ({@link ScalingRelayProcess}), each in a JVM of its own: timed from the moment they are told
-     * to start (their JVMs started and their pools opened before) until every partition's
-     * checkpoint reached the log's end, read every 10 ms.
+     * ({@link ScalingRelayProcess}), each in a JVM of its own: they start, and share the partitions
+     * out while their handler is shut; timed from the moment they are told to go until every
+     * partition's checkpoint reached the log's end, read every 10 ms.
      */
     private double consumeInProcesses(String name, int partitions, int relays) throws Exception {
         long events = (long) EVENTS_PER_PARTITION * partitions;
@@ -227,21 +232,33 @@ final class PartitionScalingBench {
                         System.getProperty("java.class.path"),
                         ScalingRelayProcess.class.getName()));
                 command.addAll(db.connectionArguments());
-                command.addAll(List.of(name, Integer.toString(partitions), "scaling-process-" + r));
+                command.addAll(List.of(
+                        name,
+                        Integer.toString(partitions),
+                        "scaling-process-" + r,
+                        Long.toString(PROCESS_LEASE.toMillis())));
                 processes.add(new ProcessBuilder(command)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start());
             }
-            for (Process process : processes) {
-                BufferedReader out =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                String line;
-                do {
-                    line = out.readLine();
-                } while (line != null && !line.equals("ready"));
-                if (line == null) {
-                    throw new IllegalStateException("a relay process ended before it was ready");
+            // shared out: every partition held, by all the relays, none over its share
+            String owners = "SELECT COUNT(*) FROM " + db.consumer() + " WHERE name = '" + name
+                    + "' AND owner IS NOT NULL GROUP BY owner";
+            long share = (partitions + relays - 1) / relays;
+            long balanceDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (true) {
+                List<Long> held = db.queryLongs(owners);
+                if (held.size() == relays
+                        && held.stream().mapToLong(Long::longValue).sum() == partitions
+                        && held.stream().allMatch(n -> n <= share)) {
+                    break;
                 }
+                if (System.nanoTime() > balanceDeadline) {
+                    throw new IllegalStateException(
+                            "the relay processes did not share the partitions out in 300 s: " + held);
+                }
+                Thread.sleep(100);
             }
             long start = System.nanoTime();
             for (Process process : processes) {
@@ -285,12 +302,24 @@ final class PartitionScalingBench {
         void handled(OutboxRecord record);
     }
 
+    /** Called before each batch: may throw to fail it. */
+    interface BeforeBatch {
+        void check() throws Exception;
+    }
+
     /**
      * The consumer every figure runs: {@code partitions} partitions from the log's beginning, batches
      * of 100, a handler that sleeps {@value #SLEEP_MILLIS} ms per event and then tells {@code after}.
      */
     static OutboxConsumer sleepingConsumer(String name, int partitions, AfterEvent after) {
+        return sleepingConsumer(name, partitions, RetryPolicy.DEFAULT, () -> {}, after);
+    }
+
+    /** {@link #sleepingConsumer(String, int, AfterEvent)} whose batches pass {@code before} first. */
+    static OutboxConsumer sleepingConsumer(
+            String name, int partitions, RetryPolicy retries, BeforeBatch before, AfterEvent after) {
         return OutboxConsumer.atLeastOnce(name, batch -> {
+                    before.check();
                     for (OutboxRecord record : batch) {
                         Thread.sleep(SLEEP_MILLIS);
                         after.handled(record);
@@ -299,6 +328,7 @@ final class PartitionScalingBench {
                 .partitions(partitions)
                 .batchSize(100)
                 .startFrom(StartPosition.BEGINNING)
+                .retryPolicy(retries)
                 .build();
     }
 }
