@@ -188,8 +188,7 @@ final class PartitionBalancer extends RelayLoop {
             nextCycleNanos = System.nanoTime() + third - (long) (random.nextDouble() * third / 4); // jitter
         }
         long untilCycle = Math.max(1, nextCycleNanos - System.nanoTime());
-        if (logWakeupsArrive.getAsBoolean()
-                || all.stream().noneMatch(w -> w.isOwner() && w.partition().isSplit())) {
+        if (!watchingTheHead()) {
             lastHead = -1;
             return Duration.ofNanos(untilCycle);
         }
@@ -371,9 +370,23 @@ final class PartitionBalancer extends RelayLoop {
         }
     }
 
-    /** The log's head as just read: when it grew, the split partitions look at the log. */
+    /**
+     * Whether this relay's split partitions depend on the balancer to hear that the log grew: they
+     * hold leases, and neither this relay's sequencer nor the database's notifications wake them.
+     */
+    private boolean watchingTheHead() {
+        return !logWakeupsArrive.getAsBoolean()
+                && all.stream().anyMatch(w -> w.isOwner() && w.partition().isSplit());
+    }
+
+    /**
+     * The log's head as just read: when it grew, the split partitions look at the log. The first
+     * head read while watching wakes them too: the log may have grown since their last look, before
+     * the watch began (a relay that took its first partitions, or stopped sequencing), and an idle
+     * partition would otherwise sleep until its own look, leases away.
+     */
     private void sawHead(long head) {
-        if (lastHead >= 0 && head != lastHead) {
+        if (head != lastHead && watchingTheHead()) {
             for (ConsumerWorker worker : all) {
                 if (worker.partition().isSplit()) {
                     worker.wakeUp();
