@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * expires soon), or another relay running with the same id, which is reported.
  *
  * <p>Used by the consumer's thread, except {@link #renewWhileHandling()}, which the {@link
- * LeaseKeeper}'s thread calls while an at-least-once handler runs.
+ * LeaseKeeper}'s thread calls while an at-least-once handler runs, and {@link #renewableInBulk()},
+ * {@link #mayHaveExpired()} and {@link #renewedInBulk}, which the {@link PartitionBalancer}'s
+ * thread calls around its renewal of every lease.
  */
 final class ConsumerLease {
 
