@@ -207,9 +207,7 @@ final class PartitionBalancer extends RelayLoop {
      * <p>The renewal names its rows by primary key, so that it locks only this relay's rows: a scan
      * of the table (InnoDB in REPEATABLE READ locks each row a scan reads) waited for the row of a
      * batch another relay ran, and one frozen mid-batch held every other relay's balancer still. For
-     * the same reason it leaves out the rows this relay's own transactional batches hold locked (a
-     * handler slower than the lease held every lease after it in the statement unrenewed: the
-     * split soak with handler faults on MariaDB found other relays taking them mid-batch).
+     * the same reason it leaves out the rows it would wait for ({@link #renewHeld}).
      */
     private void cycle() throws SQLException {
         long started = System.nanoTime();

@@ -177,11 +177,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
                             && failures.getAndDecrement() > 0) {
                         throw new SQLTransientConnectionException("session killed (simulated)", "08006");
                     }
-                    try {
-                        return method.invoke(connection, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    return invoke(connection, method, args);
                 });
     }
 
@@ -683,6 +679,7 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
                 });
     }
 
+    /** Calls {@code method} on {@code target}, throwing what it threw, not a reflection wrapper. */
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
         try {
             return method.invoke(target, args);
@@ -731,16 +728,12 @@ public abstract class HandlerFailureConformanceTest extends ConformanceTestBase 
     private static Connection failingAfterCommit(Connection connection) {
         return (Connection) Proxy.newProxyInstance(
                 Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-                    try {
-                        Object result = method.invoke(connection, args);
-                        if (method.getName().equals("close")
-                                || (method.getName().equals("setAutoCommit") && Boolean.TRUE.equals(args[0]))) {
-                            throw new SQLException("connection reset after the commit (simulated)", "08006");
-                        }
-                        return result;
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
+                    Object result = invoke(connection, method, args);
+                    if (method.getName().equals("close")
+                            || (method.getName().equals("setAutoCommit") && Boolean.TRUE.equals(args[0]))) {
+                        throw new SQLException("connection reset after the commit (simulated)", "08006");
                     }
+                    return result;
                 });
     }
 

@@ -433,22 +433,10 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
                 builder -> builder.consumer(
                         split(OutboxConsumer.atLeastOnce("search", batch -> {})).build()));
         await().atMost(TIMEOUT).until(() -> relay.ownedPartitions("search").size() == P);
-        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
-                + column("relay_id") + " = 'r1'";
         try (Connection frozen = dataSource.getConnection()) {
             frozen.setAutoCommit(false);
-            try (PreparedStatement lock = frozen.prepareStatement("SELECT * FROM " + table(tables.consumerTable())
-                            + " WHERE " + column("name") + " = 'frozen' FOR UPDATE");
-                    ResultSet locked = lock.executeQuery()) {
-                assertThat(locked.next()).isTrue();
-            }
-            Set<String> beats = new HashSet<>();
-            beats.add(queryString(heartbeat));
-            // a balancer cycle every third of the 2 s lease: three more heartbeats in 10 s
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                beats.add(queryString(heartbeat));
-                return beats.size() > 3;
-            });
+            lockConsumerRows(frozen, " WHERE " + column("name") + " = 'frozen'");
+            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(10));
             assertThat(relay.ownedPartitions("search")).hasSize(P);
             frozen.rollback();
         }
@@ -479,19 +467,11 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
                         .consumer(split(OutboxConsumer.atLeastOnce("search", batch -> {}))
                                 .build()));
         await().atMost(TIMEOUT).until(() -> relay.ownedPartitions("search").size() == P);
-        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
-                + column("relay_id") + " = 'r1'";
         appendEach("k", 1);
         assertThat(slowBatchBegan.await(30, TimeUnit.SECONDS)).isTrue();
         try {
-            Set<String> beats = new HashSet<>();
-            beats.add(queryString(heartbeat));
-            // a balancer cycle every third of the 2 s lease: three more heartbeats in 5 s, while the
-            // batch holds its row locked for longer than two leases
-            await().atMost(Duration.ofSeconds(5)).until(() -> {
-                beats.add(queryString(heartbeat));
-                return beats.size() > 3;
-            });
+            // while the batch holds its row locked for longer than two leases
+            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(5));
             assertThat(relay.ownedPartitions("search")).hasSize(P);
         } finally {
             slowBatchMayEnd.countDown();
@@ -533,26 +513,70 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         execute("UPDATE " + table(tables.consumerTable()) + " SET " + column("owner") + " = 'r9', "
                 + column("owner_instance") + " = 'elsewhere', " + column("epoch") + " = " + column("epoch")
                 + " + 1" + partition0);
-        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
-                + column("relay_id") + " = 'r1'";
         try (Connection newOwnersBatch = dataSource.getConnection()) {
             newOwnersBatch.setAutoCommit(false);
-            try (PreparedStatement lock = newOwnersBatch.prepareStatement(
-                            "SELECT * FROM " + table(tables.consumerTable()) + partition0 + " FOR UPDATE");
-                    ResultSet locked = lock.executeQuery()) {
-                assertThat(locked.next()).isTrue();
-            }
+            lockConsumerRows(newOwnersBatch, partition0);
             down.set(false);
-            Set<String> beats = new HashSet<>();
-            beats.add(queryString(heartbeat));
-            // a balancer cycle every third of the 2 s lease: three more heartbeats in 5 s
-            await().atMost(Duration.ofSeconds(5)).until(() -> {
-                beats.add(queryString(heartbeat));
-                return beats.size() > 3;
-            });
+            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(5));
             assertThat(relay.ownedPartitions("search"))
                     .containsAll(IntStream.range(1, P).boxed().toList());
             newOwnersBatch.rollback();
+        }
+    }
+
+    /**
+     * A relay that neither sequences nor hears notifications learns that the log grew from its
+     * balancer's watch of the log's head. Events sequenced right after its partitions' first look at
+     * the log, before the watch's first read, must wake them: that read only recorded the head, and
+     * the partitions slept until their own look, ten leases later (found by the three-relay test
+     * above, which waited ~20 s for its events in one run of three on MariaDB).
+     */
+    @Test
+    void shouldWakeItsPartitionsForEventsSequencedElsewhereRightAfterItTookThem() throws Exception {
+        OutboxRelay sequencing = startRelay("r0", builder -> {});
+        await().atMost(TIMEOUT).until(sequencing::isSequencing);
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        // a 6 s lease: a balancer cycle every 2 s, and a partition's own look at the log once a minute;
+        // the watch's head reads 5 s apart, so that only a cycle's read can wake the partitions in time
+        OutboxRelay relay = track(OutboxRelay.builder(dataSource, dialect())
+                        .tables(tables)
+                        .options(fastOptions("r1")
+                                .leaseDuration(Duration.ofSeconds(6))
+                                .pollCeiling(Duration.ofSeconds(5))
+                                .build())
+                        .consumer(split(OutboxConsumer.atLeastOnce("search", recording("r1", seen)))
+                                .build())
+                        .build())
+                .start();
+        await().atMost(TIMEOUT).until(() -> relay.ownedPartitions("search").size() == P);
+        appendOverKeys(40, 40, "order-");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> seqs(seen).size() == 40);
+        assertThat(seqs(seen)).isEqualTo(oneTo(40));
+        assertThat(relay.isSequencing()).isFalse();
+    }
+
+    /**
+     * Waits until relay {@code relayId} wrote three more heartbeats (its balancer cycles every third
+     * of the tests' 2 s lease), at most {@code within}.
+     */
+    private void awaitThreeMoreHeartbeats(String relayId, Duration within) throws SQLException {
+        String heartbeat = "SELECT " + column("heartbeat_at") + " FROM " + table(tables.relayTable()) + " WHERE "
+                + column("relay_id") + " = '" + relayId + "'";
+        Set<String> beats = new HashSet<>();
+        beats.add(queryString(heartbeat));
+        await().atMost(within).until(() -> {
+            beats.add(queryString(heartbeat));
+            return beats.size() > 3;
+        });
+    }
+
+    /** Locks the consumer rows {@code where} selects in {@code transaction}, as a batch would; there are some. */
+    private void lockConsumerRows(Connection transaction, String where) throws SQLException {
+        try (PreparedStatement lock = transaction.prepareStatement(
+                        "SELECT * FROM " + table(tables.consumerTable()) + where + " FOR UPDATE");
+                ResultSet locked = lock.executeQuery()) {
+            assertThat(locked.next()).isTrue();
         }
     }
 
