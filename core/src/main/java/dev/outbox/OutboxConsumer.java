@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * OutboxRelay.Builder#consumer(OutboxConsumer)}. Each name has one checkpoint in the database, shared
  * by every relay that registers the name; one relay at a time runs it (a lease).
  *
- * <p>Immutable and thread-safe; build with {@link #atLeastOnce} or {@link #transactional}.
+ * <p>Immutable and thread-safe; build with {@link #atLeastOnce}, {@link #withSessions} or {@link
+ * #transactional}.
  */
 public final class OutboxConsumer {
 
@@ -17,6 +18,7 @@ public final class OutboxConsumer {
 
     private final String name;
     private final @Nullable EventHandler handler;
+    private final @Nullable SessionHandler sessionHandler;
     private final @Nullable TransactionalEventHandler transactionalHandler;
     private final int batchSize;
     private final StartPosition startFrom;
@@ -27,6 +29,7 @@ public final class OutboxConsumer {
     private OutboxConsumer(Builder builder) {
         this.name = builder.name;
         this.handler = builder.handler;
+        this.sessionHandler = builder.sessionHandler;
         this.transactionalHandler = builder.transactionalHandler;
         this.batchSize = builder.batchSize;
         this.startFrom = builder.startFrom;
@@ -40,7 +43,16 @@ public final class OutboxConsumer {
      * EventHandler}.
      */
     public static Builder atLeastOnce(String name, EventHandler handler) {
-        return new Builder(name, Objects.requireNonNull(handler, "handler"), null);
+        return new Builder(name, Objects.requireNonNull(handler, "handler"), null, null);
+    }
+
+    /**
+     * An at-least-once consumer whose handler keeps state per lease (a producer, a connection, a
+     * position kept downstream): see {@link SessionHandler}. Delivery is as for {@link
+     * #atLeastOnce}.
+     */
+    public static Builder withSessions(String name, SessionHandler handler) {
+        return new Builder(name, null, Objects.requireNonNull(handler, "handler"), null);
     }
 
     /**
@@ -48,7 +60,7 @@ public final class OutboxConsumer {
      * exactly-once delivery, see {@link TransactionalEventHandler}.
      */
     public static Builder transactional(String name, TransactionalEventHandler handler) {
-        return new Builder(name, null, Objects.requireNonNull(handler, "handler"));
+        return new Builder(name, null, null, Objects.requireNonNull(handler, "handler"));
     }
 
     public String name() {
@@ -60,9 +72,14 @@ public final class OutboxConsumer {
         return transactionalHandler != null;
     }
 
-    /** The at-least-once handler, or {@code null} for a transactional consumer. */
+    /** The handler given to {@link #atLeastOnce}, or {@code null} for another kind of consumer. */
     public @Nullable EventHandler handler() {
         return handler;
+    }
+
+    /** The handler given to {@link #withSessions}, or {@code null} for another kind of consumer. */
+    public @Nullable SessionHandler sessionHandler() {
+        return sessionHandler;
     }
 
     /** The transactional handler, or {@code null} for an at-least-once consumer. */
@@ -104,6 +121,7 @@ public final class OutboxConsumer {
     public static final class Builder {
         private final String name;
         private final @Nullable EventHandler handler;
+        private final @Nullable SessionHandler sessionHandler;
         private final @Nullable TransactionalEventHandler transactionalHandler;
         private int batchSize = 1000;
         private StartPosition startFrom = StartPosition.HEAD;
@@ -112,9 +130,13 @@ public final class OutboxConsumer {
         private int partitions = 1;
 
         private Builder(
-                String name, @Nullable EventHandler handler, @Nullable TransactionalEventHandler transactional) {
+                String name,
+                @Nullable EventHandler handler,
+                @Nullable SessionHandler sessionHandler,
+                @Nullable TransactionalEventHandler transactional) {
             this.name = Objects.requireNonNull(name, "name");
             this.handler = handler;
+            this.sessionHandler = sessionHandler;
             this.transactionalHandler = transactional;
         }
 

@@ -1,9 +1,12 @@
 package dev.outbox.internal;
 
 import dev.outbox.DeadLetter;
+import dev.outbox.DownstreamUnavailableException;
 import dev.outbox.EventHandler;
+import dev.outbox.Lease;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRecord;
+import dev.outbox.SessionHandler;
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -16,32 +19,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivery to an {@link EventHandler}: the batch is read, the handler called with no transaction,
- * lock or pooled connection held (the {@link LeaseKeeper} renews the lease meanwhile), and the
- * checkpoint saved after it returns. When the handler fails, every entry before the failing one is
- * saved first: entries it reported processed, and entries parked behind their key.
+ * Delivery to an {@link EventHandler} or a {@link SessionHandler}'s session: the batch is read, the
+ * handler called with no transaction, lock or pooled connection held (the {@link LeaseKeeper} renews
+ * the lease meanwhile), and the checkpoint saved after it returns. When the handler fails, every
+ * entry before the failing one is saved first: entries it reported processed, and entries parked
+ * behind their key.
+ *
+ * <p>A session is opened before the first delivery of a lease and closed when the lease ends; a
+ * plain {@link EventHandler} is a session that keeps nothing. A session that cannot be opened is a
+ * downstream that is unavailable: waited out, never counted against the events.
  */
 final class AtLeastOnceDelivery implements Delivery {
 
     private static final Logger LOG = LoggerFactory.getLogger(AtLeastOnceDelivery.class);
 
     private final OutboxConsumer consumer;
-    private final EventHandler handler;
+    private final SessionHandler sessions;
     private final RelayContext context;
     private final ConsumerLease lease;
     private final DeadLetterStore deadLetters;
     private final LeaseKeeper keeper;
     private final Clock clock;
+    /** The session of the lease held now, once opened; the consumer's thread only. */
+    private SessionHandler.@Nullable Session session;
 
     AtLeastOnceDelivery(
             OutboxConsumer consumer,
-            EventHandler handler,
+            SessionHandler sessions,
             RelayContext context,
             ConsumerLease lease,
             DeadLetterStore deadLetters,
             LeaseKeeper keeper) {
         this.consumer = consumer;
-        this.handler = Objects.requireNonNull(handler, "handler");
+        this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.context = context;
         this.lease = lease;
         this.deadLetters = deadLetters;
@@ -57,7 +67,7 @@ final class AtLeastOnceDelivery implements Delivery {
         if (batch.isEmpty()) {
             return new Empty();
         }
-        Throwable thrown = handle(batch.handed());
+        Throwable thrown = handle(batch.handed(), false);
         if (thrown != null) {
             Failed failed = Delivery.failure(checkpoint, batch.handed(), thrown);
             if (failed != null) {
@@ -88,7 +98,7 @@ final class AtLeastOnceDelivery implements Delivery {
         if (claimed.isEmpty()) {
             return new Redelivery(List.of(), null, null);
         }
-        Throwable thrown = handle(claimed.stream().map(DeadLetter::record).toList());
+        Throwable thrown = handle(claimed.stream().map(DeadLetter::record).toList(), true);
         Redelivery outcome =
                 thrown == null ? new Redelivery(claimed, null, null) : Delivery.redeliveryFailed(claimed, thrown, true);
         context.withConnection(connection -> {
@@ -100,19 +110,62 @@ final class AtLeastOnceDelivery implements Delivery {
         return outcome;
     }
 
-    /** Calls the handler with the lease kept alive; returns what it threw, or {@code null}. */
-    private @Nullable Throwable handle(List<OutboxRecord> handed) {
+    @Override
+    public void leaseEnded() {
+        SessionHandler.Session ended = session;
+        session = null;
+        if (ended == null) {
+            return;
+        }
+        try {
+            ended.close();
+        } catch (Throwable e) { // the session is over either way (SessionHandler.Session#close)
+            LOG.warn("{}: closing the handler's session failed", lease.partition(), e);
+        }
+    }
+
+    /**
+     * Calls the handler (a re-drive's dead letters: {@link SessionHandler.Session#redeliver}) with the
+     * lease kept alive; returns what it threw, or {@code null}.
+     */
+    private @Nullable Throwable handle(List<OutboxRecord> handed, boolean deadLetters) {
         if (handed.isEmpty()) {
             return null;
         }
         Throwable thrown = null;
         try (LeaseKeeper.Hold hold = keeper.keepAlive(lease, consumer.name())) {
-            handler.handle(handed);
+            SessionHandler.Session current = session();
+            if (deadLetters) {
+                current.redeliver(handed);
+            } else {
+                current.handle(handed);
+            }
         } catch (Throwable t) { // anything a handler throws is a failed delivery (EventHandler)
             thrown = t;
         }
         lease.checkNotFenced();
         return thrown;
+    }
+
+    /** The lease's session, opened now if it is not yet. */
+    private SessionHandler.Session session() {
+        if (session == null) {
+            Lease taken = lease.describe();
+            try {
+                session = Objects.requireNonNull(sessions.open(taken), "SessionHandler.open returned null");
+            } catch (Throwable e) { // not the events' fault: waited out as the downstream (SessionHandler)
+                throw new DownstreamUnavailableException(
+                        lease.partition() + ": its handler's session could not be opened: " + e, e);
+            }
+            LOG.debug("{}: handler session opened for {}", lease.partition(), taken);
+        }
+        return session;
+    }
+
+    /** The sessions of a plain {@link EventHandler}: each one the handler itself, keeping nothing. */
+    static SessionHandler sessionsOf(EventHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return lease -> handler::handle;
     }
 
     /**

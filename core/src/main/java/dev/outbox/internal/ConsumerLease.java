@@ -1,5 +1,6 @@
 package dev.outbox.internal;
 
+import dev.outbox.Lease;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxConsumer;
 import java.sql.Connection;
@@ -25,13 +26,14 @@ import org.jspecify.annotations.Nullable;
 final class ConsumerLease {
 
     /** What the consumer's row held when this relay took the lease. */
-    record Takeover(long epoch, long checkpoint, @Nullable Long blockedSeq, boolean hasFailure) {}
+    record Takeover(long epoch, long checkpoint, @Nullable Long blockedSeq, boolean hasFailure, long resetGeneration) {}
 
     private final OutboxConsumer consumer;
     private final Partition part;
     private final RelayContext context;
     private final OwnIdWatch ownId;
     private volatile boolean held;
+    private volatile @Nullable Takeover taken;
     private volatile long epoch;
     private volatile long lastRenewalNanos;
     private volatile boolean fenced;
@@ -59,6 +61,20 @@ final class ConsumerLease {
 
     void lost() {
         held = false;
+    }
+
+    /** The lease this relay took last, as a {@link dev.outbox.SessionHandler} is told of it. */
+    Lease describe() {
+        Takeover last = Objects.requireNonNull(taken, "the lease was never taken");
+        return new Lease(
+                context.sql.tables(),
+                part.consumer(),
+                part.number(),
+                part.count(),
+                context.options.relayId(),
+                last.epoch(),
+                last.checkpoint(),
+                last.resetGeneration());
     }
 
     /**
@@ -95,6 +111,7 @@ final class ConsumerLease {
             return null;
         }
         ownId.taken();
+        this.taken = taken;
         epoch = taken.epoch();
         fenced = false;
         held = true;
@@ -120,7 +137,7 @@ final class ConsumerLease {
             }
             long newEpoch = row.epoch() + 1;
             context.consumers.takeOver(connection, part, relayId, context.instance, newEpoch, context.leaseMillis());
-            return new Takeover(newEpoch, row.checkpoint(), row.blockedSeq(), row.hasFailure());
+            return new Takeover(newEpoch, row.checkpoint(), row.blockedSeq(), row.hasFailure(), row.resetGeneration());
         });
     }
 

@@ -23,6 +23,7 @@ import static dev.outbox.internal.OutboxSql.OWNER_INSTANCE;
 import static dev.outbox.internal.OutboxSql.PARTITIONS;
 import static dev.outbox.internal.OutboxSql.PARTITION_NO;
 import static dev.outbox.internal.OutboxSql.PAYLOAD;
+import static dev.outbox.internal.OutboxSql.RESET_GENERATION;
 import static dev.outbox.internal.OutboxSql.SEQ;
 import static dev.outbox.internal.OutboxSql.SEQUENCED_AT;
 import static dev.outbox.internal.OutboxSql.SEQUENCER_NAME;
@@ -75,7 +76,8 @@ final class ConsumerSql {
             @Nullable Instant leaseUntil,
             @Nullable Long blockedSeq,
             boolean hasFailure,
-            @Nullable String ownerInstance) {}
+            @Nullable String ownerInstance,
+            long resetGeneration) {}
 
     /** A consumer's row locked by the relay that runs it. */
     record Locked(long checkpoint, long epoch) {}
@@ -146,13 +148,21 @@ final class ConsumerSql {
         Field<Integer> hasFailure = when(
                         LAST_ERROR.isNotNull().or(BLOCKED_SEQ.isNotNull()).or(WAITING_SINCE.isNotNull()), inline(1))
                 .otherwise(inline(0));
-        lockForTakeover = sql.render(
-                select(OWNER, EPOCH, expired, CHECKPOINT_SEQ, LEASE_UNTIL, BLOCKED_SEQ, hasFailure, OWNER_INSTANCE)
-                        .from(consumer)
-                        .where(NAME.eq(name))
-                        .and(PARTITION_NO.eq(partitionNo))
-                        .forUpdate()
-                        .skipLocked());
+        lockForTakeover = sql.render(select(
+                        OWNER,
+                        EPOCH,
+                        expired,
+                        CHECKPOINT_SEQ,
+                        LEASE_UNTIL,
+                        BLOCKED_SEQ,
+                        hasFailure,
+                        OWNER_INSTANCE,
+                        RESET_GENERATION)
+                .from(consumer)
+                .where(NAME.eq(name))
+                .and(PARTITION_NO.eq(partitionNo))
+                .forUpdate()
+                .skipLocked());
 
         takeOver = sql.render(update(consumer)
                 .set(OWNER, owner)
@@ -334,7 +344,8 @@ final class ConsumerSql {
                     until,
                     blockedAt,
                     rs.getInt(7) == 1,
-                    rs.getString(8));
+                    rs.getString(8),
+                    rs.getLong(9));
         }
     }
 

@@ -95,7 +95,14 @@ final class ConsumerWorker extends RelayLoop {
                 ? new TransactionalDelivery(
                         consumer, Objects.requireNonNull(consumer.transactionalHandler()), context, lease, deadLetters)
                 : new AtLeastOnceDelivery(
-                        consumer, Objects.requireNonNull(consumer.handler()), context, lease, deadLetters, keeper);
+                        consumer,
+                        consumer.sessionHandler() != null
+                                ? consumer.sessionHandler()
+                                : AtLeastOnceDelivery.sessionsOf(Objects.requireNonNull(consumer.handler())),
+                        context,
+                        lease,
+                        deadLetters,
+                        keeper);
         this.clock = context.options.clock();
         this.redriver = new Redriver(consumer, delivery, lease, deadLetters, clock, this::kindOf, this::answeredInRow);
         this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());
@@ -170,6 +177,7 @@ final class ConsumerWorker extends RelayLoop {
 
     @Override
     protected void release() {
+        delivery.leaseEnded();
         try {
             lease.release();
         } catch (Throwable e) {
@@ -183,6 +191,7 @@ final class ConsumerWorker extends RelayLoop {
             return consume();
         } catch (LeaseLostException lost) {
             lease.lost();
+            delivery.leaseEnded();
             tracker.reset();
             LOG.info("{}: relay {} no longer holds the lease (taken over or reset)", part, context.options.relayId());
             return Duration.ZERO;
@@ -205,6 +214,7 @@ final class ConsumerWorker extends RelayLoop {
         }
         if (releaseAsked) {
             // between two steps: the batch in flight, if any, is saved
+            delivery.leaseEnded();
             lease.release();
             releaseAsked = false;
             tracker.reset();
@@ -281,6 +291,7 @@ final class ConsumerWorker extends RelayLoop {
     }
 
     private void tookOver(ConsumerLease.Takeover taken) {
+        delivery.leaseEnded(); // a session of a lease that ended unnoticed (a lost release, say)
         checkpoint = taken.checkpoint();
         parkedKeys = unknownParkedKeys();
         tracker.reset();

@@ -82,6 +82,12 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
     Redelivery redeliver(List<DeadLetter> deadLetters) throws SQLException;
 
     /**
+     * The lease ended (given up, lost, or the relay stops): closes what the handler kept for it.
+     * Must not throw.
+     */
+    void leaseEnded();
+
+    /**
      * The outcome of a re-drive whose handler threw {@code thrown} on the records of {@code
      * claimed}: the letters before the failing one count as delivered when {@code keepProcessed}
      * (at-least-once: they were processed and are removed) and the failing one is known when the

@@ -37,7 +37,7 @@ final class OutboxSql {
     static final String SEQUENCER_NAME = "default";
 
     /** The schema version this build of the engine reads and writes; the migration records it. */
-    static final int SCHEMA_VERSION = 4;
+    static final int SCHEMA_VERSION = 5;
 
     // Columns, shared by the tables that have them.
     static final Field<Long> POSITION = field(name("position"), SQLDataType.BIGINT);
@@ -61,6 +61,7 @@ final class OutboxSql {
     static final Field<Long> CHECKPOINT_SEQ = field(name("checkpoint_seq"), SQLDataType.BIGINT);
     static final Field<String> OWNER = field(name("owner"), SQLDataType.VARCHAR);
     static final Field<OffsetDateTime> UPDATED_AT = field(name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);
+    static final Field<Long> RESET_GENERATION = field(name("reset_generation"), SQLDataType.BIGINT);
     static final Field<Long> BLOCKED_SEQ = field(name("blocked_seq"), SQLDataType.BIGINT);
     static final Field<String> LAST_ERROR = field(name("last_error"), SQLDataType.CLOB);
     static final Field<OffsetDateTime> LAST_ERROR_AT = field(name("last_error_at"), SQLDataType.TIMESTAMPWITHTIMEZONE);

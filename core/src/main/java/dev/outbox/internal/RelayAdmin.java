@@ -14,6 +14,7 @@ import static dev.outbox.internal.OutboxSql.NULL_TIME;
 import static dev.outbox.internal.OutboxSql.OWNER;
 import static dev.outbox.internal.OutboxSql.OWNER_INSTANCE;
 import static dev.outbox.internal.OutboxSql.PARTITION_NO;
+import static dev.outbox.internal.OutboxSql.RESET_GENERATION;
 import static dev.outbox.internal.OutboxSql.UPDATED_AT;
 import static dev.outbox.internal.OutboxSql.WAITING_SINCE;
 import static org.jooq.impl.DSL.deleteFrom;
@@ -56,7 +57,8 @@ final class RelayAdmin {
         OutboxSql sql = context.sql;
         // Bumping the epoch fences whoever owns the consumer now: it finds its next checkpoint
         // write rejected, takes the lease again and reads the new checkpoint. The failure state
-        // belonged to the old position: cleared with it.
+        // belonged to the old position: cleared with it. The reset generation tells a session
+        // handler that keeps its own position downstream that this checkpoint was asked for.
         reset = resetOf(sql, NAME.eq(name));
         resetPartition = resetOf(sql, NAME.eq(name).and(PARTITION_NO.eq(partitionNo)));
         // Deleting a consumer: its row locked first, so that no relay takes it over meanwhile.
@@ -73,6 +75,7 @@ final class RelayAdmin {
         return sql.render(update(sql.consumer)
                 .set(CHECKPOINT_SEQ, checkpoint)
                 .set(EPOCH, EPOCH.plus(inline(1L)))
+                .set(RESET_GENERATION, RESET_GENERATION.plus(inline(1L)))
                 .set(OWNER, NULL_STRING)
                 .set(OWNER_INSTANCE, NULL_STRING)
                 .set(LEASE_UNTIL, NULL_TIME)

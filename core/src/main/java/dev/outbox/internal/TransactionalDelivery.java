@@ -126,4 +126,9 @@ final class TransactionalDelivery implements Delivery {
             return threw.outcome;
         }
     }
+
+    @Override
+    public void leaseEnded() {
+        // a transactional handler keeps nothing between its transactions
+    }
 }

@@ -131,4 +131,12 @@ public abstract class ConformanceSuite {
             return ConformanceSuite.this.fixture();
         }
     }
+
+    @Nested
+    class Session extends SessionConformanceTest {
+        @Override
+        protected OutboxFixture fixture() {
+            return ConformanceSuite.this.fixture();
+        }
+    }
 }

@@ -26,6 +26,7 @@ public final class ConformanceSuites {
             FailurePolicyConformanceTest.class,
             HandlerFailureConformanceTest.class,
             PartitionConformanceTest.class,
+            SessionConformanceTest.class,
             MigrationConformanceTest.class);
 
     private ConformanceSuites() {}

@@ -294,6 +294,15 @@ public abstract class MigrationConformanceTest extends ConformanceTestBase {
                 assertThat(partitionOfKey.get(key)).as(key).isEqualTo(KeyPartitioner.partitionOf(key, 4));
             }
             split.close();
+            // version 5: the rows from before count their resets from 0
+            try (Connection connection = old.dataSource().getConnection();
+                    PreparedStatement select = connection.prepareStatement("SELECT " + column("reset_generation")
+                            + " FROM " + qualified(old, v1.consumerTable()) + " WHERE " + column("name")
+                            + " = 'search'");
+                    ResultSet rs = select.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isZero();
+            }
             migrate(old.dataSource(), v1); // and again: nothing left to do
         } finally {
             old.close();
