@@ -1,6 +1,5 @@
 package dev.outbox.testsupport.faults;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
@@ -27,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * it is killed. Reads its settings from the properties file named by its only argument; records
  * the at-least-once consumer's deliveries and the faulty consumers' handler calls in a file, one
  * line each, written before the handler returns; tells the parent what it does on standard output, in lines that start with {@value
- * #PREFIX}:
+ * ChildJvm#PREFIX}:
  *
  * <ul>
  *   <li>{@code owns-all}: it sequences and runs every consumer;
@@ -37,38 +36,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RelayProcessMain {
 
-    /** Prefix of the lines the parent reads. */
-    public static final String PREFIX = "@@relay ";
-
     private RelayProcessMain() {}
 
     public static void main(String[] args) throws Exception {
-        Properties settings = new Properties();
-        try (var in = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-            settings.load(in);
-        }
+        Properties settings = PoolSettings.load(args[0]);
         PrintStream out = System.out;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(settings.getProperty("jdbcUrl"));
-        pool.setUsername(settings.getProperty("username"));
-        if (settings.getProperty("password") != null) {
-            pool.setPassword(settings.getProperty("password"));
-        }
-        if (settings.getProperty("poolSchema") != null) {
-            pool.setSchema(settings.getProperty("poolSchema"));
-        }
-        if (settings.getProperty("connectionInitSql") != null) {
-            pool.setConnectionInitSql(settings.getProperty("connectionInitSql"));
-        }
-        for (String name : settings.stringPropertyNames()) {
-            if (name.startsWith("dsprop.")) {
-                pool.addDataSourceProperty(name.substring("dsprop.".length()), settings.getProperty(name));
-            }
-        }
-        pool.setPoolName("relay-process");
-        pool.setMaximumPoolSize(6);
-        pool.setConnectionTimeout(5_000);
-        HikariDataSource dataSource = new HikariDataSource(pool);
+        HikariDataSource dataSource = PoolSettings.open(settings, "relay-process", 6);
 
         OutboxDialect dialect = (OutboxDialect) Class.forName(settings.getProperty("dialect"))
                 .getMethod("create")
@@ -145,7 +118,7 @@ public final class RelayProcessMain {
     }
 
     private static synchronized void announce(PrintStream out, String line) {
-        out.println(PREFIX + line);
+        out.println(ChildJvm.PREFIX + line);
         out.flush();
     }
 
