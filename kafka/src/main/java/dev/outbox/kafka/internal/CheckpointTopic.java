@@ -1,0 +1,187 @@
+package dev.outbox.kafka.internal;
+
+import dev.outbox.DownstreamUnavailableException;
+import dev.outbox.KeyPartitioner;
+import dev.outbox.Lease;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The compacted topic where exactly-once publishing keeps each consumer partition's position: in the
+ * Kafka transaction of every batch, a record keyed by the partition's {@code transactional.id} with
+ * the last seq published and the consumer's reset generation. Kafka commits it with the batch's
+ * records or neither, so it always says exactly what Kafka holds. Created when first needed (one
+ * partition, compacted, the broker's replication factor) unless it exists. Thread-safe.
+ */
+final class CheckpointTopic {
+
+    /** A position read back: Kafka holds the partition's entries up to {@code seq}. */
+    record Position(long seq, long generation) {}
+
+    private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
+    private static final Pattern GENERATION = Pattern.compile("\"generation\":(\\d+)");
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+
+    private final String topic;
+    private final SharedAdmin admin;
+    private final ProducerSettings settings;
+    /** How long reading to the end may wait for transactions open on the topic to end. */
+    private final Duration readTimeout;
+
+    private volatile int partitions;
+
+    CheckpointTopic(String topic, SharedAdmin admin, ProducerSettings settings, Duration readTimeout) {
+        this.topic = topic;
+        this.admin = admin;
+        this.settings = settings;
+        this.readTimeout = readTimeout;
+    }
+
+    String name() {
+        return topic;
+    }
+
+    /** The record that says Kafka holds {@code lease}'s entries up to {@code seq}. */
+    ProducerRecord<byte[], byte[]> record(String key, Lease lease, long seq) {
+        String value = "{\"seq\":" + seq + ",\"generation\":" + lease.resetGeneration() + ",\"consumer\":\""
+                + lease.consumer() + "\",\"partition\":" + lease.partition() + "}";
+        return new ProducerRecord<>(
+                topic, partitionOf(key), key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The last position committed under {@code key}, or {@code null} if none. Reads the key's
+     * partition of the topic with {@code read_committed} up to the end it had when the read began,
+     * so that a position committed before (by a producer fenced just now, say) is never missed
+     * behind a transaction still open on the topic: the read waits for it to end.
+     *
+     * @throws DownstreamUnavailableException if the broker cannot be read
+     */
+    @Nullable
+    Position read(String key) {
+        TopicPartition partition = new TopicPartition(topic, partitionOf(key));
+        long end = endOffset(partition);
+        byte[] wanted = key.getBytes(StandardCharsets.UTF_8);
+        Position last = null;
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(settings.committedReader("checkpoints"))) {
+            reader.assign(List.of(partition));
+            reader.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + readTimeout.toNanos();
+            while (reader.position(partition) < end) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new DownstreamUnavailableException(
+                            "could not read checkpoint topic '" + topic + "' to offset " + end + " within "
+                                    + readTimeout + " (a transaction open on it holds readers back)");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
+                    if (record.key() != null
+                            && java.util.Arrays.equals(record.key(), wanted)
+                            && record.value() != null) {
+                        last = parse(new String(record.value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new DownstreamUnavailableException("could not read checkpoint topic '" + topic + "': " + e, e);
+        }
+        return last;
+    }
+
+    private static Position parse(String value) {
+        Matcher seq = SEQ.matcher(value);
+        Matcher generation = GENERATION.matcher(value);
+        if (!seq.find() || !generation.find()) {
+            throw new DownstreamUnavailableException("checkpoint record is not the publisher's: " + value);
+        }
+        return new Position(Long.parseLong(seq.group(1)), Long.parseLong(generation.group(1)));
+    }
+
+    /** The end of {@code partition}, transactions still open included. */
+    private long endOffset(TopicPartition partition) {
+        try {
+            return call(admin.get()
+                            .listOffsets(
+                                    Map.of(partition, OffsetSpec.latest()),
+                                    new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                            .partitionResult(partition))
+                    .offset();
+        } catch (ExecutionException | TimeoutException e) {
+            throw unavailable("could not read the end of checkpoint topic '" + topic + "'", e);
+        }
+    }
+
+    private int partitionOf(String key) {
+        if (partitions == 0) {
+            partitions = ensureExists();
+        }
+        return KeyPartitioner.partitionOf(key, partitions);
+    }
+
+    /** Creates the topic unless it exists; returns its number of partitions. */
+    private synchronized int ensureExists() {
+        if (partitions > 0) {
+            return partitions;
+        }
+        Admin client = admin.get();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return call(client.describeTopics(List.of(topic)).allTopicNames())
+                        .get(topic)
+                        .partitions()
+                        .size();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt > 0) {
+                    throw unavailable("could not describe checkpoint topic '" + topic + "'", e);
+                }
+            } catch (TimeoutException e) {
+                throw unavailable("could not describe checkpoint topic '" + topic + "'", e);
+            }
+            NewTopic created =
+                    new NewTopic(topic, Optional.of(1), Optional.empty()).configs(Map.of("cleanup.policy", "compact"));
+            try {
+                call(client.createTopics(List.of(created)).all());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw unavailable("could not create checkpoint topic '" + topic + "'", e);
+                }
+            } catch (TimeoutException e) {
+                throw unavailable("could not create checkpoint topic '" + topic + "'", e);
+            }
+        }
+    }
+
+    private static <T> T call(KafkaFuture<T> future) throws ExecutionException, TimeoutException {
+        try {
+            return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DownstreamUnavailableException("interrupted while calling the broker", e);
+        }
+    }
+
+    private static DownstreamUnavailableException unavailable(String what, Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return new DownstreamUnavailableException(what + ": " + cause, cause);
+    }
+}

@@ -1,0 +1,8 @@
+package dev.outbox.kafka;
+
+class MariaDbKafkaPublisherTest extends KafkaPublisherTest {
+    @Override
+    protected TestDatabases database() {
+        return TestDatabases.MARIADB;
+    }
+}
