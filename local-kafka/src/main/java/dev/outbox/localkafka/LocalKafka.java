@@ -58,10 +58,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link Builder#build()} picks the free ports (broker and controller listeners, proxy) that
- * the broker keeps across restarts; clients connect to {@link #bootstrapServers()}, which is also
- * the address the broker advertises: the port of the {@link ResponseLossProxy} in front of it when
- * the builder asked for one, else its own. Its {@code server.properties} sets replication factors
+ * <p>{@link Builder#build()} picks the free ports (the clients', the controller's and an internal
+ * listener, the proxy) that the broker keeps across restarts; clients connect to {@link
+ * #bootstrapServers()}, which is also the address the broker advertises to them: the port of the
+ * {@link ResponseLossProxy} in front of it when the builder asked for one, else its own. The
+ * broker's requests to itself (a transaction coordinator writing markers) go to the internal
+ * listener, never through the proxy: lost responses are a fault between clients and the broker. Its {@code server.properties} sets replication factors
  * and minimum ISR of the internal topics to 1, {@code group.initial.rebalance.delay.ms=0}, and a
  * broker session of 3 s ({@code broker.session.timeout.ms=3000}, heartbeats every 500 ms): a node
  * restarted after SIGKILL is refused until the session of its previous incarnation expires, 9 s by
@@ -128,6 +130,7 @@ public final class LocalKafka implements AutoCloseable {
     private final String classPath;
     private final int brokerPort;
     private final int controllerPort;
+    private final int internalPort;
     private final @Nullable ResponseLossProxy proxy;
     private final Thread shutdownHook;
 
@@ -146,6 +149,7 @@ public final class LocalKafka implements AutoCloseable {
         this.classPath = classPath;
         this.brokerPort = ports[0];
         this.controllerPort = ports[1];
+        this.internalPort = ports[2];
         this.proxy =
                 builder.responseLossProxy ? ResponseLossProxy.start(new InetSocketAddress(LOOPBACK, brokerPort)) : null;
         this.shutdownHook = new Thread(this::closeQuietly, "local-kafka-shutdown-" + brokerPort);
@@ -358,11 +362,16 @@ public final class LocalKafka implements AutoCloseable {
         properties.put("controller.listener.names", "CONTROLLER");
         properties.put(
                 "listeners",
-                "PLAINTEXT://" + LOOPBACK + ":" + brokerPort + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
-        // clients learn this address from the metadata: the proxy's when there is one
-        properties.put("advertised.listeners", "PLAINTEXT://" + bootstrapServers());
-        properties.put("inter.broker.listener.name", "PLAINTEXT");
-        properties.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+                "PLAINTEXT://" + LOOPBACK + ":" + brokerPort + ",INTERNAL://" + LOOPBACK + ":" + internalPort
+                        + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
+        // clients learn this address from the metadata: the proxy's when there is one; the broker's
+        // traffic to itself (a transaction coordinator writing markers, say) uses a listener the
+        // proxy is not in front of, so that a fault of the clients' network is not one of its own
+        properties.put(
+                "advertised.listeners",
+                "PLAINTEXT://" + bootstrapServers() + ",INTERNAL://" + LOOPBACK + ":" + internalPort);
+        properties.put("inter.broker.listener.name", "INTERNAL");
+        properties.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT");
         properties.put("log.dirs", directory.resolve("data").toString());
         properties.put("offsets.topic.replication.factor", "1");
         properties.put("transaction.state.log.replication.factor", "1");
@@ -630,12 +639,13 @@ public final class LocalKafka implements AutoCloseable {
         return String.join(File.pathSeparator, entries);
     }
 
-    /** Two distinct free ports of 127.0.0.1, for the broker and the controller listeners. */
+    /** Three distinct free ports of 127.0.0.1, for the clients', the controller and the internal listeners. */
     private static int[] freePorts() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket broker = new ServerSocket(0, 1, loopback);
-                ServerSocket controller = new ServerSocket(0, 1, loopback)) {
-            return new int[] {broker.getLocalPort(), controller.getLocalPort()};
+                ServerSocket controller = new ServerSocket(0, 1, loopback);
+                ServerSocket internal = new ServerSocket(0, 1, loopback)) {
+            return new int[] {broker.getLocalPort(), controller.getLocalPort(), internal.getLocalPort()};
         } catch (IOException e) {
             throw new UncheckedIOException("cannot find free ports for a local Kafka broker", e);
         }

@@ -26,6 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The compacted topic where exactly-once publishing keeps each consumer partition's position: in the
@@ -42,6 +44,7 @@ final class CheckpointTopic {
     private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
     private static final Pattern GENERATION = Pattern.compile("\"generation\":(\\d+)");
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointTopic.class);
 
     private final String topic;
     private final SharedAdmin admin;
@@ -81,6 +84,7 @@ final class CheckpointTopic {
     @Nullable
     Position read(String key) {
         TopicPartition partition = new TopicPartition(topic, partitionOf(key));
+        long began = System.nanoTime();
         long end = endOffset(partition);
         byte[] wanted = key.getBytes(StandardCharsets.UTF_8);
         Position last = null;
@@ -88,7 +92,18 @@ final class CheckpointTopic {
             reader.assign(List.of(partition));
             reader.seekToBeginning(List.of(partition));
             long deadline = System.nanoTime() + readTimeout.toNanos();
+            long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (reader.position(partition) < end) {
+                if (System.nanoTime() - nextReport > 0) {
+                    LOG.warn(
+                            "reading the position of {} from {}: at offset {} of {}; what holds it back: {}",
+                            key,
+                            partition,
+                            reader.position(partition),
+                            end,
+                            openTransactions(partition));
+                    nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                }
                 if (System.nanoTime() - deadline > 0) {
                     throw new DownstreamUnavailableException(
                             "could not read checkpoint topic '" + topic + "' to offset " + end + " within "
@@ -105,6 +120,16 @@ final class CheckpointTopic {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new DownstreamUnavailableException("could not read checkpoint topic '" + topic + "': " + e, e);
         }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+        if (took > 1_000) {
+            LOG.info(
+                    "read the position of {} from {} (to offset {}) in {} ms: transactions open on it held the read"
+                            + " back",
+                    key,
+                    partition,
+                    end,
+                    took);
+        }
         return last;
     }
 
@@ -115,6 +140,23 @@ final class CheckpointTopic {
             throw new DownstreamUnavailableException("checkpoint record is not the publisher's: " + value);
         }
         return new Position(Long.parseLong(seq.group(1)), Long.parseLong(generation.group(1)));
+    }
+
+    /** The producers with a transaction open on {@code partition}, for a log line. */
+    private String openTransactions(TopicPartition partition) {
+        try {
+            return call(admin.get().describeProducers(List.of(partition)).partitionResult(partition))
+                    .activeProducers()
+                    .stream()
+                    .filter(producer -> producer.currentTransactionStartOffset().isPresent())
+                    .map(producer -> "producer " + producer.producerId() + " epoch " + producer.producerEpoch()
+                            + " since offset "
+                            + producer.currentTransactionStartOffset().getAsLong())
+                    .toList()
+                    .toString();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return "(could not ask the broker: " + e + ")";
+        }
     }
 
     /** The end of {@code partition}, transactions still open included. */
