@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxEvent;
+import dev.outbox.kafka.history.KafkaClientsVersion;
 import dev.outbox.kafka.history.PublisherHistory;
 import dev.outbox.kafka.history.PublisherHistory.Handing;
 import dev.outbox.kafka.history.PublisherHistory.Published;
@@ -90,6 +91,15 @@ abstract class PublisherHistoryTestBase extends KafkaTestBase {
                 writer.start();
                 awaitEveryPartitionServed("the start");
                 awaitPublished("the start");
+                String clients = System.getProperty("expected.kafka.clients", KafkaClientsVersion.get());
+                await("every relay process started")
+                        .atMost(TIMEOUT)
+                        .until(() -> processes.stream()
+                                .noneMatch(process -> process.clientsVersion().isEmpty()));
+                assertThat(processes)
+                        .allSatisfy(process -> assertThat(process.clientsVersion())
+                                .as("kafka-clients of relay process %s", process.relayId())
+                                .isEqualTo(clients));
 
                 long killed = System.currentTimeMillis();
                 kafka.kill();

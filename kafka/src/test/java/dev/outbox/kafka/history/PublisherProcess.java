@@ -32,6 +32,7 @@ public final class PublisherProcess implements AutoCloseable {
     private final String relayId;
     private final Map<String, List<Integer>> owned = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+    private volatile String clientsVersion = "";
     private final ChildJvm jvm;
 
     private PublisherProcess(String relayId, Properties settings) {
@@ -69,10 +70,17 @@ public final class PublisherProcess implements AutoCloseable {
                                         .map(Integer::valueOf)
                                         .toList());
             }
+        } else if (message.startsWith("clients ")) {
+            clientsVersion = message.substring("clients ".length());
         } else if (message.startsWith("batch ")) {
             calls.computeIfAbsent(message.substring("batch ".length()), c -> new AtomicLong())
                     .incrementAndGet();
         }
+    }
+
+    /** The version of kafka-clients it runs with, once it said so. */
+    public String clientsVersion() {
+        return clientsVersion;
     }
 
     public String relayId() {

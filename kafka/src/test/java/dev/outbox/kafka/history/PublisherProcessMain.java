@@ -35,8 +35,8 @@ import java.util.stream.Collectors;
  * of its own, until it is killed or stopped (SIGTERM closes the relay). Records every call of each
  * publisher in its recording file, flushed before the publisher runs: {@code B <consumer> <call>
  * <start millis> <seq,seq,...>}, then {@code E <consumer> <call> <end millis> <ok|failed>}; reports
- * {@code batch <consumer>} to the parent as a call begins, and {@code owns <consumer> <partitions>}
- * as what it holds changes.
+ * {@code clients <version>} (of kafka-clients) once started, {@code batch <consumer>} to the parent as a
+ * call begins, and {@code owns <consumer> <partitions>} as what it holds changes.
  */
 public final class PublisherProcessMain {
 
@@ -97,6 +97,7 @@ public final class PublisherProcessMain {
             dataSource.close();
         }));
         relay.start();
+        report("clients " + KafkaClientsVersion.get());
         String owned = "";
         while (true) {
             String now = AT_LEAST_ONCE + " " + relay.ownedPartitions(AT_LEAST_ONCE) + " " + EXACTLY_ONCE + " "
