@@ -47,19 +47,30 @@ final class ConsistencyCheck {
     private final DatabaseProduct database;
     private final OutboxMonitor monitor;
     private final SearchIndex searchIndex;
+    private final @Nullable KafkaEnrollmentCounts kafka;
     private final List<String> findings = new ArrayList<>();
     private final List<String> differences = new ArrayList<>();
 
-    ConsistencyCheck(DataSource dataSource, DatabaseProduct database, OutboxMonitor monitor, SearchIndex searchIndex) {
+    /** {@code kafka}: the Kafka consumer's counts, when the run publishes to Kafka, else {@code null}. */
+    ConsistencyCheck(
+            DataSource dataSource,
+            DatabaseProduct database,
+            OutboxMonitor monitor,
+            SearchIndex searchIndex,
+            @Nullable KafkaEnrollmentCounts kafka) {
         this.dataSource = dataSource;
         this.database = database;
         this.monitor = monitor;
         this.searchIndex = searchIndex;
+        this.kafka = kafka;
     }
 
     Result run(long eventsCommitted, String searchWord) throws SQLException, IOException {
         checkLog(eventsCommitted);
         checkReadModel();
+        if (kafka != null) {
+            checkKafka(kafka.counts(), eventsCommitted);
+        }
         checkSearchIndex();
         int searchHits = checkSearch(searchWord);
         return new Result(List.copyOf(findings), List.copyOf(differences), searchHits);
@@ -83,7 +94,12 @@ final class ConsistencyCheck {
             differences.add(snapshot.queued() + " events are still queued");
         }
         checkOrder();
-        for (String consumer : List.of(EnrollmentCountsProjection.CONSUMER_NAME, SearchIndex.CONSUMER_NAME)) {
+        List<String> consumers =
+                new ArrayList<>(List.of(EnrollmentCountsProjection.CONSUMER_NAME, SearchIndex.CONSUMER_NAME));
+        if (kafka != null) {
+            consumers.add(KafkaEnrollmentCounts.CONSUMER_NAME);
+        }
+        for (String consumer : consumers) {
             if (snapshot.checkpoint(consumer) != log.maxSeq()) {
                 differences.add(String.format(
                         "consumer %s is at seq %d, the log at %d",
@@ -122,25 +138,47 @@ final class ConsistencyCheck {
 
     /** {@code course_enrollment_counts} equals a GROUP BY over the business table, course by course. */
     private void checkReadModel() throws SQLException {
+        compareCounts(
+                "read model course_enrollment_counts",
+                counts("SELECT course_id, enrolled_count FROM course_enrollment_counts"));
+    }
+
+    /**
+     * The Kafka consumer read every committed event once, each enrolment's events in order, and
+     * counts what the business tables hold.
+     */
+    private void checkKafka(KafkaEnrollmentCounts.Counts counts, long eventsCommitted) throws SQLException {
+        findings.add(String.format(
+                "Kafka topic %s (read_committed): %,d records, %d duplicates, %d out of order for their enrolment",
+                KafkaEnrollmentCounts.TOPIC, counts.records(), counts.duplicates(), counts.outOfOrder()));
+        if (counts.records() != eventsCommitted || counts.duplicates() != 0 || counts.outOfOrder() != 0) {
+            differences.add(String.format(
+                    "Kafka holds %,d records (%d duplicates, %d out of order) of %,d events committed",
+                    counts.records(), counts.duplicates(), counts.outOfOrder(), eventsCommitted));
+        }
+        compareCounts("Kafka consumer's counts", counts.enrolledByCourse());
+    }
+
+    /** {@code derived} enrolments per course equal a GROUP BY over the business table, course by course. */
+    private void compareCounts(String what, Map<Long, Long> derived) throws SQLException {
         Map<Long, Long> enrolled = counts("SELECT course_id, count(*) FROM enrollments GROUP BY course_id");
-        Map<Long, Long> readModel = counts("SELECT course_id, enrolled_count FROM course_enrollment_counts");
         Set<Long> courses = new TreeSet<>(enrolled.keySet());
-        courses.addAll(readModel.keySet());
+        courses.addAll(derived.keySet());
         long total = 0;
         List<String> wrong = new ArrayList<>();
         for (long course : courses) {
             long expected = enrolled.getOrDefault(course, 0L);
-            long actual = readModel.getOrDefault(course, 0L);
+            long actual = derived.getOrDefault(course, 0L);
             total += actual;
             if (expected != actual) {
-                wrong.add(String.format("course %d: %d enrolled, read model says %d", course, expected, actual));
+                wrong.add(String.format("course %d: %d enrolled, %s says %d", course, expected, what, actual));
             }
         }
         findings.add(String.format(
-                "read model course_enrollment_counts: %,d enrolments in %d courses, %s GROUP BY over enrollments",
-                total, courses.size(), wrong.isEmpty() ? "equal to" : "DIFFERENT from"));
+                "%s: %,d enrolments in %d courses, %s GROUP BY over enrollments",
+                what, total, courses.size(), wrong.isEmpty() ? "equal to" : "DIFFERENT from"));
         if (!wrong.isEmpty()) {
-            differences.add("read model differs in " + wrong.size() + " courses: " + listed(wrong));
+            differences.add(what + " differs in " + wrong.size() + " courses: " + listed(wrong));
         }
     }
 

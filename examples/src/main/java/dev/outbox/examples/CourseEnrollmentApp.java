@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,7 +148,7 @@ public final class CourseEnrollmentApp {
 
             EnrollmentCountsProjection enrollmentCounts = new EnrollmentCountsProjection(database.product());
             // [readme:consumers]
-            OutboxRelay relay = OutboxRelay.builder(dataSource, dialect)
+            OutboxRelay.Builder relayBuilder = OutboxRelay.builder(dataSource, dialect)
                     .tables(tables)
                     .consumer(OutboxConsumer.transactional("enrollment-counts", enrollmentCounts)
                             .startFrom(StartPosition.BEGINNING) // derived from the whole log
@@ -156,12 +157,17 @@ public final class CourseEnrollmentApp {
                     .consumer(OutboxConsumer.atLeastOnce("search-index", searchIndex)
                             .startFrom(StartPosition.BEGINNING)
                             .batchSize(500)
-                            .build())
-                    .build()
-                    .start();
+                            .build());
             // [readme:end]
+            KafkaPath kafka = settings.kafka() ? KafkaPath.start() : null;
+            if (kafka != null) {
+                relayBuilder.consumer(kafka.publishingConsumer());
+            }
+            OutboxRelay relay = relayBuilder.build().start();
 
-            try (relay) {
+            ConsistencyCheck.Result result;
+            try (kafka;
+                    relay) {
                 workload.start();
                 Progress progress = new Progress(monitor, workload, startNanos);
                 boolean replayed = !settings.replay();
@@ -184,19 +190,28 @@ public final class CourseEnrollmentApp {
                         workload.rejected(EnrollmentService.Rejected.Reason.COURSE_FULL),
                         workload.rejected(EnrollmentService.Rejected.Reason.NOT_ENROLLED),
                         workload.failed());
-                progress.awaitCaughtUp(workload.committed(), CATCH_UP_TIMEOUT);
+                progress.awaitCaughtUp(workload.committed(), kafka, CATCH_UP_TIMEOUT);
+                result = new ConsistencyCheck(
+                                dataSource,
+                                database.product(),
+                                monitor,
+                                searchIndex,
+                                kafka == null ? null : kafka.counts())
+                        .run(workload.committed(), settings.search());
             }
 
-            ConsistencyCheck.Result result = new ConsistencyCheck(dataSource, database.product(), monitor, searchIndex)
-                    .run(workload.committed(), settings.search());
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
             result.findings().forEach(LOG::info);
             long enrollments = searchIndex.committedEnrollments().enrolled().size();
             if (result.consistent()) {
                 LOG.info(String.format(
-                        "consistent: %,d events from %,d operations in %.1f s; the read model and the search"
-                                + " index agree with the %,d enrolments of the business tables",
-                        workload.committed(), workload.done(), elapsed.toMillis() / 1000.0, enrollments));
+                        "consistent: %,d events from %,d operations in %.1f s; the read model, the search"
+                                + " index%s agree with the %,d enrolments of the business tables",
+                        workload.committed(),
+                        workload.done(),
+                        elapsed.toMillis() / 1000.0,
+                        settings.kafka() ? " and the Kafka consumer" : "",
+                        enrollments));
             } else {
                 result.differences().forEach(difference -> LOG.error("difference: {}", difference));
                 LOG.error("INCONSISTENT: {} differences", result.differences().size());
@@ -286,9 +301,14 @@ public final class CourseEnrollmentApp {
             }
             long committed = workload.committed();
             long rejected = workload.rejected();
+            String toKafka = s.checkpoints().containsKey(KafkaEnrollmentCounts.CONSUMER_NAME)
+                    ? String.format(
+                            "  %s @ %,7d",
+                            KafkaEnrollmentCounts.CONSUMER_NAME, s.checkpoint(KafkaEnrollmentCounts.CONSUMER_NAME))
+                    : "";
             LOG.info(String.format(
                     "%5.1f s  ops %,7d (%,d committed, %,d rejected)  queued %,5d  log seq %,7d  %s @ %,7d"
-                            + "  %s @ %,7d",
+                            + "  %s @ %,7d%s",
                     (System.nanoTime() - startNanos) / 1e9,
                     committed + rejected + workload.failed(),
                     committed,
@@ -298,20 +318,28 @@ public final class CourseEnrollmentApp {
                     EnrollmentCountsProjection.CONSUMER_NAME,
                     s.checkpoint(EnrollmentCountsProjection.CONSUMER_NAME),
                     SearchIndex.CONSUMER_NAME,
-                    s.checkpoint(SearchIndex.CONSUMER_NAME)));
+                    s.checkpoint(SearchIndex.CONSUMER_NAME),
+                    toKafka));
         }
 
-        /** Waits until the log holds {@code events} entries and both consumers have processed them. */
-        void awaitCaughtUp(long events, Duration timeout) throws SQLException, InterruptedException {
+        /**
+         * Waits until the log holds {@code events} entries and every consumer has processed them
+         * (with Kafka, also until the Kafka consumer has read them).
+         */
+        void awaitCaughtUp(long events, @Nullable KafkaPath kafka, Duration timeout)
+                throws SQLException, InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             long nextLog = System.nanoTime() + 1_000_000_000L;
             while (true) {
                 OutboxMonitor.Snapshot s = monitor.read();
                 if (s.logHead() >= events
                         && s.checkpoint(EnrollmentCountsProjection.CONSUMER_NAME) >= events
-                        && s.checkpoint(SearchIndex.CONSUMER_NAME) >= events) {
+                        && s.checkpoint(SearchIndex.CONSUMER_NAME) >= events
+                        && (kafka == null
+                                || (s.checkpoint(KafkaEnrollmentCounts.CONSUMER_NAME) >= events
+                                        && kafka.counts().hasRead(events)))) {
                     log();
-                    LOG.info("both consumers caught up with the log at seq {}", s.logHead());
+                    LOG.info("every consumer caught up with the log at seq {}", s.logHead());
                     return;
                 }
                 if (System.nanoTime() > deadline) {

@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param search the word of the sample search at the end: letters and digits only
  * @param replay whether to rewind the search-index consumer once, half-way, to show that the index
  *     stays correct when events are delivered again
+ * @param kafka whether to start a local Kafka broker, publish the log to it exactly once and keep a
+ *     third derived system from it (enrolment counts by a Kafka consumer)
  */
 public record Settings(
         int clients,
@@ -37,7 +39,8 @@ public record Settings(
         String schema,
         Optional<Path> indexDir,
         String search,
-        boolean replay) {
+        boolean replay,
+        boolean kafka) {
 
     static final String USAGE = """
             Usage: CourseEnrollmentApp [options]
@@ -54,6 +57,8 @@ public record Settings(
               --index-dir DIR      Lucene index directory (default: a temporary one); its content is replaced
               --search WORD        word of the sample search, letters and digits (default distributed)
               --no-replay          do not rewind the search-index consumer half-way
+              --kafka              also start a local Kafka broker (a child JVM), publish the events to it
+                                   exactly once, and check a Kafka consumer's enrolment counts too
               --help               print this and exit
             The database password for --jdbc-url, if it needs one, comes from the environment variable
             OUTBOX_EXAMPLE_PASSWORD: on a command line, every user of the machine could read it.
@@ -91,6 +96,7 @@ public record Settings(
         Path indexDir = null;
         String search = "distributed";
         boolean replay = true;
+        boolean kafka = false;
         boolean operationsGiven = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
@@ -99,6 +105,7 @@ public record Settings(
                     return Optional.empty();
                 }
                 case "--no-replay" -> replay = false;
+                case "--kafka" -> kafka = true;
                 default -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(option + " needs a value");
@@ -154,7 +161,8 @@ public record Settings(
                 schema,
                 Optional.ofNullable(indexDir),
                 search,
-                replay));
+                replay,
+                kafka));
     }
 
     /** The database: the one {@code jdbcUrl} names, or the embedded PostgreSQL. */

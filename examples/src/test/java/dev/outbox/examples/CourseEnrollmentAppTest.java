@@ -44,4 +44,21 @@ class CourseEnrollmentAppTest {
                 .as("enrolments in courses about 'distributed'")
                 .isPositive();
     }
+
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("servers")
+    void shouldKeepTheKafkaConsumersCountsConsistentToo(ExampleServer server) throws Exception {
+        Settings settings = server.require()
+                .settings("course_example_kafka_test", "--kafka", "--clients", "4", "--operations", "2000");
+
+        CourseEnrollmentApp.Report report = CourseEnrollmentApp.run(settings);
+
+        assertThat(report.check().differences()).isEmpty();
+        assertThat(report.check().findings())
+                .anySatisfy(
+                        finding -> assertThat(finding).startsWith("Kafka topic outbox.event.course (read_committed)"))
+                .anySatisfy(finding -> assertThat(finding)
+                        .startsWith("Kafka consumer's counts:")
+                        .contains("equal to GROUP BY over enrollments"));
+    }
 }

@@ -28,7 +28,15 @@ class ReadmeSnippetsTest {
         String readme = Files.readString(Path.of("README.md"));
 
         assertThat(snippets)
-                .containsKeys("migrate", "setup", "writer", "consumers", "counts-handler", "search-handler");
+                .containsKeys(
+                        "migrate",
+                        "setup",
+                        "writer",
+                        "consumers",
+                        "counts-handler",
+                        "search-handler",
+                        "kafka-publisher",
+                        "kafka-consumer");
         snippets.forEach((name, code) -> assertThat(readme)
                 .as("README.md quotes snippet '%s' as it is in the code", name)
                 .contains("```java\n" + code + "```\n"));
@@ -39,7 +47,8 @@ class ReadmeSnippetsTest {
         Map<String, String> snippets = snippets(Path.of("src/main/java"));
         String readme = Files.readString(Path.of("../README.md"));
 
-        for (String name : List.of("migrate", "setup", "writer", "consumers", "counts-handler")) {
+        for (String name :
+                List.of("migrate", "setup", "writer", "consumers", "counts-handler", "kafka-publisher", "kafka-consumer")) {
             assertThat(readme)
                     .as("../README.md quotes snippet '%s' as it is in the code", name)
                     .contains("```java\n" + snippets.get(name) + "```\n");

@@ -17,6 +17,12 @@ class SettingsTest {
     }
 
     @Test
+    void shouldPublishToKafkaOnlyWhenAskedFor() {
+        assertThat(Settings.defaults().kafka()).isFalse();
+        assertThat(Settings.parse("--kafka").orElseThrow().kafka()).isTrue();
+    }
+
+    @Test
     void shouldTellTheDatabaseFromTheUrlPrefix() {
         assertThat(product("jdbc:postgresql://127.0.0.1:5432/test")).isEqualTo(DatabaseProduct.POSTGRESQL);
         assertThat(product("jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable"))
