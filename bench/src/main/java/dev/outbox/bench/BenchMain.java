@@ -1,5 +1,6 @@
 package dev.outbox.bench;
 
+import dev.outbox.localkafka.LocalKafka;
 import dev.outbox.testsupport.database.RestartablePostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
  *
  * <pre>
- * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions]
+ * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka]
  *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
@@ -66,7 +67,8 @@ public final class BenchMain {
                 "idle",
                 "debezium",
                 "partition-read",
-                "partition-scaling");
+                "partition-scaling",
+                "kafka");
         Set<String> databases = Set.of("postgres", "mariadb");
         double quietLoad = -1;
         long quietMaxSeconds = 300;
@@ -217,6 +219,12 @@ public final class BenchMain {
         if (only.contains("partition-scaling")) {
             gate.await("partition-scaling, " + db.label);
             new PartitionScalingBench(db, mode, report).run();
+        }
+        if (only.contains("kafka")) {
+            gate.await("kafka, " + db.label);
+            try (LocalKafka kafka = LocalKafka.builder().start()) {
+                new KafkaBench(db, mode, report, kafka).run();
+            }
         }
         if (only.contains("idle-partitions") && !postgres) { // PostgreSQL: on the private server, counted there
             gate.await("idle-partitions, " + db.label);

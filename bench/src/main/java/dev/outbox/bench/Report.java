@@ -177,6 +177,7 @@ final class Report {
         static final String DEBEZIUM = "debezium";
         static final String PARTITION_READ = "partition-read";
         static final String PARTITION_SCALING = "partition-scaling";
+        static final String KAFKA = "kafka";
 
         private Sections() {}
 
@@ -193,6 +194,7 @@ final class Report {
                     "7. Reading one of 16 partitions of the log (events of the partition per second)";
                 case PARTITION_SCALING ->
                     "8. Partitioned consumers, a handler that sleeps 1 ms per event (events per second)";
+                case KAFKA -> "9. Kafka publisher, into a broker on this machine";
                 default -> key;
             };
         }

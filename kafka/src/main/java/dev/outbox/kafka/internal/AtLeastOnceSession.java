@@ -62,6 +62,15 @@ final class AtLeastOnceSession implements SessionHandler.Session {
                 break;
             }
         }
+        if (sent.firstFailure() == null) {
+            try {
+                // sends what waits for linger.ms at once: the batch is whole; after a failure the
+                // producer is closed already, and a flush has nothing left to send
+                current.flush();
+            } catch (RuntimeException e) { // closed by a failure meanwhile: the callbacks tell
+                LOG.debug("{}: flush after a failure", lease, e);
+            }
+        }
         try {
             if (!sent.await(publishing.answerTimeoutMillis())) {
                 abandon(current); // the callbacks of every record still waiting come now
