@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -pl bench -am package -DskipTests -Dspotless.check.skip=true
-exec java -Xms1g -Xmx2g -XX:+UseParallelGC \
+# 3 GiB: section 9 holds a million producer records in memory for its plain producer
+exec java -Xms1g -Xmx3g -XX:+UseParallelGC \
   -cp "bench/target/classes:$(cat bench/target/bench.classpath)" \
   dev.outbox.bench.BenchMain "$@"

@@ -9,6 +9,7 @@ import dev.outbox.DeadLetter;
 import dev.outbox.FailurePolicy;
 import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
 import dev.outbox.RetryPolicy;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,23 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
             builder.exactlyOnce(uniqueName("tx"));
         }
         return closeAfterTest(builder.build());
+    }
+
+    /** Starts relay {@code relayId} with consumer {@code name} publishing with {@code publisher} from the log's start. */
+    private OutboxRelay startPublishing(
+            String relayId, KafkaPublisher publisher, String name, UnaryOperator<OutboxConsumer.Builder> settings) {
+        return startRelay(
+                relayId,
+                builder ->
+                        builder.consumer(settings.apply(publisher.consumer(name).startFrom(StartPosition.BEGINNING))
+                                .build()));
+    }
+
+    /** {@code count} events, one committed transaction each, key {@code k<i % keys>}. */
+    private void appendEach(int count, int keys) {
+        for (int i = 0; i < count; i++) {
+            appendCommitted(OutboxEvent.of("k" + i % keys, "E", "{}"));
+        }
     }
 
     /** {@code count} events over {@code keys} keys of two aggregate types, committed 1 to 3 at a time. */
@@ -91,13 +110,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         String prefix = uniqueName("shop");
         KafkaPublisher publisher = publisher(kafka, mode, TopicRouter.byAggregateType(prefix));
         String name = uniqueName("kafka");
-        startRelay(
-                "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .batchSize(50)
-                        .build()));
+        startPublishing("r1", publisher, name, consumer -> consumer.batchSize(50));
         List<OutboxEvent> events = appendOverKeys(300, 12);
 
         List<Seen> seen = readCommitted(kafka, List.of(prefix + ".course", prefix + ".student"), 300, TIMEOUT);
@@ -128,13 +141,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         createTopic(kafka, topic, 4, Map.of());
         KafkaPublisher publisher = publisher(kafka, Mode.AT_LEAST_ONCE, TopicRouter.fixed(topic));
         String name = uniqueName("kafka");
-        OutboxRelay relay = startRelay(
-                "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .partitions(4)
-                        .build()));
+        OutboxRelay relay = startPublishing("r1", publisher, name, consumer -> consumer.partitions(4));
         await().atMost(TIMEOUT).until(() -> relay.ownedPartitions(name).size() == 4);
         appendOverKeys(200, 40);
 
@@ -155,13 +162,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         KafkaPublisher publisher = publisher(
                 kafka, Mode.AT_LEAST_ONCE, record -> record.eventType().equals("Odd") && !fixed.get() ? null : topic);
         String name = uniqueName("kafka");
-        OutboxRelay relay = startRelay(
-                "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .retryPolicy(ONE_ATTEMPT)
-                        .build()));
+        OutboxRelay relay = startPublishing("r1", publisher, name, consumer -> consumer.retryPolicy(ONE_ATTEMPT));
         for (int i = 1; i <= 10; i++) {
             appendCommitted(OutboxEvent.of("k" + i % 3, i == 6 ? "Odd" : "Even", "{}"));
         }
@@ -194,14 +195,11 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         createTopic(kafka, topic, 1, Map.of("max.message.bytes", "20000"));
         KafkaPublisher publisher = publisher(kafka, mode, TopicRouter.fixed(topic));
         String name = uniqueName("kafka");
-        OutboxRelay relay = startRelay(
+        OutboxRelay relay = startPublishing(
                 "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .retryPolicy(ONE_ATTEMPT)
-                        .failurePolicy(FailurePolicy.PARK)
-                        .build()));
+                publisher,
+                name,
+                consumer -> consumer.retryPolicy(ONE_ATTEMPT).failurePolicy(FailurePolicy.PARK));
         appendCommitted(
                 OutboxEvent.of("a", "Small", "{}"),
                 OutboxEvent.of("b", "Small", "{}"),
@@ -220,6 +218,31 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         assertThat(readCommitted(kafka, List.of(topic), 3, TIMEOUT))
                 .extracting(Seen::seq)
                 .containsExactly(1L, 2L, 4L);
+    }
+
+    @Test
+    void shouldBlockAtARecordOverTheProducersMaxRequestSizeSendingNothingOfIt() throws Exception {
+        LocalKafka kafka = sharedKafka();
+        String topic = uniqueName("request-size");
+        Properties properties = producerProperties(kafka);
+        properties.setProperty("max.request.size", "10000");
+        KafkaPublisher publisher = closeAfterTest(KafkaPublisher.builder(properties)
+                .topicRouter(TopicRouter.fixed(topic))
+                .build());
+        String name = uniqueName("kafka");
+        OutboxRelay relay = startPublishing("r1", publisher, name, consumer -> consumer.retryPolicy(ONE_ATTEMPT));
+        appendCommitted(
+                OutboxEvent.of("a", "Small", "{}"),
+                OutboxEvent.of("b", "Huge", "\"" + "x".repeat(12_000) + "\""),
+                OutboxEvent.of("c", "Small", "{}"));
+
+        await().atMost(TIMEOUT).until(() -> relay.status(name).state() == ConsumerStatus.State.BLOCKED);
+        ConsumerStatus blocked = relay.status(name);
+        assertThat(blocked.blockedAtSeq()).isEqualTo(2);
+        assertThat(blocked.lastError()).contains("seq 2").contains("max.request.size (10000)");
+        assertThat(readCommitted(kafka, List.of(topic), 1, TIMEOUT))
+                .extracting(Seen::seq)
+                .containsExactly(1L);
     }
 
     @Test
@@ -249,14 +272,11 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
             String topic = uniqueName("outage");
             KafkaPublisher publisher = publisher(kafka, mode, TopicRouter.fixed(topic));
             String name = uniqueName("kafka");
-            OutboxRelay relay = startRelay(
+            OutboxRelay relay = startPublishing(
                     "r1",
-                    builder -> builder.consumer(publisher
-                            .consumer(name)
-                            .startFrom(StartPosition.BEGINNING)
-                            .retryPolicy(ONE_ATTEMPT)
-                            .failurePolicy(FailurePolicy.PARK)
-                            .build()));
+                    publisher,
+                    name,
+                    consumer -> consumer.retryPolicy(ONE_ATTEMPT).failurePolicy(FailurePolicy.PARK));
             appendCommitted(OutboxEvent.of("a", "E", "{}"));
             await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 1);
 
@@ -282,30 +302,16 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         String topic = uniqueName("exactly");
         KafkaPublisher publisher = publisher(kafka, Mode.EXACTLY_ONCE, TopicRouter.fixed(topic));
         String name = uniqueName("kafka");
-        OutboxRelay first = startRelay(
-                "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .build()));
-        for (int i = 0; i < 10; i++) {
-            appendCommitted(OutboxEvent.of("k" + i % 2, "E", "{}"));
-        }
+        OutboxRelay first = startPublishing("r1", publisher, name, consumer -> consumer);
+        appendEach(10, 2);
         await().atMost(TIMEOUT).until(() -> first.status(name).checkpoint() == 10);
         first.close();
         // as if the relay had died after Kafka committed seqs 5 to 10 and before it saved them
         execute("UPDATE " + table(tables.consumerTable()) + " SET " + column("checkpoint_seq") + " = 4 WHERE "
                 + column("name") + " = '" + name + "'");
 
-        OutboxRelay second = startRelay(
-                "r2",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .build()));
-        for (int i = 0; i < 5; i++) {
-            appendCommitted(OutboxEvent.of("k" + i % 2, "E", "{}"));
-        }
+        OutboxRelay second = startPublishing("r2", publisher, name, consumer -> consumer);
+        appendEach(5, 2);
         await().atMost(TIMEOUT).until(() -> second.status(name).checkpoint() == 15);
 
         assertThat(readCommitted(kafka, List.of(topic), 15, TIMEOUT))
@@ -320,15 +326,8 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         String topic = uniqueName("replay");
         KafkaPublisher publisher = publisher(kafka, Mode.EXACTLY_ONCE, TopicRouter.fixed(topic));
         String name = uniqueName("kafka");
-        OutboxRelay relay = startRelay(
-                "r1",
-                builder -> builder.consumer(publisher
-                        .consumer(name)
-                        .startFrom(StartPosition.BEGINNING)
-                        .build()));
-        for (int i = 0; i < 6; i++) {
-            appendCommitted(OutboxEvent.of("k", "E", "{}"));
-        }
+        OutboxRelay relay = startPublishing("r1", publisher, name, consumer -> consumer);
+        appendEach(6, 1);
         await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 6);
 
         relay.resetConsumer(name, 3); // the checkpoint is 2 from now on, until the replay passes 6 again

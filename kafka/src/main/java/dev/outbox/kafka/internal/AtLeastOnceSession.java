@@ -3,14 +3,12 @@ package dev.outbox.kafka.internal;
 import dev.outbox.Lease;
 import dev.outbox.OutboxRecord;
 import dev.outbox.PartialSuccessException;
-import dev.outbox.SessionHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,17 +21,12 @@ import org.slf4j.LoggerFactory;
  * records reach Kafka in seq order, some perhaps twice after a fault, never a newer one before an
  * older one. Used by one thread at a time.
  */
-final class AtLeastOnceSession implements SessionHandler.Session {
+final class AtLeastOnceSession extends ProducerSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(AtLeastOnceSession.class);
 
-    private final Publishing publishing;
-    private final Lease lease;
-    private @Nullable Producer<byte[], byte[]> producer;
-
     AtLeastOnceSession(Publishing publishing, Lease lease) {
-        this.publishing = publishing;
-        this.lease = lease;
+        super(publishing, lease);
     }
 
     @Override
@@ -98,27 +91,5 @@ final class AtLeastOnceSession implements SessionHandler.Session {
             producer = new KafkaProducer<>(publishing.settings().producer(clientSuffix(), null));
         }
         return producer;
-    }
-
-    private String clientSuffix() {
-        return lease.consumer() + "-" + lease.partition();
-    }
-
-    /** Closes {@code failed} without sending what it still holds; the next batch gets a new one. */
-    private void abandon(Producer<byte[], byte[]> failed) {
-        failed.close(Duration.ZERO);
-        if (producer == failed) {
-            producer = null;
-        }
-    }
-
-    @Override
-    public void close() {
-        Producer<byte[], byte[]> current = producer;
-        producer = null;
-        if (current != null) {
-            current.close(Duration.ofSeconds(5));
-        }
-        LOG.debug("{}: Kafka session closed", lease);
     }
 }

@@ -5,6 +5,7 @@ import dev.outbox.KeyPartitioner;
 import dev.outbox.Lease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -110,14 +112,12 @@ final class CheckpointTopic {
                                     + readTimeout + " (a transaction open on it holds readers back)");
                 }
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
-                    if (record.key() != null
-                            && java.util.Arrays.equals(record.key(), wanted)
-                            && record.value() != null) {
+                    if (record.key() != null && Arrays.equals(record.key(), wanted) && record.value() != null) {
                         last = parse(new String(record.value(), StandardCharsets.UTF_8));
                     }
                 }
             }
-        } catch (org.apache.kafka.common.KafkaException e) {
+        } catch (KafkaException e) {
             throw new DownstreamUnavailableException("could not read checkpoint topic '" + topic + "': " + e, e);
         }
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);

@@ -4,7 +4,6 @@ import dev.outbox.DownstreamUnavailableException;
 import dev.outbox.Lease;
 import dev.outbox.OutboxRecord;
 import dev.outbox.PartialSuccessException;
-import dev.outbox.SessionHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -34,23 +33,19 @@ import org.slf4j.LoggerFactory;
  * failed transaction are aborted and never seen by {@code read_committed} consumers. Used by one
  * thread at a time.
  */
-final class ExactlyOnceSession implements SessionHandler.Session {
+final class ExactlyOnceSession extends ProducerSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceSession.class);
 
-    private final Publishing publishing;
-    private final Lease lease;
     private final CheckpointTopic checkpoints;
     private final String transactionalId;
-    private @Nullable Producer<byte[], byte[]> producer;
     /** Kafka holds this partition's entries up to this seq; valid while {@code producer} is set. */
     private long publishedThrough;
     /** Another producer with this transactional.id took over: this session publishes nothing more. */
     private @Nullable Exception fencedBy;
 
     ExactlyOnceSession(Publishing publishing, Lease lease, CheckpointTopic checkpoints, String transactionalId) {
-        this.publishing = publishing;
-        this.lease = lease;
+        super(publishing, lease);
         this.checkpoints = checkpoints;
         this.transactionalId = transactionalId;
     }
@@ -64,8 +59,8 @@ final class ExactlyOnceSession implements SessionHandler.Session {
                             + ", or another outbox publishes with the same transactionalIdPrefix",
                     fencedBy);
         }
-        Producer<byte[], byte[]> created = new KafkaProducer<>(
-                publishing.settings().producer(lease.consumer() + "-" + lease.partition(), transactionalId));
+        Producer<byte[], byte[]> created =
+                new KafkaProducer<>(publishing.settings().producer(clientSuffix(), transactionalId));
         try {
             created.initTransactions();
             CheckpointTopic.Position position = checkpoints.read(transactionalId);
@@ -200,21 +195,5 @@ final class ExactlyOnceSession implements SessionHandler.Session {
             }
         }
         return 0;
-    }
-
-    private void abandon(Producer<byte[], byte[]> failed) {
-        failed.close(Duration.ZERO);
-        if (producer == failed) {
-            producer = null;
-        }
-    }
-
-    @Override
-    public void close() {
-        Producer<byte[], byte[]> current = producer;
-        producer = null;
-        if (current != null) {
-            current.close(Duration.ofSeconds(5));
-        }
     }
 }

@@ -13,15 +13,8 @@ import dev.outbox.StartPosition;
 import dev.outbox.kafka.KafkaPublisher;
 import dev.outbox.kafka.TopicRouter;
 import dev.outbox.spi.OutboxDialect;
-import dev.outbox.testsupport.faults.ChildJvm;
+import dev.outbox.testsupport.faults.ChildOutput;
 import dev.outbox.testsupport.faults.PoolSettings;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -54,11 +47,7 @@ public final class PublisherProcessMain {
                 .getMethod("create")
                 .invoke(null);
         OutboxTables tables = OutboxTables.of(settings.getProperty("schema"), settings.getProperty("prefix"));
-        Writer recording = Files.newBufferedWriter(
-                Paths.get(settings.getProperty("recording")),
-                StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        ChildOutput recording = ChildOutput.open(settings);
         Properties producer = new Properties();
         producer.setProperty("bootstrap.servers", settings.getProperty("bootstrap"));
         producer.setProperty("delivery.timeout.ms", "8000");
@@ -93,17 +82,17 @@ public final class PublisherProcessMain {
             relay.close();
             atLeastOnce.close();
             exactlyOnce.close();
-            flush(recording);
+            recording.flush();
             dataSource.close();
         }));
         relay.start();
-        report("clients " + KafkaClientsVersion.get());
+        ChildOutput.report("clients " + KafkaClientsVersion.get());
         String owned = "";
         while (true) {
             String now = AT_LEAST_ONCE + " " + relay.ownedPartitions(AT_LEAST_ONCE) + " " + EXACTLY_ONCE + " "
                     + relay.ownedPartitions(EXACTLY_ONCE);
             if (!now.equals(owned)) {
-                report("owns " + now.replace(" ", ""));
+                ChildOutput.report("owns " + now.replace(" ", ""));
                 owned = now;
             }
             TimeUnit.MILLISECONDS.sleep(20);
@@ -111,7 +100,7 @@ public final class PublisherProcessMain {
     }
 
     private static OutboxConsumer consumer(
-            String name, KafkaPublisher publisher, Writer recording, int partitions, RetryPolicy retries) {
+            String name, KafkaPublisher publisher, ChildOutput recording, int partitions, RetryPolicy retries) {
         return OutboxConsumer.withSessions(name, recorded(name, publisher, recording))
                 .startFrom(StartPosition.BEGINNING)
                 .batchSize(100)
@@ -121,7 +110,7 @@ public final class PublisherProcessMain {
     }
 
     /** {@code publisher}, with each call recorded before it runs and after it returned. */
-    private static SessionHandler recorded(String consumer, KafkaPublisher publisher, Writer recording) {
+    private static SessionHandler recorded(String consumer, KafkaPublisher publisher, ChildOutput recording) {
         return (Lease lease) -> {
             SessionHandler.Session session = publisher.open(lease);
             return new SessionHandler.Session() {
@@ -131,8 +120,8 @@ public final class PublisherProcessMain {
                     String seqs = batch.stream()
                             .map(record -> Long.toString(record.seq()))
                             .collect(Collectors.joining(","));
-                    write(recording, "B " + consumer + " " + call + " " + System.currentTimeMillis() + " " + seqs);
-                    report("batch " + consumer);
+                    record(recording, "B " + consumer + " " + call + " " + System.currentTimeMillis() + " " + seqs);
+                    ChildOutput.report("batch " + consumer);
                     String outcome = "ok";
                     try {
                         session.handle(batch);
@@ -140,7 +129,7 @@ public final class PublisherProcessMain {
                         outcome = "failed:" + e.getClass().getSimpleName();
                         throw e;
                     } finally {
-                        write(
+                        record(
                                 recording,
                                 "E " + consumer + " " + call + " " + System.currentTimeMillis() + " " + outcome);
                     }
@@ -159,30 +148,9 @@ public final class PublisherProcessMain {
         };
     }
 
-    private static void write(Writer recording, String line) {
-        synchronized (recording) {
-            try {
-                recording.write(line);
-                recording.write('\n');
-                recording.flush(); // into the operating system: survives SIGKILL of this process
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static void flush(Writer recording) {
-        synchronized (recording) {
-            try {
-                recording.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static synchronized void report(String line) {
-        System.out.println(ChildJvm.PREFIX + line);
-        System.out.flush();
+    /** A line of the recording, in the operating system before the call goes on: it survives SIGKILL. */
+    private static void record(ChildOutput recording, String line) {
+        recording.record(line);
+        recording.flush();
     }
 }

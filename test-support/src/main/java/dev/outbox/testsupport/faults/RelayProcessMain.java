@@ -8,14 +8,6 @@ import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.history.HandlerFaults;
 import dev.outbox.testsupport.history.HistoryRelays;
 import dev.outbox.testsupport.history.HistorySchema;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -40,7 +32,6 @@ public final class RelayProcessMain {
 
     public static void main(String[] args) throws Exception {
         Properties settings = PoolSettings.load(args[0]);
-        PrintStream out = System.out;
         HikariDataSource dataSource = PoolSettings.open(settings, "relay-process", 6);
 
         OutboxDialect dialect = (OutboxDialect) Class.forName(settings.getProperty("dialect"))
@@ -50,11 +41,7 @@ public final class RelayProcessMain {
         HistorySchema schema = new HistorySchema(dialect, tables);
         String relayId = settings.getProperty("relayId");
         long linger = Long.parseLong(settings.getProperty("batch.linger.millis", "20"));
-        Writer recording = Files.newBufferedWriter(
-                Paths.get(settings.getProperty("recording")),
-                StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        ChildOutput recording = ChildOutput.open(settings);
 
         String seed = settings.getProperty("handlerFaults.seed");
         HandlerFaults faults = seed == null
@@ -66,60 +53,33 @@ public final class RelayProcessMain {
                 dataSource,
                 schema,
                 HistoryRelays.options(relayId, Duration.ofMillis(Long.parseLong(settings.getProperty("leaseMillis")))),
-                delivery -> write(recording, delivery.toLine()),
+                delivery -> recording.record(delivery.toLine()),
                 batch -> {
-                    flush(recording); // into the operating system: survives SIGKILL of this process
-                    announce(out, "batch " + first(batch) + " " + last(batch));
+                    recording.flush(); // into the operating system: survives SIGKILL of this process
+                    ChildOutput.report("batch " + first(batch) + " " + last(batch));
                     TimeUnit.MILLISECONDS.sleep(linger);
                 },
                 faults,
                 call -> {
-                    write(recording, call.toLine());
-                    flush(recording);
+                    recording.record(call.toLine());
+                    recording.flush();
                 },
                 Integer.parseInt(settings.getProperty("partitions", "1")));
         // SIGTERM: a clean stop, as a rolling restart does it (SIGKILL runs no hook)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();
-            flush(recording);
+            recording.flush();
             dataSource.close();
         }));
         relay.start();
         boolean announced = false;
         while (true) {
             if (!announced && HistoryRelays.ownsEverything(relay)) {
-                announce(out, "owns-all");
+                ChildOutput.report("owns-all");
                 announced = true;
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
-    }
-
-    /** One line of the recording; the consumer threads share the writer. */
-    private static void write(Writer recording, String line) {
-        synchronized (recording) {
-            try {
-                recording.write(line);
-                recording.write('\n');
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static void flush(Writer recording) {
-        synchronized (recording) {
-            try {
-                recording.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static synchronized void announce(PrintStream out, String line) {
-        out.println(ChildJvm.PREFIX + line);
-        out.flush();
     }
 
     private static long first(List<OutboxRecord> batch) {
