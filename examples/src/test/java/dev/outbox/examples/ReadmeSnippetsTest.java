@@ -47,8 +47,8 @@ class ReadmeSnippetsTest {
         Map<String, String> snippets = snippets(Path.of("src/main/java"));
         String readme = Files.readString(Path.of("../README.md"));
 
-        for (String name :
-                List.of("migrate", "setup", "writer", "consumers", "counts-handler", "kafka-publisher", "kafka-consumer")) {
+        for (String name : List.of(
+                "migrate", "setup", "writer", "consumers", "counts-handler", "kafka-publisher", "kafka-consumer")) {
             assertThat(readme)
                     .as("../README.md quotes snippet '%s' as it is in the code", name)
                     .contains("```java\n" + snippets.get(name) + "```\n");
