@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p><b>At least once</b> (the default): each relay's lease has its own idempotent producer ({@code
- * acks=all}, at most 5 requests in flight). A batch is sent as a whole and every acknowledgement
+ * acks=all}, one request in flight). A batch is sent as a whole and every acknowledgement
  * awaited before the checkpoint moves; after a failure the producer is closed at once, never
  * flushed, and a new one sends the rest, so a key's records arrive in seq order, an older one after
  * a newer one only as a duplicate after a fault. A broker that cannot be reached is an unavailable

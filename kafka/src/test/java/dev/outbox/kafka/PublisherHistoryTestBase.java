@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * The publisher's history run: business transactions append events while relay processes publish
  * them with both publishers (at least once and exactly once, each to a topic of 2 partitions, the
  * consumers split into 2), through a broker killed with SIGKILL and restarted, a broker stopped with
- * SIGTERM and restarted, responses lost by a proxy, a relay process killed with SIGKILL in the middle
+ * SIGTERM (between two commits) and restarted, responses lost by a proxy, a relay process killed with SIGKILL in the middle
  * of a batch (and a new one started), and a relay process frozen with SIGSTOP past its lease while
  * the other takes its partitions over (and then resumed: exactly-once mode must find it fenced).
  * Then a {@code read_committed} consumer reads both topics to the end and {@link PublisherHistory}
@@ -108,8 +108,7 @@ abstract class PublisherHistoryTestBase extends KafkaTestBase {
                 awaitPublished("the broker's SIGKILL");
 
                 long stopped = System.currentTimeMillis();
-                kafka.stop();
-                kafka.start();
+                stopBrokerBetweenCommits(kafka);
                 faults.add(new Window("broker SIGTERM and restart", stopped, System.currentTimeMillis()));
                 awaitPublished("the broker's SIGTERM");
 
@@ -155,6 +154,16 @@ abstract class PublisherHistoryTestBase extends KafkaTestBase {
                         faults,
                         violations.size());
                 violations.stream().limit(50).forEach(violation -> LOG.error("publisher history: {}", violation));
+                if (!violations.isEmpty()) {
+                    Path keep =
+                            Path.of("target", "publisher-history", getClass().getSimpleName());
+                    java.nio.file.Files.createDirectories(keep);
+                    java.nio.file.Files.write(
+                            keep.resolve("at-least-once.tsv"),
+                            published(kafka, atLeastOnceTopic, log.size()).stream()
+                                    .map(r -> r.partition() + "\t" + r.key() + "\t" + r.seq())
+                                    .toList());
+                }
                 assertThat(deadLetters()).as("dead letters").isZero();
                 assertThat(violations).as("violations").isEmpty();
             } catch (Throwable e) {
@@ -172,6 +181,31 @@ abstract class PublisherHistoryTestBase extends KafkaTestBase {
                     process.close();
                 }
                 processes.clear();
+            }
+        }
+    }
+
+    /**
+     * Stops the broker with SIGTERM and starts it again, with the relay processes frozen meanwhile,
+     * so that no transaction commits while the broker shuts down. A broker that is alone in its
+     * cluster and stopped gracefully while it holds the markers of a commit drops those of the
+     * partitions that no other broker can lead, as if they had been deleted, and leaves the
+     * transaction hanging (a Kafka limitation: see the README, Publishing to Kafka). Transactions
+     * open at the stop are aborted as they would be anywhere; SIGKILL, above, meets them mid-commit.
+     */
+    private void stopBrokerBetweenCommits(LocalKafka kafka) throws Exception {
+        List<PublisherProcess> frozen =
+                processes.stream().filter(PublisherProcess::isAlive).toList();
+        for (PublisherProcess process : frozen) {
+            process.pause();
+        }
+        try {
+            TimeUnit.MILLISECONDS.sleep(500); // a commit already sent is carried out by the coordinator
+            kafka.stop();
+            kafka.start();
+        } finally {
+            for (PublisherProcess process : frozen) {
+                process.resume();
             }
         }
     }

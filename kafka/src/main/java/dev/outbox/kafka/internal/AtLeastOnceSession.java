@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
  * every acknowledgement awaited, and only then the relay told it succeeded (so the checkpoint moves
  * only past what Kafka acknowledged). On the first failure the producer is closed at once, from its
  * own I/O thread, and never flushed; the relay is told how many records from the first were
- * acknowledged ({@link PartialSuccessException}), and a new producer sends the rest. So a key's
- * records reach Kafka in seq order, some perhaps twice after a fault, never a newer one before an
- * older one. Used by one thread at a time.
+ * acknowledged ({@link PartialSuccessException}), and a new producer sends the rest. The producer has
+ * one request in flight ({@link ProducerSettings#ONE_REQUEST_IN_FLIGHT} says why), so no later request
+ * of it is written while an earlier one waits to be sent again. So a key's records reach Kafka in seq
+ * order, some perhaps twice after a fault, never a newer one before an older one. Used by one thread
+ * at a time.
  */
 final class AtLeastOnceSession extends ProducerSession {
 

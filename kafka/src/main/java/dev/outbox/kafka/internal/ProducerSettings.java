@@ -41,6 +41,23 @@ public final class ProducerSettings {
             ProducerConfig.MAX_BLOCK_MS_CONFIG,
             30_000);
 
+    /**
+     * Why at-least-once mode sends one request at a time: a broker accepts any sequence number from
+     * a producer it has no state for, so when a new producer's first request is refused for a moment
+     * (a partition whose leader is still starting) and its second is written, the first is then
+     * refused as out of sequence and sent again after the second: a key's newer record before an
+     * older one. Exactly-once mode aborts such a transaction, so it may keep up to 5.
+     */
+    static final String ONE_REQUEST_IN_FLIGHT = "a new producer's later request can be written before its first,"
+            + " which Kafka refused for a moment, so the publisher sends one request at a time (remove the"
+            + " property; for more throughput give the consumer larger batches, or publish exactly once)";
+
+    /**
+     * At least once, a producer batch per partition is one request (one in flight at a time), so it
+     * holds up to 256 KiB rather than Kafka's 16 KiB: a batch of 1,000 records of 200 bytes goes in one.
+     */
+    static final int AT_LEAST_ONCE_BATCH_BYTES = 256 * 1024;
+
     private static final Set<String> ACKS_ALL = Set.of("all", "-1");
     private static final String BYTES_SERIALIZER = ByteArraySerializer.class.getName();
 
@@ -73,6 +90,9 @@ public final class ProducerSettings {
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(settings, clientSuffix));
         if (transactionalId != null) {
             settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        } else {
+            settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+            settings.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, AT_LEAST_ONCE_BATCH_BYTES);
         }
         return settings;
     }
@@ -156,9 +176,16 @@ public final class ProducerSettings {
                 "a record counts as published, and the checkpoint moves past it, only once every in-sync"
                         + " replica has it");
         Object inFlight = settings.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
-        if (inFlight != null && integer(inFlight, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION) > 5) {
-            throw refused(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "=" + inFlight
-                    + " is refused: the idempotent producer keeps order with at most 5 requests in flight");
+        if (inFlight != null) {
+            int requests = integer(inFlight, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+            if (!transactional && requests > 1) {
+                throw refused(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "=" + inFlight
+                        + " is refused at least once: " + ONE_REQUEST_IN_FLIGHT);
+            }
+            if (requests > 5) {
+                throw refused(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "=" + inFlight
+                        + " is refused: the idempotent producer keeps order with at most 5 requests in flight");
+            }
         }
         Object retries = settings.get(ProducerConfig.RETRIES_CONFIG);
         if (retries != null && integer(retries, ProducerConfig.RETRIES_CONFIG) < 1) {

@@ -44,10 +44,9 @@ public final class Publishing implements AutoCloseable {
                         settings,
                         Duration.ofMillis(answerTimeoutMillis).multipliedBy(2));
         LOG.info(
-                "Kafka publisher: {}; idempotent producer, acks=all, at most 5 requests in flight, a new producer"
-                        + " after any failure",
+                "Kafka publisher: {}; idempotent producer, acks=all, a new producer after any failure",
                 exactlyOnce == null
-                        ? "at least once"
+                        ? "at least once (one request in flight)"
                         : "exactly once (transactional.id " + exactlyOnce.transactionalIdPrefix()
                                 + "-<consumer>-<partition>, positions in topic '" + exactlyOnce.checkpointTopic()
                                 + "')");

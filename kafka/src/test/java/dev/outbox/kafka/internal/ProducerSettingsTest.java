@@ -34,6 +34,7 @@ class ProducerSettingsTest {
                 "acks|1|acks=1 is refused: a record counts as published",
                 "acks|0|acks=0 is refused",
                 "max.in.flight.requests.per.connection|6|max.in.flight.requests.per.connection=6 is refused",
+                "max.in.flight.requests.per.connection|2|=2 is refused at least once: a new producer's later request",
                 "retries|0|retries=0 is refused",
                 "value.serializer|org.apache.kafka.common.serialization.StringSerializer|give a ValueSerializer",
                 "key.serializer|org.apache.kafka.common.serialization.StringSerializer|the key is the aggregate id",
@@ -73,7 +74,7 @@ class ProducerSettingsTest {
                         "enable.idempotence",
                         "true",
                         "max.in.flight.requests.per.connection",
-                        "5",
+                        "1",
                         "max.request.size",
                         "2097152",
                         "linger.ms",
@@ -81,6 +82,23 @@ class ProducerSettingsTest {
                 .validate();
         assertThat(checked.maxRequestSize()).isEqualTo(2_097_152);
         assertThat(checked.deliveryTimeoutMillis()).isEqualTo(30_000);
+        // a transaction that met a reordering write is aborted: exactly once may keep Kafka's 5
+        assertThat(settings(true, "max.in.flight.requests.per.connection", "5").validate())
+                .isNotNull();
+        assertThatThrownBy(() -> settings(true, "max.in.flight.requests.per.connection", "6")
+                        .validate())
+                .hasMessageContaining("at most 5 requests in flight");
+    }
+
+    @Test
+    void shouldSendOneRequestAtATimeAtLeastOnceInLargerBatches() {
+        assertThat(settings(false).producer("kafka-0", null))
+                .containsEntry("max.in.flight.requests.per.connection", 1)
+                .containsEntry("batch.size", 256 * 1024);
+        assertThat(settings(false, "batch.size", "65536").producer("kafka-0", null))
+                .containsEntry("batch.size", "65536");
+        assertThat(settings(true).producer("kafka-0", "orders-kafka-0"))
+                .doesNotContainKeys("max.in.flight.requests.per.connection", "batch.size");
     }
 
     @Test
