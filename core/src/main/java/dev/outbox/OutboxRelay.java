@@ -209,6 +209,53 @@ public final class OutboxRelay implements AutoCloseable {
         return engine.problems();
     }
 
+    /**
+     * Checks that the outbox tables exist at the schema version this library needs, as {@link
+     * #start()} does, without starting anything.
+     *
+     * @throws OutboxSchemaException naming what is missing and the migration to run
+     * @throws OutboxException if the database cannot be read
+     */
+    public void checkSchema() {
+        engine.checkSchema();
+    }
+
+    /**
+     * Read access to the log and the queue (head, entries, the queue's depth and age), for tools and
+     * probes. Works whether or not this relay is started.
+     */
+    public OutboxLog log() {
+        return engine.log();
+    }
+
+    /** {@link #health(RelayHealth.Thresholds)} with {@link RelayHealth.Thresholds#defaults()}. */
+    public RelayHealth health() {
+        return health(RelayHealth.Thresholds.defaults());
+    }
+
+    /**
+     * Whether this relay does its work, for a health probe: DOWN when it is not running, the database
+     * cannot be read, or sequencing has stalled; blocked, waiting or lagging consumers are warnings
+     * ({@link RelayHealth} says why). Reads the database (the queue, then the consumers' status); never
+     * throws for a database that cannot be read: that is a DOWN.
+     */
+    public RelayHealth health(RelayHealth.Thresholds thresholds) {
+        Objects.requireNonNull(thresholds, "thresholds");
+        boolean running;
+        synchronized (this) {
+            running = state == State.STARTED;
+        }
+        return engine.health(running, thresholds);
+    }
+
+    /**
+     * Tells {@code listener} what the relay's loops do from now on (batches delivered and sequenced,
+     * failed deliveries): the hook of metrics. Closing the returned handle removes it.
+     */
+    public AutoCloseable addListener(RelayListener listener) {
+        return engine.addListener(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Builds an {@link OutboxRelay}. Not thread-safe; {@link #build()} validates. */
     public static final class Builder {
         private final DataSource dataSource;

@@ -6,7 +6,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -46,10 +48,12 @@ public final class OutboxWriter {
     private final OutboxDialect dialect;
     private final OutboxTables tables;
     private final WriterEngine engine;
+    private final @Nullable HeaderSource headerSource;
 
     private OutboxWriter(Builder builder) {
         this.dialect = builder.dialect;
         this.tables = builder.tables;
+        this.headerSource = builder.headerSource;
         this.engine = new WriterEngine(dialect, tables, builder.maxPayloadBytes, builder.notify);
     }
 
@@ -87,7 +91,7 @@ public final class OutboxWriter {
         engine.validate(events);
         requireTransaction(connection, "append(Connection, ...)");
         if (!events.isEmpty()) {
-            engine.insert(connection, events);
+            engine.insert(connection, withSourcedHeaders(events));
         }
     }
 
@@ -105,13 +109,14 @@ public final class OutboxWriter {
         Objects.requireNonNull(dsl, "dsl");
         Objects.requireNonNull(events, "events");
         engine.validate(events);
+        List<OutboxEvent> appended = withSourcedHeaders(events);
         dsl.connection(connection -> {
             requireTransaction(
                     connection,
                     "append(DSLContext, ...): inside dsl.transaction(cfg -> ...) pass"
                             + " DSL.using(cfg), whose connection is the transaction's;");
-            if (!events.isEmpty()) {
-                engine.insert(connection, events);
+            if (!appended.isEmpty()) {
+                engine.insert(connection, appended);
             }
         });
     }
@@ -232,6 +237,44 @@ public final class OutboxWriter {
         }
     }
 
+    /**
+     * {@code events} with the headers of the {@link HeaderSource}, read now, in the appending thread;
+     * an event's own header of the same name is kept.
+     */
+    private List<OutboxEvent> withSourcedHeaders(List<OutboxEvent> events) {
+        if (headerSource == null || events.isEmpty()) {
+            return events;
+        }
+        Map<String, String> sourced = headerSource.headers();
+        if (sourced == null || sourced.isEmpty()) {
+            return events;
+        }
+        List<OutboxEvent> decorated = new ArrayList<>(events.size());
+        for (OutboxEvent event : events) {
+            Map<String, String> headers = new LinkedHashMap<>(sourced);
+            headers.putAll(event.headers());
+            decorated.add(new OutboxEvent(
+                    event.eventId(),
+                    event.aggregateType(),
+                    event.aggregateId(),
+                    event.eventType(),
+                    event.payload(),
+                    headers));
+        }
+        return decorated;
+    }
+
+    /**
+     * Headers every appended event gets, read in the appending thread at each append: the current
+     * trace's {@code traceparent}, for example (see the {@code outbox-opentelemetry} module). Must be
+     * quick and must not throw; {@code null} or an empty map adds nothing.
+     */
+    @FunctionalInterface
+    public interface HeaderSource {
+        @Nullable
+        Map<String, String> headers();
+    }
+
     /** The work of one transaction opened by {@link #inTransaction}. */
     @FunctionalInterface
     public interface Work<T> {
@@ -270,7 +313,7 @@ public final class OutboxWriter {
                         "OutboxTransaction.append called after the transaction's work returned");
             }
             engine.validate(newEvents);
-            events.addAll(newEvents);
+            events.addAll(withSourcedHeaders(newEvents));
         }
 
         void close() {
@@ -284,6 +327,7 @@ public final class OutboxWriter {
         private OutboxTables tables = OutboxTables.defaults();
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private boolean notify;
+        private @Nullable HeaderSource headerSource;
 
         private Builder(OutboxDialect dialect) {
             this.dialect = dialect;
@@ -314,6 +358,16 @@ public final class OutboxWriter {
          */
         public Builder notifyRelays(boolean notify) {
             this.notify = notify;
+            return this;
+        }
+
+        /**
+         * Headers to add to every event as it is appended, read from the appending thread (a trace's
+         * context, say): {@link HeaderSource}. An event's own header of the same name wins. Default
+         * none.
+         */
+        public Builder headers(HeaderSource source) {
+            this.headerSource = Objects.requireNonNull(source, "source");
             return this;
         }
 

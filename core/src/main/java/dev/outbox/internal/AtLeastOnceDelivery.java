@@ -133,7 +133,8 @@ final class AtLeastOnceDelivery implements Delivery {
             return null;
         }
         Throwable thrown = null;
-        try (LeaseKeeper.Hold hold = keeper.keepAlive(lease, consumer.name())) {
+        try (LeaseKeeper.Hold hold = keeper.keepAlive(lease, consumer.name());
+                LogContext.HandlerScope logged = LogContext.aroundHandler(handed)) {
             SessionHandler.Session current = session();
             if (deadLetters) {
                 current.redeliver(handed);

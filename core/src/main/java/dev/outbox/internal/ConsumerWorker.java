@@ -3,12 +3,14 @@ package dev.outbox.internal;
 import dev.outbox.DownstreamUnavailableException;
 import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
+import dev.outbox.RelayListener;
 import dev.outbox.spi.SqlFailure;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -176,6 +178,19 @@ final class ConsumerWorker extends RelayLoop {
     }
 
     @Override
+    protected Map<String, String> logContext() {
+        return part.isSplit()
+                ? Map.of(
+                        LogContext.RELAY,
+                        context.options.relayId(),
+                        LogContext.CONSUMER,
+                        part.consumer(),
+                        LogContext.PARTITION,
+                        Integer.toString(part.number()))
+                : Map.of(LogContext.RELAY, context.options.relayId(), LogContext.CONSUMER, part.consumer());
+    }
+
+    @Override
     protected void release() {
         delivery.leaseEnded();
         try {
@@ -264,6 +279,7 @@ final class ConsumerWorker extends RelayLoop {
 
     private Duration deliverFromLog() throws SQLException {
         int limit = tracker.limit(checkpoint, consumer.batchSize());
+        long began = System.nanoTime();
         Delivery.Outcome outcome = delivery.deliver(
                 checkpoint,
                 tracker.readUpTo(checkpoint),
@@ -272,6 +288,8 @@ final class ConsumerWorker extends RelayLoop {
                 seq -> failureInRow && tracker.resolvedBy(seq));
         gapSinceNanos = 0;
         if (outcome instanceof Delivery.Delivered delivered) {
+            context.listeners.delivered(
+                    consumer.name(), part.number(), delivered.entries(), Duration.ofNanos(System.nanoTime() - began));
             return delivered(delivered, limit);
         }
         if (outcome instanceof Delivery.Failed failed) {
@@ -491,7 +509,20 @@ final class ConsumerWorker extends RelayLoop {
                     consumer.retryPolicy().maxBackoff(),
                     cause);
         }
+        context.listeners.failed(consumer.name(), part.number(), cause, reactionTo(decision)); // done, parked included
         return Duration.ZERO; // the wait for the next attempt is at the top of the next step
+    }
+
+    private static RelayListener.Reaction reactionTo(FailureTracker.Decision decision) {
+        if (decision instanceof FailureTracker.Decision.Block) {
+            return RelayListener.Reaction.BLOCK;
+        }
+        if (decision instanceof FailureTracker.Decision.Park) {
+            return RelayListener.Reaction.PARK;
+        }
+        return decision instanceof FailureTracker.Decision.WaitForDownstream
+                ? RelayListener.Reaction.WAIT_FOR_DOWNSTREAM
+                : RelayListener.Reaction.RETRY;
     }
 
     private void park(FailureTracker.Decision.Park park, Throwable cause) throws SQLException {

@@ -396,6 +396,11 @@ final class PartitionBalancer extends RelayLoop {
     }
 
     @Override
+    protected Map<String, String> logContext() {
+        return Map.of(LogContext.RELAY, context.options.relayId());
+    }
+
+    @Override
     protected void release() {
         try {
             context.withConnection(connection -> {

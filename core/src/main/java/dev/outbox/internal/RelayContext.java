@@ -45,6 +45,8 @@ final class RelayContext {
      * and so never waits for a handler. See {@link ConsumerLease#inLockingTransaction}.
      */
     final ReadWriteLock bulkRenewal = new ReentrantReadWriteLock();
+    /** Told what the loops do (metrics). */
+    final RelayListeners listeners = new RelayListeners();
 
     private final Statement readSchemaVersion;
     /** Attempts of an operator's call that meets deadlocks. */

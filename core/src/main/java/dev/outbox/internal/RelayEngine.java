@@ -4,7 +4,10 @@ import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetters;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxException;
+import dev.outbox.OutboxLog;
 import dev.outbox.OutboxTables;
+import dev.outbox.RelayHealth;
+import dev.outbox.RelayListener;
 import dev.outbox.RelayOptions;
 import dev.outbox.RelayProblem;
 import dev.outbox.spi.Notifications;
@@ -47,6 +50,8 @@ public final class RelayEngine {
     private volatile boolean listening;
     private final DeadLetterStore deadLetters;
     private final StatusReader status;
+    private final LogProbe log;
+    private final HealthCheck health;
     private final List<Thread> threads = new ArrayList<>();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
@@ -65,6 +70,13 @@ public final class RelayEngine {
         this.deadLetters =
                 new DeadLetterStore(context, name -> workersOf(name).forEach(ConsumerWorker::deadLettersChanged));
         this.status = new StatusReader(context);
+        this.log = new LogProbe(context);
+        this.health = new HealthCheck(
+                context.options.relayId(),
+                log,
+                () -> status(workers.keySet().stream().toList(), true),
+                this::problems,
+                this::isSequencing);
         Map<String, List<ConsumerWorker>> split = new LinkedHashMap<>();
         for (OutboxConsumer consumer : consumers) {
             List<ConsumerWorker> partitions = new ArrayList<>(consumer.partitions());
@@ -208,6 +220,30 @@ public final class RelayEngine {
 
     public List<RelayProblem> problems() {
         return problems.list();
+    }
+
+    /** Checks the tables' schema version, as {@link #start()} does, without starting anything. */
+    public void checkSchema() {
+        try {
+            context.checkSchema();
+        } catch (SQLException e) {
+            throw new OutboxException(
+                    "relay: schema check failed (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
+        }
+    }
+
+    public OutboxLog log() {
+        return log;
+    }
+
+    /** The relay's health; {@code running}: whether it is started and not closed. */
+    public RelayHealth health(boolean running, RelayHealth.Thresholds thresholds) {
+        return health.check(running, thresholds);
+    }
+
+    /** Adds {@code listener}; closing the returned handle removes it. */
+    public AutoCloseable addListener(RelayListener listener) {
+        return context.listeners.add(listener);
     }
 
     /**

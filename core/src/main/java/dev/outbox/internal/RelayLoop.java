@@ -2,6 +2,7 @@ package dev.outbox.internal;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The shape of every relay thread: do one step, wait as long as the step asks (or until woken),
@@ -36,6 +37,9 @@ abstract class RelayLoop implements Runnable {
     /** Releases locks and leases after the loop ended; must not throw. */
     protected abstract void release();
 
+    /** What this loop's log lines carry in the MDC while it runs ({@link LogContext}). */
+    protected abstract Map<String, String> logContext();
+
     /** Ends the loop after its current step. */
     void stop() {
         stopping = true;
@@ -52,6 +56,8 @@ abstract class RelayLoop implements Runnable {
 
     @Override
     public final void run() {
+        Map<String, String> logContext = logContext();
+        LogContext.enter(logContext);
         try {
             while (!stopping) {
                 Duration wait;
@@ -69,6 +75,7 @@ abstract class RelayLoop implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             release();
+            LogContext.leave(logContext);
         }
     }
 }

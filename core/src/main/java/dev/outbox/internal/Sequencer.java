@@ -3,6 +3,7 @@ package dev.outbox.internal;
 import dev.outbox.spi.Notifications;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +112,7 @@ final class Sequencer extends RelayLoop {
             return 0;
         }
         int batchSize = context.options.sequencerBatchSize();
+        long began = System.nanoTime();
         int moved = context.inTransaction(connection -> {
             SequencerSql.Locked row = statements.lock(connection);
             if (!context.options.relayId().equals(row.holder()) || row.epoch() != epoch) {
@@ -140,6 +142,7 @@ final class Sequencer extends RelayLoop {
             lastBatchFull = moved == batchSize;
             if (moved > 0) {
                 lastRenewalNanos = System.nanoTime();
+                context.listeners.sequenced(moved, Duration.ofNanos(lastRenewalNanos - began));
             }
         }
         return moved;
@@ -185,6 +188,11 @@ final class Sequencer extends RelayLoop {
             lastRenewalNanos = System.nanoTime();
         }
         return renewed;
+    }
+
+    @Override
+    protected Map<String, String> logContext() {
+        return Map.of(LogContext.RELAY, context.options.relayId());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.outbox.internal;
 
 import dev.outbox.DeadLetter;
 import dev.outbox.OutboxConsumer;
+import dev.outbox.OutboxRecord;
 import dev.outbox.TransactionalEventHandler;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -76,7 +77,7 @@ final class TransactionalDelivery implements Delivery {
                     return new Empty();
                 }
                 if (!batch.handed().isEmpty()) {
-                    try {
+                    try (LogContext.HandlerScope logged = LogContext.aroundHandler(batch.handed())) {
                         handler.handle(batch.handed(), connection);
                     } catch (Throwable t) { // anything a handler throws is a failed delivery
                         Failed failed = Delivery.failure(saved, batch.handed(), t);
@@ -110,8 +111,10 @@ final class TransactionalDelivery implements Delivery {
                 if (claimed.isEmpty()) {
                     return new Redelivery(List.of(), null, null);
                 }
-                try {
-                    handler.handle(claimed.stream().map(DeadLetter::record).toList(), connection);
+                List<OutboxRecord> records =
+                        claimed.stream().map(DeadLetter::record).toList();
+                try (LogContext.HandlerScope logged = LogContext.aroundHandler(records)) {
+                    handler.handle(records, connection);
                 } catch (Throwable t) { // rolls back the handler's writes and the claims
                     Redelivery failed = Delivery.redeliveryFailed(claimed, t, false);
                     if (failed.cause() != null) {
