@@ -34,12 +34,14 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private final RelayOptions options;
+    private final OutboxTables tables;
     private final List<OutboxConsumer> consumers;
     private final RelayEngine engine;
     private State state = State.NEW;
 
     private OutboxRelay(Builder builder) {
         this.options = builder.options;
+        this.tables = builder.tables;
         this.consumers = List.copyOf(builder.consumers);
         this.engine = new RelayEngine(builder.dataSource, builder.dialect, builder.tables, options, consumers);
     }
@@ -96,6 +98,11 @@ public final class OutboxRelay implements AutoCloseable {
     /** The relay's options. */
     public RelayOptions options() {
         return options;
+    }
+
+    /** The tables this relay works on. */
+    public OutboxTables tables() {
+        return tables;
     }
 
     /** The consumers registered on this relay. */
