@@ -139,4 +139,12 @@ public abstract class ConformanceSuite {
             return ConformanceSuite.this.fixture();
         }
     }
+
+    @Nested
+    class Observability extends ObservabilityConformanceTest {
+        @Override
+        protected OutboxFixture fixture() {
+            return ConformanceSuite.this.fixture();
+        }
+    }
 }

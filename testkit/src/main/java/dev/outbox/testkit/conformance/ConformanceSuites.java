@@ -27,6 +27,7 @@ public final class ConformanceSuites {
             HandlerFailureConformanceTest.class,
             PartitionConformanceTest.class,
             SessionConformanceTest.class,
+            ObservabilityConformanceTest.class,
             MigrationConformanceTest.class);
 
     private ConformanceSuites() {}

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
+import dev.outbox.OutboxRelay;
+import dev.outbox.RelayHealth;
 import dev.outbox.TransactionalEventHandler;
 import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.RestartableDatabase;
@@ -55,6 +57,23 @@ public abstract class ServerRestartConformanceTest extends ConformanceTestBase {
         if (server != null) {
             server.close();
         }
+    }
+
+    @Test
+    void shouldReportTheRelayDownWhileTheServerIsStoppedAndUpOnceItIsBack() {
+        OutboxRelay relay = startRelay("r1", builder -> builder.atLeastOnce("search", batch -> {}));
+        await().atMost(TIMEOUT).until(() -> relay.health().isUp());
+
+        RestartableDatabase restartable = (RestartableDatabase) database();
+        restartable.stop(RestartableDatabase.StopMode.CRASH);
+        try {
+            RelayHealth down = relay.health();
+            assertThat(down.status()).as("%s", down).isEqualTo(RelayHealth.Status.DOWN);
+            assertThat(down.reasons()).singleElement().asString().startsWith("the database cannot be read");
+        } finally {
+            restartable.start();
+        }
+        await().atMost(TIMEOUT).until(() -> relay.health().isUp());
     }
 
     @Test
