@@ -176,11 +176,18 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Copies its output so far to {@code <directory>/<name>.log}, when the directory can be made. */
+    /**
+     * Copies its output so far to {@code <directory>/<name>.log}, and its recording to {@code
+     * <name>.recording.tsv}, when the directory can be made.
+     */
     public void keepOutput(Path keepIn) {
         try {
             Files.createDirectories(keepIn);
             Files.copy(output, keepIn.resolve(name + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            Path recording = directory.resolve("recording.tsv");
+            if (Files.exists(recording)) {
+                Files.copy(recording, keepIn.resolve(name + ".recording.tsv"), StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException e) {
             LOG.debug("could not keep the output of {}: {}", name, e.toString());
         }
