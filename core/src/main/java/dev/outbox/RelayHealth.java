@@ -22,8 +22,8 @@ import java.util.Objects;
  *     Thresholds#consumerLagWarning()}, and problems the relay works around ({@link
  *     OutboxRelay#problems()})
  * @param details what the check read: {@code relayId}, {@code running}, {@code sequencing}, {@code
- *     head}, {@code queued}, {@code oldestQueued}, {@code sinceLastSequenced} and, per consumer, its
- *     state and lag (absent when the database could not be read)
+ *     queued}, {@code oldestQueued}, {@code sinceLastSequenced} and, under {@code consumers}, each
+ *     consumer's state and lag (those that need the database are absent when it could not be read)
  */
 public record RelayHealth(Status status, List<String> reasons, List<String> warnings, Map<String, Object> details) {
 
