@@ -471,7 +471,8 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         assertThat(slowBatchBegan.await(30, TimeUnit.SECONDS)).isTrue();
         try {
             // while the batch holds its row locked for longer than two leases
-            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(5));
+            // a cycle every 0.67 s; 15 s leaves room for the back-off after the outage on a loaded machine
+            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(15));
             assertThat(relay.ownedPartitions("search")).hasSize(P);
         } finally {
             slowBatchMayEnd.countDown();
@@ -517,7 +518,8 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
             newOwnersBatch.setAutoCommit(false);
             lockConsumerRows(newOwnersBatch, partition0);
             down.set(false);
-            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(5));
+            // a cycle every 0.67 s; 15 s leaves room for the back-off after the outage on a loaded machine
+            awaitThreeMoreHeartbeats("r1", Duration.ofSeconds(15));
             assertThat(relay.ownedPartitions("search"))
                     .containsAll(IntStream.range(1, P).boxed().toList());
             newOwnersBatch.rollback();
