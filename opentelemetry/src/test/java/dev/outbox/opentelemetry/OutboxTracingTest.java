@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outbox.ConsumerStatus;
 import dev.outbox.EventHandler;
 import dev.outbox.FailurePolicy;
+import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
@@ -17,6 +18,8 @@ import dev.outbox.PartialSuccessException;
 import dev.outbox.RetryPolicy;
 import dev.outbox.SessionHandler;
 import dev.outbox.StartPosition;
+import dev.outbox.TransactionalEventHandler;
+import dev.outbox.spi.OutboxDialect;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -24,7 +27,9 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.sql.PreparedStatement;
@@ -390,5 +395,58 @@ abstract class OutboxTracingTest extends TracingTestBase {
                 .containsExactlyElementsOf(failed.stream()
                         .map(span -> "handle 1 in " + span.getSpanId())
                         .toList());
+    }
+
+    @Test
+    void theReadmesSetUpCarriesTheTraceOfAnOrderToEachHandler() throws Exception {
+        OpenTelemetry openTelemetry = otel.sdk;
+        OutboxDialect dialect = dialect();
+        List<String> indexed = new CopyOnWriteArrayList<>();
+        EventHandler searchIndex = batch -> batch.forEach(record -> indexed.add(record.aggregateId()));
+        TransactionalEventHandler orderCounts = (batch, connection) -> {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT 1")) {
+                statement.execute();
+            }
+        };
+        // [readme:writer]
+        OutboxTracing tracing = OutboxTracing.create(openTelemetry);
+        OutboxWriter writer = OutboxWriter.builder(dialect)
+                .tables(tables)
+                .headers(tracing.headerSource()) // the current trace context, into every event appended
+                .build();
+        // [readme:end]
+        // [readme:consumers]
+        OutboxRelay relay = OutboxRelay.builder(dataSource, dialect)
+                .tables(tables)
+                .consumer(tracing.atLeastOnce("search-index", searchIndex).build())
+                .consumer(OutboxConsumer.transactional(
+                                "order-counts", tracing.tracedTransactional("order-counts", orderCounts))
+                        .build())
+                .build();
+        // [readme:end]
+        closeAfterTest(relay).start();
+        Tracer tracer = openTelemetry.getTracer("shop");
+        // [readme:business]
+        Span span = tracer.spanBuilder("place order").startSpan(); // usually your HTTP server's span
+        try (Scope ignored = span.makeCurrent()) {
+            writer.inTransaction(dataSource, tx -> {
+                // the business writes, on tx.connection(), then:
+                tx.append(OutboxEvent.of("order", "o-42", "OrderPlaced", "{\"total\":42}"));
+                return null;
+            });
+        } finally {
+            span.end();
+        }
+        // [readme:end]
+
+        SpanData indexing = awaitDeliverySpans("search-index", 1).get(0);
+        SpanData counting = awaitDeliverySpans("order-counts", 1).get(0);
+
+        assertThat(indexed).containsExactly("o-42");
+        assertThat(List.of(indexing, counting)).allSatisfy(delivery -> {
+            assertThat(delivery.getTraceId()).isEqualTo(span.getSpanContext().getTraceId());
+            assertThat(delivery.getParentSpanId())
+                    .isEqualTo(span.getSpanContext().getSpanId());
+        });
     }
 }

@@ -104,6 +104,11 @@ abstract class TracingTestBase {
         }
     }
 
+    protected <T extends AutoCloseable> T closeAfterTest(T resource) {
+        closeAfterTest.add(resource);
+        return resource;
+    }
+
     /** Starts a relay with short polls that runs {@code consumer}; closed after the test. */
     protected OutboxRelay startRelay(OutboxConsumer consumer) {
         OutboxRelay relay = OutboxRelay.builder(dataSource, dialect())
