@@ -26,9 +26,10 @@ import java.util.Properties;
  *       OutboxWriter.Builder#headers(OutboxWriter.HeaderSource)}, injects the appending thread's
  *       current {@link io.opentelemetry.context.Context} into every event's headers through the
  *       {@code OpenTelemetry} instance's {@link io.opentelemetry.context.propagation.TextMapPropagator}:
- *       with the W3C trace context propagator (the SDK's default, and the Java agent's), {@code
- *       traceparent} and, when the trace has one, {@code tracestate}. Nothing is added when no valid
- *       span is current. The business code does nothing more.
+ *       with the W3C trace context propagator (the default of the SDK's autoconfiguration, of the
+ *       Java agent and of Spring Boot's tracing; an SDK built with {@code OpenTelemetrySdk.builder()} has none
+ *       until it is set), {@code traceparent} and, when the trace has one, {@code tracestate}.
+ *       Nothing is added when no valid span is current. The business code does nothing more.
  *   <li><b>At delivery</b>: {@link #tracedHandler}, {@link #tracedTransactional} and {@link
  *       #tracedSessions} wrap a handler so that each call (one batch) runs inside a span of kind
  *       {@link SpanKind#CONSUMER} named {@code outbox process <consumer>}, current while the handler
