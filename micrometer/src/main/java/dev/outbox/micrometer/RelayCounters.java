@@ -42,27 +42,28 @@ final class RelayCounters implements RelayListener {
     private final Tags tags;
     private final Map<PartitionKey, PartitionMeters> partitions = new ConcurrentHashMap<>();
     private final Map<FailureKey, Counter> failures = new ConcurrentHashMap<>();
-    private final @Nullable Counter sequencedBatches;
-    private final @Nullable Counter sequencedEvents;
-    private final @Nullable Timer sequencerBatch;
+    private final Counter sequencedBatches;
+    private final Counter sequencedEvents;
+    private final Timer sequencerBatch;
 
     RelayCounters(BoundMeters meters, Tags tags) {
         this.meters = meters;
         this.tags = tags;
-        sequencedBatches = meters.add(registry -> Counter.builder(SEQUENCER_BATCHES)
+        // made with the binding, before anything can close it: add() returns the meter
+        sequencedBatches = Objects.requireNonNull(meters.add(registry -> Counter.builder(SEQUENCER_BATCHES)
                 .description("Batches of queued events this relay's sequencer moved into the log")
                 .baseUnit(UNIT_BATCHES)
                 .tags(tags)
-                .register(registry));
-        sequencedEvents = meters.add(registry -> Counter.builder(SEQUENCER_EVENTS)
+                .register(registry)));
+        sequencedEvents = Objects.requireNonNull(meters.add(registry -> Counter.builder(SEQUENCER_EVENTS)
                 .description("Queued events this relay's sequencer moved into the log")
                 .baseUnit(UNIT_EVENTS)
                 .tags(tags)
-                .register(registry));
-        sequencerBatch = meters.add(registry -> Timer.builder(SEQUENCER_BATCH)
+                .register(registry)));
+        sequencerBatch = Objects.requireNonNull(meters.add(registry -> Timer.builder(SEQUENCER_BATCH)
                 .description("A sequencer batch of this relay, from its read of the queue to its commit")
                 .tags(tags)
-                .register(registry));
+                .register(registry)));
     }
 
     /** Registers {@code consumer}'s meters ahead of its first batch, so that rates start at 0. */
@@ -98,11 +99,10 @@ final class RelayCounters implements RelayListener {
 
     @Override
     public void sequenced(int events, Duration took) {
-        if (sequencedBatches != null && sequencedEvents != null && sequencerBatch != null) {
-            sequencedBatches.increment();
-            sequencedEvents.increment(events);
-            sequencerBatch.record(took);
-        }
+        // after close() these meters are out of the registry: counting on them is harmless
+        sequencedBatches.increment();
+        sequencedEvents.increment(events);
+        sequencerBatch.record(took);
     }
 
     private @Nullable PartitionMeters partitionMeters(String consumer, int partition) {
@@ -123,7 +123,8 @@ final class RelayCounters implements RelayListener {
     private PartitionMeters registerPartition(PartitionKey key) {
         Tags partitionTags = partitionTags(key.consumer(), key.partition());
         Counter delivered = meters.add(registry -> Counter.builder(CONSUMER_DELIVERED)
-                .description("Events this relay delivered (checkpoint saved past them), parked ones included")
+                .description(
+                        "Log entries this relay's batches moved the checkpoint past (those parked behind their key among them)")
                 .baseUnit(UNIT_EVENTS)
                 .tags(partitionTags)
                 .register(registry));
