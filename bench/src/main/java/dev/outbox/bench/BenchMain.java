@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
  *
  * <pre>
- * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka]
+ * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka,operations]
  *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
@@ -68,7 +68,8 @@ public final class BenchMain {
                 "debezium",
                 "partition-read",
                 "partition-scaling",
-                "kafka");
+                "kafka",
+                "operations");
         Set<String> databases = Set.of("postgres", "mariadb");
         double quietLoad = -1;
         long quietMaxSeconds = 300;
@@ -225,6 +226,10 @@ public final class BenchMain {
             try (LocalKafka kafka = LocalKafka.builder().start()) {
                 new KafkaBench(db, mode, report, kafka).run();
             }
+        }
+        if (only.contains("operations")) {
+            gate.await("operations, " + db.label);
+            new OperationsBench(db, mode, report).run();
         }
         if (only.contains("idle-partitions") && !postgres) { // PostgreSQL: on the private server, counted there
             gate.await("idle-partitions, " + db.label);

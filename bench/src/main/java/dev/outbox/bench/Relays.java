@@ -1,5 +1,6 @@
 package dev.outbox.bench;
 
+import dev.outbox.EventHandler;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
@@ -55,6 +56,11 @@ final class Relays {
                 builder.batchSize(batchSize);
             }
             return builder.build();
+        }
+
+        /** The counting handler itself, to wrap or register on a builder of one's own. */
+        EventHandler handler() {
+            return this::handle;
         }
 
         private void handle(List<OutboxRecord> batch) {
