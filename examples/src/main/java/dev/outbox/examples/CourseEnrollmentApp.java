@@ -5,11 +5,14 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.StartPosition;
+import dev.outbox.micrometer.OutboxMetrics;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.mysql.MariaDbDialect;
 import dev.outbox.mysql.MySqlDialect;
 import dev.outbox.postgres.PostgresDialect;
 import dev.outbox.spi.OutboxDialect;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,10 +167,17 @@ public final class CourseEnrollmentApp {
                 relayBuilder.consumer(kafka.publishingConsumer());
             }
             OutboxRelay relay = relayBuilder.build().start();
+            // [readme:metrics]
+            MeterRegistry meters = new SimpleMeterRegistry(); // your application's registry
+            OutboxMetrics metrics = OutboxMetrics.builder(relay, meters)
+                    .samplingInterval(Duration.ofSeconds(1)) // the default is 10 s
+                    .bind();
+            // [readme:end]
 
             ConsistencyCheck.Result result;
             try (kafka;
-                    relay) {
+                    relay;
+                    metrics) {
                 workload.start();
                 Progress progress = new Progress(monitor, workload, startNanos);
                 boolean replayed = !settings.replay();
@@ -198,6 +208,10 @@ public final class CourseEnrollmentApp {
                                 searchIndex,
                                 kafka == null ? null : kafka.counts())
                         .run(workload.committed(), settings.search());
+                Thread.sleep(metrics.samplingInterval().toMillis() * 2); // a sample taken after the catch-up
+                LOG.info("health: {}", relay.health().status());
+                LOG.info("meters:");
+                MeterLines.of(meters).forEach(line -> LOG.info("  {}", line));
             }
 
             Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
@@ -205,12 +219,14 @@ public final class CourseEnrollmentApp {
             long enrollments = searchIndex.committedEnrollments().enrolled().size();
             if (result.consistent()) {
                 LOG.info(String.format(
-                        "consistent: %,d events from %,d operations in %.1f s; the read model, the search"
-                                + " index%s agree with the %,d enrolments of the business tables",
+                        "consistent: %,d events from %,d operations in %.1f s; %s agree with the %,d enrolments"
+                                + " of the business tables",
                         workload.committed(),
                         workload.done(),
                         elapsed.toMillis() / 1000.0,
-                        settings.kafka() ? " and the Kafka consumer" : "",
+                        settings.kafka()
+                                ? "the read model, the search index and the Kafka consumer"
+                                : "the read model and the search index",
                         enrollments));
             } else {
                 result.differences().forEach(difference -> LOG.error("difference: {}", difference));

@@ -74,6 +74,12 @@ class EmbeddedExampleTest {
                     .as("exit status; it printed:%n%s", printed)
                     .isZero();
             assertThat(printed).containsPattern("(?m) CourseEnrollmentApp +consistent: ");
+            // the relay's health and meters, printed before the check: every event counted by both
+            assertThat(printed).containsPattern("(?m) CourseEnrollmentApp +health: UP$");
+            assertThat(printed)
+                    .containsPattern("(?m) outbox\\.consumer\\.delivered\\{enrollment-counts,0} count=[1-9]")
+                    .containsPattern("(?m) outbox\\.consumer\\.lag\\.events\\{search-index,0} value=0$")
+                    .containsPattern("(?m) outbox\\.sequencer\\.events count=[1-9]");
         } finally {
             Files.deleteIfExists(output);
         }

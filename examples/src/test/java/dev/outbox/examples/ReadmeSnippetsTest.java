@@ -36,7 +36,8 @@ class ReadmeSnippetsTest {
                         "counts-handler",
                         "search-handler",
                         "kafka-publisher",
-                        "kafka-consumer");
+                        "kafka-consumer",
+                        "metrics");
         snippets.forEach((name, code) -> assertThat(readme)
                 .as("README.md quotes snippet '%s' as it is in the code", name)
                 .contains("```java\n" + code + "```\n"));
@@ -48,7 +49,14 @@ class ReadmeSnippetsTest {
         String readme = Files.readString(Path.of("../README.md"));
 
         for (String name : List.of(
-                "migrate", "setup", "writer", "consumers", "counts-handler", "kafka-publisher", "kafka-consumer")) {
+                "migrate",
+                "setup",
+                "writer",
+                "consumers",
+                "counts-handler",
+                "kafka-publisher",
+                "kafka-consumer",
+                "metrics")) {
             assertThat(readme)
                     .as("../README.md quotes snippet '%s' as it is in the code", name)
                     .contains("```java\n" + snippets.get(name) + "```\n");
