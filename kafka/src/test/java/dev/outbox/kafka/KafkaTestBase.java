@@ -8,6 +8,7 @@ import dev.outbox.RelayOptions;
 import dev.outbox.localkafka.LocalKafka;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -32,7 +33,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +54,7 @@ abstract class KafkaTestBase {
 
     protected TestSchema schema;
     protected OutboxTables tables;
+    protected SchemaSql sql;
     protected DataSource dataSource;
     protected OutboxWriter writer;
     private final List<AutoCloseable> closeAfterTest = new CopyOnWriteArrayList<>();
@@ -79,6 +80,7 @@ abstract class KafkaTestBase {
         tables = schema.tables();
         dataSource = schema.dataSource();
         OutboxMigrations.migrate(dataSource, tables);
+        sql = new SchemaSql(dataSource, dialect(), schema.name());
         writer = OutboxWriter.builder(dialect()).tables(tables).build();
     }
 
@@ -92,16 +94,7 @@ abstract class KafkaTestBase {
     /** Each test starts with an empty outbox: its log begins at seq 1. */
     @BeforeEach
     void emptyOutbox() throws SQLException {
-        for (String table : List.of(
-                tables.eventTable(),
-                tables.logTable(),
-                tables.consumerTable(),
-                tables.deadLetterTable(),
-                tables.relayTable())) {
-            execute("DELETE FROM " + table(table));
-        }
-        execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
-                + " = NULL, " + column("lease_until") + " = NULL");
+        sql.emptyOutbox(tables);
     }
 
     @AfterEach
@@ -247,18 +240,15 @@ abstract class KafkaTestBase {
         return entries;
     }
 
-    protected void execute(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.execute();
-        }
+    protected void execute(String statement) throws SQLException {
+        sql.execute(statement);
     }
 
     protected String table(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(schema.name(), name));
+        return sql.table(name);
     }
 
     protected String column(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(name));
+        return sql.column(name);
     }
 }

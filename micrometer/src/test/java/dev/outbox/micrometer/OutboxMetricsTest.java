@@ -23,6 +23,7 @@ import dev.outbox.StartPosition;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.ForwardingDataSource;
+import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,7 +36,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
@@ -48,7 +48,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +75,7 @@ abstract class OutboxMetricsTest {
 
     private TestSchema schema;
     private OutboxTables tables;
+    private SchemaSql sql;
     private SamplerWatchingDataSource dataSource;
     private OutboxWriter writer;
     private MeterRegistry registry;
@@ -93,6 +93,7 @@ abstract class OutboxMetricsTest {
         schema = database().server().createSchema(getClass().getSimpleName());
         tables = OutboxTables.of(schema.name(), "metrics_");
         OutboxMigrations.migrate(schema.dataSource(), tables);
+        sql = new SchemaSql(schema.dataSource(), dialect(), schema.name());
         dataSource = new SamplerWatchingDataSource(schema.dataSource());
         writer = OutboxWriter.builder(dialect()).tables(tables).build();
     }
@@ -107,16 +108,7 @@ abstract class OutboxMetricsTest {
     /** Each test starts with an empty outbox (its log begins at seq 1) and an empty registry. */
     @BeforeEach
     void emptyOutbox() throws SQLException {
-        for (String table : List.of(
-                tables.eventTable(),
-                tables.logTable(),
-                tables.consumerTable(),
-                tables.deadLetterTable(),
-                tables.relayTable())) {
-            execute("DELETE FROM " + table(table));
-        }
-        execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
-                + " = NULL, " + column("lease_until") + " = NULL");
+        sql.emptyOutbox(tables);
         registry = new SimpleMeterRegistry();
         dataSource.refuseSampler.set(false);
     }
@@ -712,20 +704,5 @@ abstract class OutboxMetricsTest {
 
     private static List<ILoggingEvent> levels(ListAppender<ILoggingEvent> appender, Level level) {
         return appender.list.stream().filter(event -> event.getLevel() == level).toList();
-    }
-
-    private void execute(String sql) throws SQLException {
-        try (Connection connection = schema.dataSource().getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.execute();
-        }
-    }
-
-    private String table(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(schema.name(), name));
-    }
-
-    private String column(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(name));
     }
 }

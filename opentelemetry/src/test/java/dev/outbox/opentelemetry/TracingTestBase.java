@@ -10,17 +10,15 @@ import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,6 +38,7 @@ abstract class TracingTestBase {
 
     protected TestSchema schema;
     protected OutboxTables tables;
+    private SchemaSql sql;
     protected DataSource dataSource;
     protected RecordingOpenTelemetry otel;
     protected OutboxTracing tracing;
@@ -61,6 +60,7 @@ abstract class TracingTestBase {
         tables = schema.tables();
         dataSource = schema.dataSource();
         OutboxMigrations.migrate(dataSource, tables);
+        sql = new SchemaSql(dataSource, dialect(), schema.name());
         otel = new RecordingOpenTelemetry();
         tracing = OutboxTracing.create(otel.sdk);
         writer = OutboxWriter.builder(dialect())
@@ -82,16 +82,7 @@ abstract class TracingTestBase {
     /** Each test starts with an empty outbox (its log begins at seq 1) and no recorded span. */
     @BeforeEach
     void emptyOutbox() throws SQLException {
-        for (String table : List.of(
-                tables.eventTable(),
-                tables.logTable(),
-                tables.consumerTable(),
-                tables.deadLetterTable(),
-                tables.relayTable())) {
-            execute("DELETE FROM " + table(table));
-        }
-        execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
-                + " = NULL, " + column("lease_until") + " = NULL");
+        sql.emptyOutbox(tables);
         otel.exporter.reset();
     }
 
@@ -147,20 +138,5 @@ abstract class TracingTestBase {
         String name = "outbox process " + consumer;
         await().atMost(TIMEOUT).until(() -> otel.spans(name).size() >= count);
         return otel.spans(name);
-    }
-
-    protected void execute(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.execute();
-        }
-    }
-
-    protected String table(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(schema.name(), name));
-    }
-
-    protected String column(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(name));
     }
 }

@@ -11,6 +11,7 @@ import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.RecordingHandler;
+import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestDatabase;
 import dev.outbox.testkit.database.TestSchema;
 import java.sql.Connection;
@@ -25,7 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,13 +92,7 @@ public abstract class ConformanceTestBase {
 
     @BeforeEach
     void emptyOutbox() throws SQLException {
-        execute("DELETE FROM " + table(tables.eventTable()));
-        execute("DELETE FROM " + table(tables.logTable()));
-        execute("DELETE FROM " + table(tables.consumerTable()));
-        execute("DELETE FROM " + table(tables.deadLetterTable()));
-        execute("DELETE FROM " + table(tables.relayTable()));
-        execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
-                + " = NULL, " + column("lease_until") + " = NULL");
+        sql().emptyOutbox(tables);
     }
 
     @AfterEach
@@ -167,24 +161,23 @@ public abstract class ConformanceTestBase {
         return ids;
     }
 
+    /** Plain SQL on the test's schema. */
+    protected SchemaSql sql() {
+        return new SchemaSql(dataSource, dialect(), schema.name());
+    }
+
     /** The quoted, schema-qualified name of a table, rendered for the dialect under test. */
     protected String table(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(schema.name(), name));
+        return sql().table(name);
     }
 
     /** A quoted column name, rendered for the dialect under test. */
     protected String column(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(name));
+        return sql().column(name);
     }
 
     protected void execute(String sql, Object... parameters) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-            }
-            statement.execute();
-        }
+        sql().execute(sql, parameters);
     }
 
     protected List<Long> queryLongs(String sql, Object... parameters) throws SQLException {
