@@ -299,7 +299,7 @@ final class DeadLettersCommand implements Runnable {
 
         /** Polls until none of {@code asked} waits for or is in a re-drive; reports delivered and parked again. */
         private int waitForRedrive(DeadLetters deadLetters, Set<Long> asked) throws InterruptedException {
-            long deadline = waitTimeout == null ? Long.MAX_VALUE : System.nanoTime() + waitTimeout.toNanos();
+            long deadline = System.nanoTime() + (waitTimeout == null ? 0 : waitTimeout.toNanos());
             int total = asked.size();
             try (Progress bar = Progress.start(progress, context(), err(), "redrive " + consumer, total)) {
                 while (true) {
@@ -324,7 +324,7 @@ final class DeadLettersCommand implements Runnable {
                         out().flush();
                         return parkedAgain.isEmpty() ? ExitCodes.OK : ExitCodes.PROBLEM;
                     }
-                    if (System.nanoTime() - deadline > 0) {
+                    if (waitTimeout != null && System.nanoTime() - deadline > 0) {
                         bar.close();
                         err().println("redrive: gave up waiting after " + Durations.format(waitTimeout) + ": "
                                 + delivered + " of " + total + " delivered, " + pending + " still waiting (is a relay"

@@ -19,6 +19,9 @@ interface Progress extends AutoCloseable {
     /** Moves the bar to {@code current} of {@code max}, with a short note after it. */
     void update(long current, long max, String note);
 
+    /** Whether a bar is drawn (else the command's own lines say what happens). */
+    boolean visible();
+
     /** Removes nothing: the bar's last state stays on screen, and the next line starts below it. */
     @Override
     void close();
@@ -29,6 +32,11 @@ interface Progress extends AutoCloseable {
             return new Progress() {
                 @Override
                 public void update(long current, long max, String note) {}
+
+                @Override
+                public boolean visible() {
+                    return false;
+                }
 
                 @Override
                 public void close() {}
@@ -66,7 +74,12 @@ interface Progress extends AutoCloseable {
                 bar.maxHint(max);
             }
             bar.stepTo(current);
-            bar.setExtraMessage(note);
+            bar.setExtraMessage(note.isEmpty() ? "" : " " + note);
+        }
+
+        @Override
+        public boolean visible() {
+            return true;
         }
 
         @Override

@@ -44,6 +44,9 @@ final class ResetCommand extends DatabaseCommand {
     /** How often --wait reads the consumer's checkpoint. */
     private static final Duration POLL = Duration.ofMillis(200);
 
+    /** How long the consumer must have no owner before --wait says so. */
+    private static final Duration STOPPED_NOTICE = Duration.ofSeconds(5);
+
     @Parameters(index = "0", paramLabel = "CONSUMER", description = "The consumer's name.")
     String consumer = "";
 
@@ -210,15 +213,25 @@ final class ResetCommand extends DatabaseCommand {
     private int waitForCatchUp(OutboxRelay relay, long start, long target) throws InterruptedException {
         PrintWriter out = out();
         long total = target - start;
-        long deadline = waitTimeout == null ? Long.MAX_VALUE : System.nanoTime() + waitTimeout.toNanos();
+        long deadline = System.nanoTime() + (waitTimeout == null ? 0 : waitTimeout.toNanos());
         long began = System.nanoTime();
+        long stoppedSince = -1;
         boolean saidStopped = false;
         long checkpoint = start;
         try (Progress bar = Progress.start(progress, context(), err(), "replay " + consumer, total)) {
             while (true) {
                 PartitionStatus now = watched(relay.status(consumer));
                 checkpoint = now.checkpoint();
-                bar.update(Math.max(0, Math.min(total, checkpoint - start)), total, "checkpoint " + checkpoint);
+                // Right after a reset the owner's lease is fenced and the consumer shows STOPPED until
+                // a relay takes it again: only a longer stop is worth a word.
+                stoppedSince = now.state() != ConsumerStatus.State.STOPPED
+                        ? -1
+                        : stoppedSince < 0 ? System.nanoTime() : stoppedSince;
+                boolean stoppedLong = stoppedSince >= 0 && System.nanoTime() - stoppedSince > STOPPED_NOTICE.toNanos();
+                bar.update(
+                        Math.max(0, Math.min(total, checkpoint - start)),
+                        total,
+                        "checkpoint " + checkpoint + (stoppedLong ? ", no relay runs it" : ""));
                 if (checkpoint >= target) {
                     break;
                 }
@@ -229,12 +242,12 @@ final class ResetCommand extends DatabaseCommand {
                     err().flush();
                     return ExitCodes.PROBLEM;
                 }
-                if (now.state() == ConsumerStatus.State.STOPPED && !saidStopped) {
+                if (stoppedLong && !saidStopped && !bar.visible()) {
                     err().println("reset: no relay runs consumer '" + consumer + "' now; waiting for one to take it");
                     err().flush();
                     saidStopped = true;
                 }
-                if (System.nanoTime() - deadline > 0) {
+                if (waitTimeout != null && System.nanoTime() - deadline > 0) {
                     bar.close();
                     err().println("reset: gave up waiting after " + Durations.format(waitTimeout) + " at checkpoint "
                             + checkpoint + " of " + target);

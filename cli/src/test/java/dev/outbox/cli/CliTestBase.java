@@ -8,8 +8,14 @@ import dev.outbox.RelayOptions;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.database.TestSchema;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -56,7 +62,8 @@ abstract class CliTestBase {
     }
 
     @BeforeAll
-    void createSchema() {
+    void createSchema() throws IOException {
+        Files.deleteIfExists(Path.of("target", "cli-transcripts", getClass().getSimpleName() + ".txt"));
         schema = database().server().createSchema(getClass().getSimpleName());
         tables = schema.tables();
         dataSource = schema.dataSource();
@@ -136,7 +143,34 @@ abstract class CliTestBase {
                 }
             }
         }
-        return run(env, all.toArray(String[]::new));
+        Result result = run(env, all.toArray(String[]::new));
+        transcribe(args, result);
+        return result;
+    }
+
+    /**
+     * Appends the run to target/cli-transcripts/CLASS.txt: what the README's examples are copied
+     * from. The connection options the base class added are shown as {@code ...}.
+     */
+    private void transcribe(String[] args, Result result) {
+        Path file = Path.of("target", "cli-transcripts", getClass().getSimpleName() + ".txt");
+        StringBuilder entry = new StringBuilder("$ outbox ").append(String.join(" ", args));
+        if (!Arrays.asList(args).contains("--jdbc-url") && !Arrays.asList(args).contains("--help")) {
+            entry.append(" ...");
+        }
+        entry.append(System.lineSeparator()).append(result.out());
+        if (!result.err().isEmpty()) {
+            entry.append("[stderr]").append(System.lineSeparator()).append(result.err());
+        }
+        entry.append("[exit ").append(result.exitCode()).append(']').append(System.lineSeparator());
+        entry.append(System.lineSeparator());
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(
+                    file, entry, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs the tool exactly with {@code args}. */

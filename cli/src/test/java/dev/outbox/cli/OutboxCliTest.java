@@ -374,6 +374,17 @@ abstract class OutboxCliTest extends CliTestBase {
     }
 
     @Test
+    void resetWaitGivesUpAfterItsTimeoutWhenNoRelayRunsTheConsumer() throws Exception {
+        catchUpAndStop("projection", 3);
+
+        Result waited =
+                outbox("reset", "projection", "--to-seq", "1", "--execute", "--wait", "--wait-timeout", "300ms");
+        assertThat(waited.exitCode()).as(waited.toString()).isEqualTo(ExitCodes.PROBLEM);
+        assertThat(waited.err()).contains("reset: gave up waiting after 300ms at checkpoint 0 of 3");
+        assertThat(checkpoint("projection")).isZero();
+    }
+
+    @Test
     void resetOfOnePartitionLeavesTheOthersAlone() throws Exception {
         RecordingHandler handler = new RecordingHandler();
         try (OutboxRelay relay = OutboxRelay.builder(dataSource, dialect())
