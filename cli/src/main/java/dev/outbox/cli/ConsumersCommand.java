@@ -35,7 +35,7 @@ final class ConsumersCommand implements Runnable {
                         + " restart the relay first. A relay that registers the name later starts it afresh."
             },
             footerHeading = "%nExamples:%n",
-            footer = {"  outbox consumers delete old-search-index --jdbc-url jdbc:postgresql://db/app --user ops"})
+            footer = {"  outbox consumers delete old-search-index ..."})
     static final class DeleteCommand extends DatabaseCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The consumer's name.")

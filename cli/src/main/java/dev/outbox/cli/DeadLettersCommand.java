@@ -97,9 +97,9 @@ final class DeadLettersCommand implements Runnable {
                 "  outbox dead-letters list --jdbc-url jdbc:postgresql://db/app --user ops",
                 "  outbox dead-letters list --consumer billing ... --json",
                 "",
-                "JSON (--json): an array of {\"consumer\", \"seq\", \"status\", \"attempts\", \"errorClass\","
-                        + " \"errorMessage\", \"firstFailedAt\", \"lastFailedAt\", \"record\": (the object of `outbox"
-                        + " tail --json`)}."
+                "JSON (--json): an array of",
+                "  {\"consumer\", \"seq\", \"status\", \"attempts\", \"errorClass\", \"errorMessage\",",
+                "   \"firstFailedAt\", \"lastFailedAt\", \"record\": (the object of tail --json)}"
             })
     static final class ListCommand extends DatabaseCommand {
 
@@ -168,7 +168,7 @@ final class DeadLettersCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = "Print one dead letter in full: the error, its stack head, the attempts, and the event.",
             footerHeading = "%nExamples:%n",
-            footer = {"  outbox dead-letters show billing 4711 --jdbc-url jdbc:postgresql://db/app --user ops"})
+            footer = {"  outbox dead-letters show billing 4711 ..."})
     static final class ShowCommand extends DatabaseCommand {
 
         @Parameters(index = "0", paramLabel = "CONSUMER", description = "The consumer that parked it.")
@@ -225,7 +225,7 @@ final class DeadLettersCommand implements Runnable {
             },
             footerHeading = "%nExamples:%n",
             footer = {
-                "  outbox dead-letters redrive billing 4711 4712 --jdbc-url jdbc:postgresql://db/app --user ops",
+                "  outbox dead-letters redrive billing 4711 4712 ...",
                 "  outbox dead-letters redrive billing --all ... --wait"
             })
     static final class RedriveCommand extends DatabaseCommand {
@@ -345,7 +345,7 @@ final class DeadLettersCommand implements Runnable {
                     + " DISCARDED and the reason, for audit. Refused for one being re-driven at that moment.",
             footerHeading = "%nExamples:%n",
             footer = {
-                "  outbox dead-letters discard billing 4711 --reason 'order deleted by hand, see TICKET-12' ...",
+                "  outbox dead-letters discard billing 4711 --reason 'see TICKET-12' ...",
                 "  outbox dead-letters discard billing --all --reason 'test data' ..."
             })
     static final class DiscardCommand extends DatabaseCommand {

@@ -17,7 +17,8 @@ import picocli.CommandLine.Mixin;
         footerHeading = "%nExamples:%n",
         footer = {
             "  outbox migrate --jdbc-url jdbc:postgresql://db/app --user owner --schema app",
-            "  outbox migrate --jdbc-url 'jdbc:mariadb://db:3306/app?sslMode=verify-full' --user owner --prefix shop_"
+            "  outbox migrate --jdbc-url jdbc:mariadb://db:3306/app --user owner \\",
+            "      --prefix shop_"
         })
 final class MigrateCommand extends DatabaseCommand {
 

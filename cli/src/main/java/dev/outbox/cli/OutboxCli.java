@@ -44,14 +44,16 @@ import picocli.CommandLine.Spec;
             "2:the database cannot be reached or logged into, or its outbox tables are missing",
             "64:a wrong command line"
         },
-        footerHeading = "%nConnection:%n",
+        footerHeading = "%nConnection (every command):%n",
         footer = {
-            "  Every command takes --jdbc-url, --user, --schema, --prefix. The password comes from --password-file,"
-                    + " else the OUTBOX_PASSWORD environment variable, else a prompt when on a terminal; never from the"
-                    + " command line.",
+            "  --jdbc-url, --user, --schema, --prefix, or the environment variables",
+            "  OUTBOX_JDBC_URL, OUTBOX_USER, OUTBOX_SCHEMA, OUTBOX_PREFIX. The password:",
+            "  --password-file, else OUTBOX_PASSWORD, else a prompt on a terminal;",
+            "  never on the command line. In the examples, ... stands for these.",
             "",
             "Example:",
-            "  OUTBOX_PASSWORD=... outbox status --jdbc-url jdbc:postgresql://db:5432/app --user ops --max-lag 5m"
+            "  export OUTBOX_JDBC_URL=jdbc:postgresql://db:5432/app OUTBOX_USER=ops",
+            "  outbox status --max-lag 5m"
         })
 public final class OutboxCli implements Runnable {
 

@@ -33,10 +33,11 @@ import picocli.CommandLine.Parameters;
         },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  outbox reset search-index --to-seq 1 --jdbc-url jdbc:postgresql://db/app --user ops    # dry run",
-            "  outbox reset search-index --to-time 2026-05-01T00:00:00Z ... --execute --wait           # replay",
-            "  outbox reset search-index --to-time 2h ... --execute         # the first entry of the last 2 hours",
-            "  outbox reset billing --to-head ... --execute                 # skip everything written so far",
+            "  outbox reset search-index --to-seq 1 ...         # dry run: the plan",
+            "  outbox reset search-index --to-seq 1 ... --execute --wait    # replay",
+            "  outbox reset search-index --to-time 2026-05-01T00:00:00Z ... --execute",
+            "  outbox reset search-index --to-time 2h ... --execute  # last 2 hours",
+            "  outbox reset billing --to-head ... --execute     # skip all so far",
             "  outbox reset to-kafka --partition 3 --to-seq 1200 ... --execute"
         })
 final class ResetCommand extends DatabaseCommand {

@@ -26,15 +26,20 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  outbox status --jdbc-url jdbc:postgresql://db/app --user ops",
-            "  outbox status ... --max-lag 5m --max-lag 100000     # unhealthy past 5 minutes or 100,000 entries",
+            "  outbox status ... --max-lag 5m --max-lag 100000",
+            "      # unhealthy past 5 minutes or 100,000 entries of lag",
             "  outbox status ... --json | jq '.consumers[] | select(.state == \"BLOCKED\")'",
             "",
-            "JSON (--json), one object: {\"healthy\", \"problems\": [string], \"log\": {\"head\", \"lowestRetained\","
-                    + " \"queue\": {\"waiting\", \"countCapped\", \"oldestMillis\", \"sinceLastSequencedMillis\","
-                    + " \"readAt\"}}, \"consumers\": [{\"name\", \"state\", \"owner\", \"checkpoint\", \"lagEvents\","
-                    + " \"lagMillis\", \"blockedAtSeq\", \"waitingSince\", \"lastError\", \"lastErrorAt\","
-                    + " \"parkedCount\", \"partitions\": [{\"partition\", ...the same fields}]}]}. Times are ISO-8601"
-                    + " UTC strings, durations whole milliseconds, absent values null."
+            "JSON (--json): one object; times are ISO-8601 UTC strings, durations",
+            "whole milliseconds, absent values null:",
+            "  {\"healthy\": true|false, \"problems\": [\"...\"],",
+            "   \"log\": {\"head\", \"lowestRetained\",",
+            "     \"queue\": {\"waiting\", \"countCapped\", \"oldestMillis\",",
+            "       \"sinceLastSequencedMillis\", \"readAt\"}},",
+            "   \"consumers\": [{\"name\", \"state\", \"owner\", \"checkpoint\",",
+            "     \"lagEvents\", \"lagMillis\", \"blockedAtSeq\", \"waitingSince\",",
+            "     \"lastError\", \"lastErrorAt\", \"parkedCount\",",
+            "     \"partitions\": [{\"partition\", then the fields from \"state\" on}]}]}"
         })
 final class StatusCommand extends DatabaseCommand {
 

@@ -23,10 +23,11 @@ import picocli.CommandLine.Option;
         footer = {
             "  outbox tail --jdbc-url jdbc:mariadb://db:3306/app --user ops",
             "  outbox tail ... --from 4711 --follow",
-            "  outbox tail ... --last 100 --json | jq -c 'select(.eventType == \"OrderPlaced\")'",
+            "  outbox tail ... --last 100 --json | jq -c 'select(.eventType == \"Paid\")'",
             "",
-            "JSON (--json): one object per line: {\"seq\", \"eventId\", \"aggregateType\", \"aggregateId\","
-                    + " \"eventType\", \"createdAt\", \"sequencedAt\", \"headers\": {name: value}, \"payload\"}."
+            "JSON (--json): one object per line:",
+            "  {\"seq\", \"eventId\", \"aggregateType\", \"aggregateId\", \"eventType\",",
+            "   \"createdAt\", \"sequencedAt\", \"headers\": {name: value}, \"payload\"}"
         })
 final class TailCommand extends DatabaseCommand {
 
