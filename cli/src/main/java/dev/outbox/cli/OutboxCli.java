@@ -152,8 +152,15 @@ public final class OutboxCli implements Runnable {
             logger.setLevel(Level.WARNING);
         }
         QUIETED[1].setLevel(Level.OFF);
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "off");
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // Defaults only: -D options in JAVA_OPTS win, for a closer look.
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "off");
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 }
