@@ -316,7 +316,7 @@ final class DeadLettersCommand implements Runnable {
                     int delivered = total - present.size();
                     bar.update(total - pending, total, delivered + " delivered");
                     if (pending == 0) {
-                        bar.close();
+                        bar.finish();
                         List<Long> parkedAgain =
                                 present.keySet().stream().sorted().toList();
                         out().println("delivered " + delivered + " of " + total
@@ -325,7 +325,7 @@ final class DeadLettersCommand implements Runnable {
                         return parkedAgain.isEmpty() ? ExitCodes.OK : ExitCodes.PROBLEM;
                     }
                     if (waitTimeout != null && System.nanoTime() - deadline > 0) {
-                        bar.close();
+                        bar.finish();
                         err().println("redrive: gave up waiting after " + Durations.format(waitTimeout) + ": "
                                 + delivered + " of " + total + " delivered, " + pending + " still waiting (is a relay"
                                 + " running consumer '" + consumer + "'?)");

@@ -22,9 +22,17 @@ interface Progress extends AutoCloseable {
     /** Whether a bar is drawn (else the command's own lines say what happens). */
     boolean visible();
 
-    /** Removes nothing: the bar's last state stays on screen, and the next line starts below it. */
+    /**
+     * Ends the bar before the command prints more: its last state stays on screen and the next line
+     * starts below it. Idempotent.
+     */
+    void finish();
+
+    /** {@link #finish()}. */
     @Override
-    void close();
+    default void close() {
+        finish();
+    }
 
     /** A bar if {@code options} and the context ask for one, else nothing. */
     static Progress start(ProgressOptions options, CliContext context, PrintWriter err, String task, long max) {
@@ -39,7 +47,7 @@ interface Progress extends AutoCloseable {
                 }
 
                 @Override
-                public void close() {}
+                public void finish() {}
             };
         }
         return new Bar(task, max, err, context.terminal());
@@ -51,7 +59,7 @@ interface Progress extends AutoCloseable {
         private static final int WIDTH_WITHOUT_TERMINAL = 100;
 
         private final ProgressBar bar;
-        private boolean closed;
+        private boolean finished;
 
         Bar(String task, long max, PrintWriter err, boolean terminal) {
             PrintStream stream = new PrintStream(new WriterStream(err), true, StandardCharsets.UTF_8);
@@ -83,9 +91,9 @@ interface Progress extends AutoCloseable {
         }
 
         @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
+        public void finish() {
+            if (!finished) {
+                finished = true;
                 bar.close();
             }
         }

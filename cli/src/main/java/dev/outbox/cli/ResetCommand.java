@@ -237,7 +237,7 @@ final class ResetCommand extends DatabaseCommand {
                     break;
                 }
                 if (now.state() == ConsumerStatus.State.BLOCKED) {
-                    bar.close();
+                    bar.finish();
                     err().println("reset: consumer '" + consumer + "' is blocked at seq " + now.blockedAtSeq()
                             + (now.lastError() == null ? "" : ": " + Health.oneLine(now.lastError())));
                     err().flush();
@@ -249,7 +249,7 @@ final class ResetCommand extends DatabaseCommand {
                     saidStopped = true;
                 }
                 if (waitTimeout != null && System.nanoTime() - deadline > 0) {
-                    bar.close();
+                    bar.finish();
                     err().println("reset: gave up waiting after " + Durations.format(waitTimeout) + " at checkpoint "
                             + checkpoint + " of " + target);
                     err().flush();
