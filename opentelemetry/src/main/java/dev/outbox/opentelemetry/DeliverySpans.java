@@ -18,6 +18,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Runs handler calls inside delivery spans: see {@link OutboxTracing} for what a span holds. */
@@ -119,14 +120,19 @@ final class DeliverySpans {
             return extracted;
         }
         Set<SpanContext> linked = new HashSet<>();
+        Map<String, String> previous = Map.of();
         for (OutboxRecord record : batch) {
             if (linked.size() >= maxLinks) {
                 break;
             }
-            if (record.headers().isEmpty()) {
-                continue; // nothing for any propagator to read
+            Map<String, String> own = record.headers();
+            if (own.isEmpty() || own.equals(previous)) {
+                // nothing for any propagator to read, or the same headers as the record before (the
+                // events of one transaction, next to each other in the log): the same context
+                continue;
             }
-            SpanContext context = TraceHeaders.spanContext(headers.extract(record.headers()));
+            previous = own;
+            SpanContext context = TraceHeaders.spanContext(headers.extract(own));
             if (context.isValid() && linked.add(context)) {
                 builder.addLink(context, linkAttributes(record));
             }
