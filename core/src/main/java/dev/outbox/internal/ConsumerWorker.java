@@ -509,7 +509,7 @@ final class ConsumerWorker extends RelayLoop {
                     consumer.retryPolicy().maxBackoff(),
                     cause);
         }
-        context.listeners.failed(consumer.name(), part.number(), cause, reactionTo(decision)); // done, parked included
+        context.listeners.failed(consumer.name(), part.number(), cause, reactionTo(decision)); // once it took effect
         return Duration.ZERO; // the wait for the next attempt is at the top of the next step
     }
 
