@@ -9,9 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Read access to the log and the queue of one set of outbox tables, for tools and probes: {@link
  * OutboxRelay#log()}. Every call reads the database (one short statement or two, no lock taken) and
- * works whether or not the relay is started.
- *
- * @throws OutboxException from every method, if the database cannot be read
+ * works whether or not the relay is started. Every method throws {@link OutboxException} if the
+ * database cannot be read.
  */
 public interface OutboxLog {
 
