@@ -62,7 +62,8 @@ class ReadmeSnippetsTest {
         Map<String, String> snippets = ReadmeSnippets.in(Path.of("src/test/java"));
         String readme = Files.readString(Path.of("../testkit/README.md"));
 
-        assertThat(snippets).containsKeys("history-consumer", "history-transaction", "history-fault", "history-check");
+        assertThat(snippets)
+                .containsKeys("history-consumer", "history-transaction", "history-fault", "history-check", "extension");
         snippets.forEach((name, code) -> assertThat(readme)
                 .as("testkit/README.md quotes snippet '%s' as it is in the test", name)
                 .contains(ReadmeSnippets.fenced(code)));

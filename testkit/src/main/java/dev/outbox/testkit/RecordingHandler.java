@@ -44,6 +44,11 @@ public final class RecordingHandler implements EventHandler {
         }
     }
 
+    /** Forgets what was recorded (by every handler sharing this one's list). */
+    public void clear() {
+        deliveries.clear();
+    }
+
     public List<Delivery> deliveries() {
         return List.copyOf(deliveries);
     }

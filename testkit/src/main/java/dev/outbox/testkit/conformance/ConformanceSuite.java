@@ -147,4 +147,12 @@ public abstract class ConformanceSuite {
             return ConformanceSuite.this.fixture();
         }
     }
+
+    @Nested
+    class Extension extends ExtensionConformanceTest {
+        @Override
+        protected OutboxFixture fixture() {
+            return ConformanceSuite.this.fixture();
+        }
+    }
 }

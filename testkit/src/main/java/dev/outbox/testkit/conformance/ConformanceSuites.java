@@ -28,6 +28,7 @@ public final class ConformanceSuites {
             PartitionConformanceTest.class,
             SessionConformanceTest.class,
             ObservabilityConformanceTest.class,
+            ExtensionConformanceTest.class,
             MigrationConformanceTest.class);
 
     private ConformanceSuites() {}
