@@ -214,6 +214,23 @@ final class DeadLettersCommand implements Runnable {
         }
     }
 
+    /** What re-drive and discard both choose: a consumer's dead letters, by seq or all of them. */
+    abstract static class SelectedLettersCommand extends DatabaseCommand {
+
+        @Parameters(index = "0", paramLabel = "CONSUMER", description = "The consumer that parked them.")
+        String consumer = "";
+
+        @Parameters(
+                index = "1..*",
+                arity = "0..*",
+                paramLabel = "SEQ",
+                description = "The seqs of the dead letters (or --all).")
+        List<Long> seqs = new ArrayList<>();
+
+        @Option(names = "--all", description = "Every dead letter of the consumer.")
+        boolean all;
+    }
+
     @Command(
             name = "redrive",
             mixinStandardHelpOptions = true,
@@ -228,22 +245,9 @@ final class DeadLettersCommand implements Runnable {
                 "  outbox dead-letters redrive billing 4711 4712 ...",
                 "  outbox dead-letters redrive billing --all ... --wait"
             })
-    static final class RedriveCommand extends DatabaseCommand {
+    static final class RedriveCommand extends SelectedLettersCommand {
 
         private static final Duration POLL = Duration.ofMillis(200);
-
-        @Parameters(index = "0", paramLabel = "CONSUMER", description = "The consumer that parked them.")
-        String consumer = "";
-
-        @Parameters(
-                index = "1..*",
-                arity = "0..*",
-                paramLabel = "SEQ",
-                description = "The seqs of the dead letters (or --all).")
-        List<Long> seqs = new ArrayList<>();
-
-        @Option(names = "--all", description = "Every dead letter of the consumer.")
-        boolean all;
 
         @Option(names = "--wait", description = "Follow them until each is delivered or parked again.")
         boolean waitForThem;
@@ -348,20 +352,7 @@ final class DeadLettersCommand implements Runnable {
                 "  outbox dead-letters discard billing 4711 --reason 'see TICKET-12' ...",
                 "  outbox dead-letters discard billing --all --reason 'test data' ..."
             })
-    static final class DiscardCommand extends DatabaseCommand {
-
-        @Parameters(index = "0", paramLabel = "CONSUMER", description = "The consumer that parked them.")
-        String consumer = "";
-
-        @Parameters(
-                index = "1..*",
-                arity = "0..*",
-                paramLabel = "SEQ",
-                description = "The seqs of the dead letters (or --all).")
-        List<Long> seqs = new ArrayList<>();
-
-        @Option(names = "--all", description = "Every dead letter of the consumer.")
-        boolean all;
+    static final class DiscardCommand extends SelectedLettersCommand {
 
         @Option(
                 names = "--reason",

@@ -7,6 +7,7 @@ import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,16 +79,7 @@ abstract class CliTestBase {
     /** Each test starts with an empty outbox: its log begins at seq 1. */
     @BeforeEach
     void emptyOutbox() throws SQLException {
-        for (String table : List.of(
-                tables.eventTable(),
-                tables.logTable(),
-                tables.consumerTable(),
-                tables.deadLetterTable(),
-                tables.relayTable())) {
-            execute("DELETE FROM " + table(table));
-        }
-        execute("UPDATE " + table(tables.sequencerTable()) + " SET " + column("next_seq") + " = 1, " + column("holder")
-                + " = NULL, " + column("lease_until") + " = NULL");
+        new SchemaSql(dataSource, dialect(), schema.name()).emptyOutbox(tables);
     }
 
     @AfterEach
@@ -228,20 +217,5 @@ abstract class CliTestBase {
             events[i] = OutboxEvent.of("order", "o-" + n, "OrderPlaced", "{\"n\":" + n + "}");
         }
         appendCommitted(events);
-    }
-
-    protected void execute(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.execute();
-        }
-    }
-
-    protected String table(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(schema.name(), name));
-    }
-
-    protected String column(String name) {
-        return DSL.using(dialect().sqlDialect()).render(DSL.name(name));
     }
 }
