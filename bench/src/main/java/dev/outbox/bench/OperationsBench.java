@@ -46,28 +46,17 @@ final class OperationsBench {
 
     private static final int WRITER_CLIENTS = 4;
 
-    private enum Drain {
-        PLAIN("plain"),
-        METRICS("metrics bound"),
-        TRACED("handler traced");
-
-        final String label;
-
-        Drain(String label) {
-            this.label = label;
-        }
+    /** What a run measures: the plain variant, with metrics bound, or traced. */
+    private enum Variant {
+        PLAIN,
+        METRICS,
+        TRACED
     }
 
-    private enum Write {
-        PLAIN("plain"),
-        METRICS("relay bound to metrics"),
-        TRACED("trace header source");
-
-        final String label;
-
-        Write(String label) {
-            this.label = label;
-        }
+    /** One measurement of {@code variant} (a shorter one to warm up). */
+    @FunctionalInterface
+    private interface Measure {
+        double run(Variant variant, boolean warmUp) throws Exception;
     }
 
     private final BenchDb db;
@@ -94,67 +83,32 @@ final class OperationsBench {
 
     private void drain(OutboxTracing tracing) throws Exception {
         long backlog = Math.min(mode.backlog(), MAX_BACKLOG);
-        String n = String.format("%,d", backlog);
-        Map<Drain, Stats.Samples> rates = new EnumMap<>(Drain.class);
-        Map<Drain, Stats.Samples> ratios = new EnumMap<>(Drain.class);
-        for (Drain variant : Drain.values()) {
-            rates.put(variant, new Stats.Samples());
-            ratios.put(variant, new Stats.Samples());
-        }
-        for (Drain variant : Drain.values()) { // warm-up
-            drainOnce(variant, Math.min(backlog, 50_000), tracing);
-        }
-        for (int rep = 0; rep < mode.reps(); rep++) {
-            Map<Drain, Double> run = new EnumMap<>(Drain.class);
-            for (Drain variant : ordered(Drain.values(), rep)) {
-                run.put(variant, drainOnce(variant, backlog, tracing));
-            }
-            for (Drain variant : Drain.values()) {
-                rates.get(variant).add(run.get(variant));
-                ratios.get(variant).add(run.get(variant) / run.get(Drain.PLAIN));
-            }
-        }
-        String section = Report.Sections.OPERATIONS;
-        for (Drain variant : Drain.values()) {
-            report.add(
-                    section,
-                    db.label,
-                    "drain, " + variant.label + ", " + n,
-                    rates.get(variant).stats(),
-                    "ev/s");
-        }
-        report.add(
-                section,
-                db.label,
-                "drain, metrics bound / plain",
-                ratios.get(Drain.METRICS).stats(),
-                "x");
-        report.add(
-                section,
-                db.label,
-                "drain, handler traced / plain",
-                ratios.get(Drain.TRACED).stats(),
-                "x");
+        interleaved(
+                "drain",
+                String.format("%,d", backlog),
+                "ev/s",
+                Map.of(Variant.PLAIN, "plain", Variant.METRICS, "metrics bound", Variant.TRACED, "handler traced"),
+                (variant, warmUp) -> drainOnce(variant, warmUp ? Math.min(backlog, 50_000) : backlog, tracing));
     }
 
     /** One drain of a fresh backlog; its events carry a {@code traceparent} when traced. */
-    private double drainOnce(Drain variant, long events, OutboxTracing tracing) throws Exception {
+    private double drainOnce(Variant variant, long events, OutboxTracing tracing) throws Exception {
         db.reset();
         db.fillQueue(1, events, 50_000);
-        if (variant == Drain.TRACED) {
+        if (variant == Variant.TRACED) {
             // one appending trace per 1,000 events, as transactions of 1,000 events would leave
             db.execute("UPDATE " + db.event() + " SET headers = " + tracedHeadersSql());
         }
         try (HikariDataSource relayPool = db.newPool("relay-operations", 4)) {
             Relays.Counting counting = new Relays.Counting(events);
-            OutboxConsumer consumer = variant == Drain.TRACED
+            OutboxConsumer consumer = variant == Variant.TRACED
                     ? tracing.atLeastOnce("drain", counting.handler())
                             .startFrom(StartPosition.BEGINNING)
                             .build()
                     : counting.consumer("drain");
             long start;
             try (OutboxRelay relay = Relays.relay(db, relayPool, RelayOptions.defaults(), consumer);
-                    AutoCloseable metrics = variant == Drain.METRICS ? metrics(relay) : () -> {}) {
+                    AutoCloseable metrics = variant == Variant.METRICS ? metrics(relay) : () -> {}) {
                 start = System.nanoTime();
                 relay.start();
                 counting.await(900);
@@ -170,61 +124,80 @@ final class OperationsBench {
                 .tables(db.tables)
                 .headers(tracing.headerSource())
                 .build();
-        Map<Write, Stats.Samples> rates = new EnumMap<>(Write.class);
-        Map<Write, Stats.Samples> ratios = new EnumMap<>(Write.class);
-        for (Write variant : Write.values()) {
+        interleaved(
+                "writer",
+                WRITER_CLIENTS + " clients",
+                "tx/s",
+                Map.of(
+                        Variant.PLAIN,
+                        "plain",
+                        Variant.METRICS,
+                        "relay bound to metrics",
+                        Variant.TRACED,
+                        "trace header source"),
+                (variant, warmUp) -> writeOnce(
+                        variant,
+                        variant == Variant.TRACED ? traced : plain,
+                        tracer,
+                        warmUp ? Math.max(1_000, mode.writerMillis() / 2) : mode.writerMillis()));
+    }
+
+    /**
+     * Measures every variant once per run, after a warm-up, interleaved (their order reversed every
+     * other run), and reports each one's figure and its ratio to the plain variant of the same run.
+     */
+    private void interleaved(String what, String scale, String unit, Map<Variant, String> labels, Measure measure)
+            throws Exception {
+        Map<Variant, Stats.Samples> rates = new EnumMap<>(Variant.class);
+        Map<Variant, Stats.Samples> ratios = new EnumMap<>(Variant.class);
+        for (Variant variant : Variant.values()) {
             rates.put(variant, new Stats.Samples());
             ratios.put(variant, new Stats.Samples());
-        }
-        for (Write variant : Write.values()) { // warm-up
-            writeOnce(variant, plain, traced, tracer, Math.max(1_000, mode.writerMillis() / 2));
+            measure.run(variant, true);
         }
         for (int rep = 0; rep < mode.reps(); rep++) {
-            Map<Write, Double> run = new EnumMap<>(Write.class);
-            for (Write variant : ordered(Write.values(), rep)) {
-                run.put(variant, writeOnce(variant, plain, traced, tracer, mode.writerMillis()));
+            List<Variant> order = new ArrayList<>(List.of(Variant.values()));
+            if (rep % 2 == 1) {
+                Collections.reverse(order);
             }
-            for (Write variant : Write.values()) {
+            Map<Variant, Double> run = new EnumMap<>(Variant.class);
+            for (Variant variant : order) {
+                run.put(variant, measure.run(variant, false));
+            }
+            for (Variant variant : Variant.values()) {
                 rates.get(variant).add(run.get(variant));
-                ratios.get(variant).add(run.get(variant) / run.get(Write.PLAIN));
+                ratios.get(variant).add(run.get(variant) / run.get(Variant.PLAIN));
             }
         }
         String section = Report.Sections.OPERATIONS;
-        String clients = WRITER_CLIENTS + " clients";
-        for (Write variant : Write.values()) {
+        for (Variant variant : Variant.values()) {
             report.add(
                     section,
                     db.label,
-                    "writer, " + variant.label + ", " + clients,
+                    what + ", " + labels.get(variant) + ", " + scale,
                     rates.get(variant).stats(),
-                    "tx/s");
+                    unit);
         }
-        report.add(
-                section,
-                db.label,
-                "writer, relay bound to metrics / plain",
-                ratios.get(Write.METRICS).stats(),
-                "x");
-        report.add(
-                section,
-                db.label,
-                "writer, trace header source / plain",
-                ratios.get(Write.TRACED).stats(),
-                "x");
+        for (Variant variant : List.of(Variant.METRICS, Variant.TRACED)) {
+            report.add(
+                    section,
+                    db.label,
+                    what + ", " + labels.get(variant) + " / plain",
+                    ratios.get(variant).stats(),
+                    "x");
+        }
     }
 
     /**
      * Business transactions with one event each, every one inside a span, for {@code millis}, while
      * a relay drains what they append (bound to metrics in that variant).
      */
-    private double writeOnce(Write variant, OutboxWriter plain, OutboxWriter traced, Tracer tracer, long millis)
-            throws Exception {
+    private double writeOnce(Variant variant, OutboxWriter writer, Tracer tracer, long millis) throws Exception {
         db.reset();
-        OutboxWriter writer = variant == Write.TRACED ? traced : plain;
         Relays.Counting counting = new Relays.Counting(Long.MAX_VALUE);
         try (HikariDataSource relayPool = db.newPool("relay-operations", 4);
                 OutboxRelay relay = Relays.relay(db, relayPool, RelayOptions.defaults(), counting.consumer("drain"))) {
-            try (AutoCloseable metrics = variant == Write.METRICS ? metrics(relay) : () -> {}) {
+            try (AutoCloseable metrics = variant == Variant.METRICS ? metrics(relay) : () -> {}) {
                 relay.start();
                 return Load.closedLoop(db.pool, WRITER_CLIENTS, millis, connection -> {
                     Span span = tracer.spanBuilder("place order").startSpan();
@@ -283,13 +256,5 @@ final class OperationsBench {
                 ? "'{\"traceparent\":\"00-' || " + traceId + " || '-00f067aa0ba902b7-01\"}'"
                 : "CONCAT('{\"traceparent\":\"00-', " + traceId + ", '-00f067aa0ba902b7-01\"}')";
         return concat;
-    }
-
-    private static <T> List<T> ordered(T[] values, int rep) {
-        List<T> order = new ArrayList<>(List.of(values));
-        if (rep % 2 == 1) {
-            Collections.reverse(order);
-        }
-        return order;
     }
 }
