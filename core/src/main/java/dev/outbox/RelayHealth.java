@@ -13,8 +13,9 @@ import java.util.Objects;
  * stalled (committed events have waited in the queue longer than {@link
  * Thresholds#sequencingStalledAfter()} and no batch was sequenced for as long). A blocked, waiting
  * or lagging consumer is a {@link #warnings() warning}: restarting the instance would not unblock it,
- * so it must not fail a liveness probe. Wire {@code DOWN} to readiness and liveness alike; alert on
- * warnings (and on the metrics) instead.
+ * so it must not fail a liveness probe. Wire it to readiness, and to liveness only with a generous
+ * failure threshold (a database outage makes every instance DOWN); alert on warnings (and on the
+ * metrics).
  *
  * @param status UP or DOWN
  * @param reasons why it is DOWN (empty when UP)
