@@ -1,12 +1,18 @@
 package dev.outbox.cli;
 
+import static dev.outbox.testkit.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
+import dev.outbox.StartPosition;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
+import dev.outbox.testkit.RecordingHandler;
 import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
 import java.io.IOException;
@@ -217,5 +223,36 @@ abstract class CliTestBase {
             events[i] = OutboxEvent.of("order", "o-" + n, "OrderPlaced", "{\"n\":" + n + "}");
         }
         appendCommitted(events);
+    }
+
+    /**
+     * A consumer 'retired' that a relay registered once and no relay runs any more (its row holds
+     * retention back), and a running relay with a consumer 'active' and a retention of 1 ms that has
+     * handled {@code events} new events; returns that relay, its log still whole from seq 1.
+     */
+    protected OutboxRelay relayHeldBackByARetiredConsumer(int events) {
+        try (OutboxRelay first = OutboxRelay.builder(dataSource, dialect())
+                .tables(tables)
+                .options(fastOptions("relay-a").build())
+                .consumer(OutboxConsumer.atLeastOnce("retired", new RecordingHandler())
+                        .startFrom(StartPosition.BEGINNING)
+                        .build())
+                .build()
+                .start()) {
+            await().atMost(TIMEOUT)
+                    .until(() -> !first.status("retired").partitions().isEmpty());
+        }
+        OutboxRelay relay = startRelay(
+                fastOptions("relay-b")
+                        .logRetention(Duration.ofMillis(1))
+                        .retentionInterval(Duration.ofMillis(50))
+                        .build(),
+                builder -> builder.consumer(OutboxConsumer.atLeastOnce("active", new RecordingHandler())
+                        .startFrom(StartPosition.BEGINNING)
+                        .build()));
+        appendOrders(1, events);
+        await().atMost(TIMEOUT).until(() -> relay.status("active").checkpoint() == events);
+        assertThat(relay.log().lowestRetained()).isEqualTo(1);
+        return relay;
     }
 }

@@ -196,28 +196,7 @@ class RunnableJarIT extends CliTestBase {
 
     @Test
     void deletingARetiredConsumerLetsRetentionMoveOn() throws Exception {
-        try (OutboxRelay first = OutboxRelay.builder(dataSource, dialect())
-                .tables(tables)
-                .options(fastOptions("relay-a").build())
-                .consumer(OutboxConsumer.atLeastOnce("retired", new RecordingHandler())
-                        .startFrom(StartPosition.BEGINNING)
-                        .build())
-                .build()
-                .start()) {
-            await().atMost(TIMEOUT)
-                    .until(() -> !first.status("retired").partitions().isEmpty());
-        }
-        OutboxRelay relay = startRelay(
-                fastOptions("relay-b")
-                        .logRetention(Duration.ofMillis(1))
-                        .retentionInterval(Duration.ofMillis(50))
-                        .build(),
-                builder -> builder.consumer(OutboxConsumer.atLeastOnce("active", new RecordingHandler())
-                        .startFrom(StartPosition.BEGINNING)
-                        .build()));
-        appendOrders(1, 4);
-        await().atMost(TIMEOUT).until(() -> relay.status("active").checkpoint() == 4);
-        assertThat(relay.log().lowestRetained()).isEqualTo(1);
+        OutboxRelay relay = relayHeldBackByARetiredConsumer(4);
 
         Result deleted = outboxJar("consumers", "delete", "retired");
         assertThat(deleted.exitCode()).as(deleted.toString()).isZero();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,14 +25,14 @@ final class HealthCheck {
     private final OutboxLog log;
     private final Supplier<List<ConsumerStatus>> status;
     private final Supplier<List<RelayProblem>> problems;
-    private final Supplier<Boolean> sequencing;
+    private final BooleanSupplier sequencing;
 
     HealthCheck(
             String relayId,
             OutboxLog log,
             Supplier<List<ConsumerStatus>> status,
             Supplier<List<RelayProblem>> problems,
-            Supplier<Boolean> sequencing) {
+            BooleanSupplier sequencing) {
         this.relayId = relayId;
         this.log = log;
         this.status = status;
@@ -49,7 +50,7 @@ final class HealthCheck {
             reasons.add("relay " + relayId + " is not running");
             return new RelayHealth(RelayHealth.Status.DOWN, reasons, warnings, details);
         }
-        details.put("sequencing", sequencing.get());
+        details.put("sequencing", sequencing.getAsBoolean());
         problems.get().forEach(problem -> warnings.add(problem.toString()));
         OutboxLog.Queue queue;
         List<ConsumerStatus> consumers;

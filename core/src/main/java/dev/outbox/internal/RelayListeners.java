@@ -44,6 +44,9 @@ final class RelayListeners implements RelayListener {
     }
 
     private void tell(String call, Consumer<RelayListener> telling) {
+        if (listeners.isEmpty()) {
+            return;
+        }
         for (RelayListener listener : listeners) {
             try {
                 telling.accept(listener);

@@ -122,14 +122,20 @@ abstract class OutboxMetricsTest {
         }
     }
 
-    @Test
-    void shouldShowLagRisingWhileAHandlerIsHeldAndFallingToZeroOnceItIsReleased() {
-        CountDownLatch release = new CountDownLatch(1);
+    /** A relay 'r1', bound, whose consumer 'held' handles nothing until {@code release} opens. */
+    private OutboxRelay boundRelayWithAHeldConsumer(CountDownLatch release) {
         OutboxRelay relay = startRelay(
                 "r1",
                 relayBuilder ->
                         relayBuilder.consumer(consumer("held", held(release)).build()));
         bind(relay);
+        return relay;
+    }
+
+    @Test
+    void shouldShowLagRisingWhileAHandlerIsHeldAndFallingToZeroOnceItIsReleased() {
+        CountDownLatch release = new CountDownLatch(1);
+        boundRelayWithAHeldConsumer(release);
 
         append(5);
 
@@ -417,11 +423,7 @@ abstract class OutboxMetricsTest {
     @Test
     void shouldKeepTheLastValuesAndWarnOnceWhileTheDatabaseCannotBeRead() {
         CountDownLatch release = new CountDownLatch(1);
-        OutboxRelay relay = startRelay(
-                "r1",
-                relayBuilder ->
-                        relayBuilder.consumer(consumer("held", held(release)).build()));
-        bind(relay);
+        boundRelayWithAHeldConsumer(release);
         append(3);
         await("lag of 3").atMost(TIMEOUT).until(() -> gauge(MeterNames.CONSUMER_LAG_EVENTS, "held", 0) == 3);
         ListAppender<ILoggingEvent> log = captureSamplerLog();
