@@ -122,6 +122,17 @@ public final class OutboxWriter {
     }
 
     /**
+     * Wakes the relays in this JVM that sequence this writer's tables, so they need not wait for
+     * their next poll: call it after committing a transaction of your own in which you appended
+     * events with {@link #append(Connection, OutboxEvent...)} or {@link #append(DSLContext,
+     * OutboxEvent...)} ({@link #inTransaction} and framework integrations do it for you). Never
+     * blocks; a relay that is not woken finds the events at its next poll all the same.
+     */
+    public void signalCommitted() {
+        engine.committed();
+    }
+
+    /**
      * Runs {@code work} in a new transaction on a connection from {@code dataSource}, then inserts
      * the events it appended (one multi-row insert, the last statement), commits and wakes relays
      * in this JVM. If {@code work} throws, or anything fails, the transaction is rolled back and

@@ -47,6 +47,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * It polls fast (a 2 ms floor, a 100 ms ceiling) and holds 2 s leases, so a relay of the previous
  * test, if one were left, would not hold a consumer for long. Not for production: use {@link
  * OutboxRelay} there.
+ *
+ * <p>In a test of an application that runs its own relay (a Spring Boot test, say), attach the
+ * extension to that relay instead, {@link #attachedTo(Supplier)}: the waits then work on the
+ * application's relay and consumers, and a consumer whose handler is a {@link RecordingHandler} can
+ * be read with {@link #recorded(String)}.
  */
 public final class OutboxExtension implements BeforeEachCallback, AfterEachCallback {
 
@@ -55,16 +60,23 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
 
     private static final Duration POLL = Duration.ofMillis(10);
 
-    private final Supplier<DataSource> dataSource;
-    private final OutboxDialect dialect;
+    /** Where each test's own relay works; {@code null} when attached to an application's relay. */
+    private final @Nullable Supplier<DataSource> dataSource;
+
+    private final @Nullable OutboxDialect dialect;
+    private final @Nullable Supplier<OutboxRelay> application;
     private Supplier<OutboxTables> tables = OutboxTables::defaults;
     private final List<OutboxConsumer> consumers = new ArrayList<>();
     private final Map<String, RecordingHandler> recorders = new LinkedHashMap<>();
     private @Nullable OutboxRelay relay;
 
-    private OutboxExtension(Supplier<DataSource> dataSource, OutboxDialect dialect) {
+    private OutboxExtension(
+            @Nullable Supplier<DataSource> dataSource,
+            @Nullable OutboxDialect dialect,
+            @Nullable Supplier<OutboxRelay> application) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.application = application;
     }
 
     /**
@@ -73,7 +85,18 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
      */
     public static OutboxExtension on(Supplier<DataSource> dataSource, OutboxDialect dialect) {
         return new OutboxExtension(
-                Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(dialect, "dialect"));
+                Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(dialect, "dialect"), null);
+    }
+
+    /**
+     * An extension on the relay the application runs, read when each test begins (a field the test
+     * framework injects, such as Spring's {@code @Autowired OutboxRelay relay}): no relay of its own,
+     * nothing closed after the test. Consumers and recording consumers are the application's beans
+     * then; {@link #recorded(String)} finds a consumer whose handler is a {@link RecordingHandler}
+     * and clears it as each test begins.
+     */
+    public static OutboxExtension attachedTo(Supplier<OutboxRelay> relay) {
+        return new OutboxExtension(null, null, Objects.requireNonNull(relay, "relay"));
     }
 
     /** The tables; default {@link OutboxTables#defaults()}. */
@@ -90,6 +113,7 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
 
     /** A consumer of yours that each test's relay runs. */
     public OutboxExtension consumer(OutboxConsumer consumer) {
+        requireOwnRelay("consumer(...)");
         consumers.add(Objects.requireNonNull(consumer, "consumer"));
         return this;
     }
@@ -99,6 +123,7 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
      * for {@link #recorded(String)}: to assert on the events your code appended.
      */
     public OutboxExtension recording(String name) {
+        requireOwnRelay("recording(...)");
         RecordingHandler recorder = new RecordingHandler();
         recorders.put(name, recorder);
         return consumer(OutboxConsumer.atLeastOnce(name, recorder)
@@ -108,11 +133,19 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        if (application != null) {
+            relay = Objects.requireNonNull(
+                    application.get(),
+                    "OutboxExtension: the relay supplier returned null; is the application's relay injected"
+                            + " before the test?");
+            recordersOf(relay).values().forEach(RecordingHandler::clear);
+            return;
+        }
         recorders.values().forEach(RecordingHandler::clear);
         DataSource source = Objects.requireNonNull(
                 dataSource.get(),
                 "OutboxExtension: the data source supplier returned null; is it set before the test?");
-        OutboxRelay.Builder builder = OutboxRelay.builder(source, dialect)
+        OutboxRelay.Builder builder = OutboxRelay.builder(source, Objects.requireNonNull(dialect))
                 .tables(Objects.requireNonNull(tables.get(), "OutboxExtension: the tables supplier returned null"))
                 .options(RelayOptions.builder()
                         .relayId("test-" + UUID.randomUUID().toString().substring(0, 8))
@@ -128,7 +161,7 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
     public void afterEach(ExtensionContext context) {
         OutboxRelay running = relay;
         relay = null;
-        if (running != null) {
+        if (running != null && application == null) {
             running.close();
         }
     }
@@ -197,12 +230,34 @@ public final class OutboxExtension implements BeforeEachCallback, AfterEachCallb
 
     /** What the consumer registered with {@link #recording(String)} was handed so far in this test. */
     public RecordingHandler recorded(String name) {
-        RecordingHandler recorder = recorders.get(name);
+        RecordingHandler recorder =
+                application == null ? recorders.get(name) : recordersOf(relay()).get(name);
         if (recorder == null) {
-            throw new IllegalArgumentException("OutboxExtension: no recording consumer '" + name
-                    + "'; register one with .recording(\"" + name + "\")");
+            throw new IllegalArgumentException("OutboxExtension: no recording consumer '" + name + "'; "
+                    + (application == null
+                            ? "register one with .recording(\"" + name + "\")"
+                            : "the application's relay has no consumer of that name whose handler is a"
+                                    + " RecordingHandler"));
         }
         return recorder;
+    }
+
+    /** The consumers of {@code running} whose handler is a {@link RecordingHandler}, by name. */
+    private static Map<String, RecordingHandler> recordersOf(OutboxRelay running) {
+        Map<String, RecordingHandler> found = new LinkedHashMap<>();
+        for (OutboxConsumer consumer : running.consumers()) {
+            if (consumer.handler() instanceof RecordingHandler recorder) {
+                found.put(consumer.name(), recorder);
+            }
+        }
+        return found;
+    }
+
+    private void requireOwnRelay(String call) {
+        if (application != null) {
+            throw new IllegalStateException("OutboxExtension." + call + ": this extension is attached to the"
+                    + " application's relay; declare the consumer in the application (a handler bean)");
+        }
     }
 
     /** The dead letters of {@code consumer} (waiting, re-drive asked for, or discarded), in seq order. */

@@ -1,0 +1,26 @@
+package dev.outbox.spring.autoconfigure;
+
+import dev.outbox.OutboxTables;
+import dev.outbox.migrations.OutboxMigrations;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.InitializingBean;
+
+/**
+ * Runs outbox's Liquibase changelog when the context starts ({@code outbox.migrations.enabled}),
+ * before the relay, which depends on it.
+ */
+public final class OutboxSchemaMigration implements InitializingBean {
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+
+    OutboxSchemaMigration(DataSource dataSource, OutboxTables tables) {
+        this.dataSource = dataSource;
+        this.tables = tables;
+    }
+
+    @Override
+    public void afterPropertiesSet() {
+        OutboxMigrations.migrate(dataSource, tables);
+    }
+}
