@@ -521,7 +521,7 @@ public class OutboxProperties implements Validator {
                 properties.health::toThresholds);
         properties.consumers.forEach((name, consumer) -> check(
                 errors,
-                "consumers[" + name + "].",
+                "consumers." + name + ".",
                 List.of(
                         "batchSize",
                         "partitions",
@@ -535,8 +535,8 @@ public class OutboxProperties implements Validator {
 
     /**
      * Runs {@code build}; if the library refuses a value, rejects the field of {@code fields} that
-     * its message names (the library names its settings as these properties are named, in camel
-     * case), or the whole group when it names none.
+     * its message names (the library names its settings as these properties' fields are named), or
+     * the whole group when it names none.
      */
     private static void check(Errors errors, String path, List<String> fields, Supplier<?> build) {
         try {
@@ -546,12 +546,17 @@ public class OutboxProperties implements Validator {
             for (String field : fields) {
                 String name = field.substring(field.lastIndexOf('.') + 1);
                 if (message != null && message.contains(name)) {
-                    errors.rejectValue(path + field, "outbox.invalid", message);
+                    // The dashed name, as the property is written: Spring Boot reports the field so.
+                    errors.rejectValue(path + dashed(field), "outbox.invalid", message);
                     return;
                 }
             }
             errors.reject("outbox.invalid", path + ": " + message);
         }
+    }
+
+    private static String dashed(String camelCase) {
+        return camelCase.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
     private static <T> void set(@Nullable T value, java.util.function.Consumer<T> setter) {

@@ -31,32 +31,45 @@ public final class AppSchema implements AutoCloseable {
         return schema;
     }
 
-    /** The properties of an application on this schema, then {@code extra} ({@code name=value}). */
+    /** The properties of the test application on this schema, then {@code extra} ({@code name=value}). */
     public String[] properties(String... extra) {
+        List<String> properties = new ArrayList<>(dataSourceProperties());
+        properties.addAll(List.of(
+                "spring.liquibase.change-log=classpath:db/test-app.yaml",
+                "spring.liquibase.default-schema=" + schema.name(),
+                "spring.liquibase.liquibase-schema=" + schema.name(),
+                "spring.jpa.hibernate.ddl-auto=none",
+                "spring.jpa.open-in-view=false",
+                "outbox.consumers.recorded.start-from=beginning",
+                "outbox.relay.poll-ceiling=100ms"));
+        properties.addAll(Arrays.asList(extra));
+        return properties.toArray(String[]::new);
+    }
+
+    /** The DataSource's properties, and the outbox tables' schema. */
+    public List<String> dataSourceProperties() {
         HikariDataSource pool = schema.dataSource();
         List<String> properties = new ArrayList<>(List.of(
                 "spring.datasource.url=" + pool.getJdbcUrl(),
                 "spring.datasource.username=" + pool.getUsername(),
                 "spring.datasource.password=" + (pool.getPassword() == null ? "" : pool.getPassword()),
                 "spring.datasource.hikari.connection-init-sql=" + pool.getConnectionInitSql(),
-                "spring.liquibase.change-log=classpath:db/test-app.yaml",
-                "spring.liquibase.default-schema=" + schema.name(),
-                "spring.liquibase.liquibase-schema=" + schema.name(),
-                "spring.jpa.hibernate.ddl-auto=none",
-                "spring.jpa.open-in-view=false",
-                "outbox.tables.schema=" + schema.name(),
-                "outbox.consumers.recorded.start-from=beginning",
-                "outbox.relay.poll-ceiling=100ms"));
+                "outbox.tables.schema=" + schema.name()));
         if (pool.getSchema() != null) {
             properties.add("spring.datasource.hikari.schema=" + pool.getSchema());
         }
-        properties.addAll(Arrays.asList(extra));
-        return properties.toArray(String[]::new);
+        return properties;
     }
 
     /** The test application on this schema, started. */
     public ConfigurableApplicationContext start(String... extra) {
+        return start(List.of(), extra);
+    }
+
+    /** The test application with {@code more} configuration classes, started. */
+    public ConfigurableApplicationContext start(List<Class<?>> more, String... extra) {
         return new SpringApplicationBuilder(TestApplication.class)
+                .sources(more.toArray(Class<?>[]::new))
                 .properties(properties(extra))
                 .run();
     }
