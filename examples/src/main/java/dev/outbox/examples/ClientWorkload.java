@@ -1,6 +1,6 @@
 package dev.outbox.examples;
 
-import dev.outbox.examples.EnrollmentService.Rejected;
+import dev.outbox.examples.Enrollments.Rejected;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +30,7 @@ final class ClientWorkload {
     /** Percent of the operations that are enrolments; the others are cancellations. */
     private static final int ENROLL_PERCENT = 50;
 
-    private final EnrollmentService service;
+    private final Enrollments service;
     private final DataSource dataSource;
     private final int clients;
     private final long operations;
@@ -47,7 +47,7 @@ final class ClientWorkload {
     private final AtomicLong failed = new AtomicLong();
     private final Map<Rejected.Reason, AtomicLong> rejected = new EnumMap<>(Rejected.Reason.class);
 
-    ClientWorkload(EnrollmentService service, DataSource dataSource, Settings settings) {
+    ClientWorkload(Enrollments service, DataSource dataSource, Settings settings) {
         this.service = service;
         this.dataSource = dataSource;
         this.clients = settings.clients();

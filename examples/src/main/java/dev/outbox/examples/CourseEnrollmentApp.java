@@ -70,9 +70,55 @@ public final class CourseEnrollmentApp {
         }
     }
 
+    /**
+     * How an edition of the example puts its parts together: the writer and the service, the relay
+     * and its consumers, the meters. This class's own edition uses the library directly; {@code
+     * dev.outbox.examples.spring} wires the same parts as a Spring Boot application.
+     */
+    @FunctionalInterface
+    public interface Wiring {
+        /**
+         * Creates and starts the parts on {@code database}, whose business tables exist and are
+         * filled; the search index lives in {@code indexDir}.
+         */
+        Wired wire(Settings settings, ExampleDatabase database, Path indexDir) throws Exception;
+    }
+
+    /**
+     * The started parts of an edition. Closing it stops the relay and releases the rest.
+     *
+     * @param tables the outbox's tables, in the example's schema
+     * @param samplingInterval how often the meters' gauges are sampled
+     * @param kafka the path into Kafka, when the run publishes there, else {@code null}
+     * @param resources what closing it closes
+     */
+    public record Wired(
+            OutboxTables tables,
+            Enrollments service,
+            OutboxRelay relay,
+            SearchIndex searchIndex,
+            MeterRegistry meters,
+            Duration samplingInterval,
+            @Nullable KafkaPath kafka,
+            AutoCloseable resources)
+            implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            resources.close();
+        }
+    }
+
     private CourseEnrollmentApp() {}
 
     public static void main(String[] args) {
+        main(args, CourseEnrollmentApp::wire);
+    }
+
+    /**
+     * Runs the example as {@code wiring} puts it together; exits with status 0 when consistent, 1
+     * when not, 2 for bad arguments and 3 when the run failed.
+     */
+    public static void main(String[] args, Wiring wiring) {
         Optional<Settings> settings;
         try {
             settings = Settings.parse(args);
@@ -88,7 +134,7 @@ public final class CourseEnrollmentApp {
         }
         int status;
         try {
-            status = run(settings.get()).consistent() ? 0 : 1;
+            status = run(settings.get(), wiring).consistent() ? 0 : 1;
         } catch (Exception e) {
             LOG.error("the example failed", e);
             status = 3;
@@ -100,6 +146,11 @@ public final class CourseEnrollmentApp {
 
     /** Runs the whole example and returns what it found; logs its progress and result. */
     public static Report run(Settings settings) throws Exception {
+        return run(settings, CourseEnrollmentApp::wire);
+    }
+
+    /** Runs the whole example as {@code wiring} puts it together; logs its progress and result. */
+    public static Report run(Settings settings, Wiring wiring) throws Exception {
         long startNanos = System.nanoTime();
         Path indexDir = settings.indexDir().isPresent()
                 ? Files.createDirectories(settings.indexDir().get())
@@ -107,7 +158,7 @@ public final class CourseEnrollmentApp {
         // Pool: the clients, the relay's sequencer and two consumers, the progress reader, spare.
         try (ExampleDatabase database = ExampleDatabase.open(settings, settings.clients() + 6)) {
             LOG.info("database: {}, schema {}", database.description(), settings.schema());
-            return run(settings, database, indexDir, startNanos);
+            return run(settings, database, indexDir, startNanos, wiring);
         } finally {
             if (settings.indexDir().isEmpty()) {
                 deleteRecursively(indexDir);
@@ -115,13 +166,97 @@ public final class CourseEnrollmentApp {
         }
     }
 
-    private static Report run(Settings settings, ExampleDatabase database, Path indexDir, long startNanos)
+    private static Report run(
+            Settings settings, ExampleDatabase database, Path indexDir, long startNanos, Wiring wiring)
             throws Exception {
         DataSource dataSource = database.dataSource();
         CourseCatalog.createTables(dataSource, database.product());
         CourseCatalog.populate(dataSource, settings.students(), settings.courses());
         EnrollmentCountsProjection.createTable(dataSource);
+        LOG.info(
+                "{} students, {} courses; search index in {}; {} clients, {}",
+                settings.students(),
+                settings.courses(),
+                indexDir,
+                settings.clients(),
+                describeLimit(settings));
 
+        ClientWorkload workload;
+        ConsistencyCheck.Result result;
+        long enrollments;
+        try (Wired wired = wiring.wire(settings, database, indexDir)) {
+            OutboxMonitor monitor = new OutboxMonitor(dataSource, wired.tables());
+            OutboxRelay relay = wired.relay();
+            KafkaPath kafka = wired.kafka();
+            workload = new ClientWorkload(wired.service(), dataSource, settings);
+            workload.start();
+            Progress progress = new Progress(monitor, workload, startNanos);
+            boolean replayed = !settings.replay();
+            while (!workload.await(Duration.ofSeconds(1))) {
+                progress.log();
+                if (!replayed && workload.fractionDone() >= 0.5) {
+                    replayed = rewindSearchIndex(relay, monitor);
+                }
+            }
+            progress.log();
+            LOG.info(
+                    "clients done: {} operations, {} committed ({} enrolments, {} cancellations), {} rejected"
+                            + " (already enrolled {}, course full {}, not enrolled {}), {} failed",
+                    workload.done(),
+                    workload.committed(),
+                    workload.enrolled(),
+                    workload.cancelled(),
+                    workload.rejected(),
+                    workload.rejected(Enrollments.Rejected.Reason.ALREADY_ENROLLED),
+                    workload.rejected(Enrollments.Rejected.Reason.COURSE_FULL),
+                    workload.rejected(Enrollments.Rejected.Reason.NOT_ENROLLED),
+                    workload.failed());
+            progress.awaitCaughtUp(workload.committed(), kafka, CATCH_UP_TIMEOUT);
+            result = new ConsistencyCheck(
+                            dataSource,
+                            database.product(),
+                            monitor,
+                            wired.searchIndex(),
+                            kafka == null ? null : kafka.counts())
+                    .run(workload.committed(), settings.search());
+            Thread.sleep(wired.samplingInterval().toMillis() * 2); // a sample taken after the catch-up
+            LOG.info("health: {}", relay.health().status());
+            LOG.info("meters:");
+            MeterLines.of(wired.meters()).forEach(line -> LOG.info("  {}", line));
+            enrollments = wired.searchIndex().committedEnrollments().enrolled().size();
+        }
+
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+        result.findings().forEach(LOG::info);
+        if (result.consistent()) {
+            LOG.info(String.format(
+                    "consistent: %,d events from %,d operations in %.1f s; %s agree with the %,d enrolments"
+                            + " of the business tables",
+                    workload.committed(),
+                    workload.done(),
+                    elapsed.toMillis() / 1000.0,
+                    settings.kafka()
+                            ? "the read model, the search index and the Kafka consumer"
+                            : "the read model and the search index",
+                    enrollments));
+        } else {
+            result.differences().forEach(difference -> LOG.error("difference: {}", difference));
+            LOG.error("INCONSISTENT: {} differences", result.differences().size());
+        }
+        return new Report(
+                workload.done(),
+                workload.committed(),
+                workload.rejected(),
+                workload.failed(),
+                enrollments,
+                result.searchHits(),
+                elapsed,
+                result);
+    }
+
+    /** This edition: the library's API, wired by hand. */
+    private static Wired wire(Settings settings, ExampleDatabase database, Path indexDir) throws Exception {
+        DataSource dataSource = database.dataSource();
         LOG.info("creating the outbox tables in schema {} (Liquibase)", settings.schema());
         // [readme:migrate]
         OutboxTables tables = OutboxTables.of(settings.schema(), "outbox_"); // course_example.outbox_*
@@ -137,111 +272,40 @@ public final class CourseEnrollmentApp {
         OutboxWriter writer = OutboxWriter.builder(dialect).tables(tables).build();
         // [readme:end]
         EnrollmentService service = new EnrollmentService(dataSource, writer);
-        ClientWorkload workload = new ClientWorkload(service, dataSource, settings);
-        OutboxMonitor monitor = new OutboxMonitor(dataSource, tables);
 
-        try (SearchIndex searchIndex = new SearchIndex(indexDir)) {
-            LOG.info(
-                    "{} students, {} courses; search index in {}; {} clients, {}",
-                    settings.students(),
-                    settings.courses(),
-                    indexDir,
-                    settings.clients(),
-                    describeLimit(settings));
-
-            EnrollmentCountsProjection enrollmentCounts = new EnrollmentCountsProjection(database.product());
-            // [readme:consumers]
-            OutboxRelay.Builder relayBuilder = OutboxRelay.builder(dataSource, dialect)
-                    .tables(tables)
-                    .consumer(OutboxConsumer.transactional("enrollment-counts", enrollmentCounts)
-                            .startFrom(StartPosition.BEGINNING) // derived from the whole log
-                            .batchSize(500)
-                            .build())
-                    .consumer(OutboxConsumer.atLeastOnce("search-index", searchIndex)
-                            .startFrom(StartPosition.BEGINNING)
-                            .batchSize(500)
-                            .build());
-            // [readme:end]
-            KafkaPath kafka = settings.kafka() ? KafkaPath.start() : null;
-            if (kafka != null) {
-                relayBuilder.consumer(kafka.publishingConsumer());
-            }
-            OutboxRelay relay = relayBuilder.build().start();
-            // [readme:metrics]
-            MeterRegistry meters = new SimpleMeterRegistry(); // your application's registry
-            OutboxMetrics metrics = OutboxMetrics.builder(relay, meters)
-                    .samplingInterval(Duration.ofSeconds(1)) // the default is 10 s
-                    .bind();
-            // [readme:end]
-
-            ConsistencyCheck.Result result;
-            try (kafka;
+        SearchIndex searchIndex = new SearchIndex(indexDir);
+        EnrollmentCountsProjection enrollmentCounts = new EnrollmentCountsProjection(database.product());
+        // [readme:consumers]
+        OutboxRelay.Builder relayBuilder = OutboxRelay.builder(dataSource, dialect)
+                .tables(tables)
+                .consumer(OutboxConsumer.transactional("enrollment-counts", enrollmentCounts)
+                        .startFrom(StartPosition.BEGINNING) // derived from the whole log
+                        .batchSize(500)
+                        .build())
+                .consumer(OutboxConsumer.atLeastOnce("search-index", searchIndex)
+                        .startFrom(StartPosition.BEGINNING)
+                        .batchSize(500)
+                        .build());
+        // [readme:end]
+        KafkaPath kafka = settings.kafka() ? KafkaPath.start() : null;
+        if (kafka != null) {
+            relayBuilder.consumer(kafka.publishingConsumer());
+        }
+        OutboxRelay relay = relayBuilder.build().start();
+        // [readme:metrics]
+        MeterRegistry meters = new SimpleMeterRegistry(); // your application's registry
+        OutboxMetrics metrics = OutboxMetrics.builder(relay, meters)
+                .samplingInterval(Duration.ofSeconds(1)) // the default is 10 s
+                .bind();
+        // [readme:end]
+        return new Wired(tables, service, relay, searchIndex, meters, metrics.samplingInterval(), kafka, () -> {
+            try (searchIndex;
+                    kafka;
                     relay;
                     metrics) {
-                workload.start();
-                Progress progress = new Progress(monitor, workload, startNanos);
-                boolean replayed = !settings.replay();
-                while (!workload.await(Duration.ofSeconds(1))) {
-                    progress.log();
-                    if (!replayed && workload.fractionDone() >= 0.5) {
-                        replayed = rewindSearchIndex(relay, monitor);
-                    }
-                }
-                progress.log();
-                LOG.info(
-                        "clients done: {} operations, {} committed ({} enrolments, {} cancellations), {} rejected"
-                                + " (already enrolled {}, course full {}, not enrolled {}), {} failed",
-                        workload.done(),
-                        workload.committed(),
-                        workload.enrolled(),
-                        workload.cancelled(),
-                        workload.rejected(),
-                        workload.rejected(EnrollmentService.Rejected.Reason.ALREADY_ENROLLED),
-                        workload.rejected(EnrollmentService.Rejected.Reason.COURSE_FULL),
-                        workload.rejected(EnrollmentService.Rejected.Reason.NOT_ENROLLED),
-                        workload.failed());
-                progress.awaitCaughtUp(workload.committed(), kafka, CATCH_UP_TIMEOUT);
-                result = new ConsistencyCheck(
-                                dataSource,
-                                database.product(),
-                                monitor,
-                                searchIndex,
-                                kafka == null ? null : kafka.counts())
-                        .run(workload.committed(), settings.search());
-                Thread.sleep(metrics.samplingInterval().toMillis() * 2); // a sample taken after the catch-up
-                LOG.info("health: {}", relay.health().status());
-                LOG.info("meters:");
-                MeterLines.of(meters).forEach(line -> LOG.info("  {}", line));
+                // closed in reverse: the meters, the relay, the Kafka path, then the index
             }
-
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
-            result.findings().forEach(LOG::info);
-            long enrollments = searchIndex.committedEnrollments().enrolled().size();
-            if (result.consistent()) {
-                LOG.info(String.format(
-                        "consistent: %,d events from %,d operations in %.1f s; %s agree with the %,d enrolments"
-                                + " of the business tables",
-                        workload.committed(),
-                        workload.done(),
-                        elapsed.toMillis() / 1000.0,
-                        settings.kafka()
-                                ? "the read model, the search index and the Kafka consumer"
-                                : "the read model and the search index",
-                        enrollments));
-            } else {
-                result.differences().forEach(difference -> LOG.error("difference: {}", difference));
-                LOG.error("INCONSISTENT: {} differences", result.differences().size());
-            }
-            return new Report(
-                    workload.done(),
-                    workload.committed(),
-                    workload.rejected(),
-                    workload.failed(),
-                    enrollments,
-                    result.searchHits(),
-                    elapsed,
-                    result);
-        }
+        });
     }
 
     /**

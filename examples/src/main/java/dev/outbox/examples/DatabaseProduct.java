@@ -6,7 +6,7 @@ import java.util.Locale;
  * Which database the example runs on, told by the JDBC URL's prefix. The few statements the example
  * spells differently per database switch on it; everything else is the same SQL on all three.
  */
-enum DatabaseProduct {
+public enum DatabaseProduct {
     POSTGRESQL("PostgreSQL", "jdbc:postgresql:"),
     MARIADB("MariaDB", "jdbc:mariadb:"),
     MYSQL("MySQL", "jdbc:mysql:");

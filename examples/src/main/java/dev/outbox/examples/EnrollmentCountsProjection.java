@@ -19,13 +19,13 @@ import javax.sql.DataSource;
  * student twice. They need no idempotency here because the handler writes on the relay's connection,
  * in the transaction that also saves the consumer's checkpoint: both commit, or neither does.
  */
-final class EnrollmentCountsProjection implements TransactionalEventHandler {
+public final class EnrollmentCountsProjection implements TransactionalEventHandler {
 
-    static final String CONSUMER_NAME = "enrollment-counts";
+    public static final String CONSUMER_NAME = "enrollment-counts";
 
     private final String upsertSql;
 
-    EnrollmentCountsProjection(DatabaseProduct database) {
+    public EnrollmentCountsProjection(DatabaseProduct database) {
         this.upsertSql = upsertSql(database);
     }
 

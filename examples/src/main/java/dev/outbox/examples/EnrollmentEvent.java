@@ -15,13 +15,13 @@ import java.util.Map;
  *
  * @param type {@link #ENROLLED} or {@link #CANCELLED}
  */
-record EnrollmentEvent(String type, long studentId, String studentName, long courseId, String courseTitle) {
+public record EnrollmentEvent(String type, long studentId, String studentName, long courseId, String courseTitle) {
 
     static final String AGGREGATE_TYPE = "course";
-    static final String ENROLLED = "StudentEnrolled";
-    static final String CANCELLED = "EnrollmentCancelled";
+    public static final String ENROLLED = "StudentEnrolled";
+    public static final String CANCELLED = "EnrollmentCancelled";
 
-    EnrollmentEvent {
+    public EnrollmentEvent {
         if (!type.equals(ENROLLED) && !type.equals(CANCELLED)) {
             throw new IllegalArgumentException("unknown enrolment event type " + type);
         }
@@ -58,7 +58,7 @@ record EnrollmentEvent(String type, long studentId, String studentName, long cou
 
     // A JSON library would do; this payload is small and flat enough to write and read by hand.
 
-    String toJson() {
+    public String toJson() {
         return "{\"studentId\":" + studentId + ",\"studentName\":" + quote(studentName) + ",\"courseId\":" + courseId
                 + ",\"courseTitle\":" + quote(courseTitle) + "}";
     }

@@ -18,28 +18,7 @@ import javax.sql.DataSource;
  *
  * <p>Thread-safe: every call takes its own connection from the pool.
  */
-final class EnrollmentService {
-
-    /**
-     * A business rule refused the operation. Thrown inside the transaction, which the writer then
-     * rolls back: the business writes made so far and the events appended so far are discarded.
-     */
-    static final class Rejected extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        enum Reason {
-            ALREADY_ENROLLED,
-            COURSE_FULL,
-            NOT_ENROLLED
-        }
-
-        final Reason reason;
-
-        Rejected(Reason reason) {
-            super(reason.name(), null, false, false); // an expected outcome: no stack trace
-            this.reason = reason;
-        }
-    }
+final class EnrollmentService implements Enrollments {
 
     private record Course(String title, int capacity) {}
 
@@ -51,12 +30,8 @@ final class EnrollmentService {
         this.writer = writer;
     }
 
-    /**
-     * Enrolls a student in a course.
-     *
-     * @throws Rejected if the student is enrolled already or the course is full
-     */
-    void enroll(long studentId, long courseId) {
+    @Override
+    public void enroll(long studentId, long courseId) {
         // [readme:writer]
         writer.inTransaction(dataSource, tx -> {
             Connection connection = tx.connection();
@@ -75,12 +50,8 @@ final class EnrollmentService {
         // [readme:end]
     }
 
-    /**
-     * Cancels a student's enrolment in a course.
-     *
-     * @throws Rejected if the student is not enrolled in the course
-     */
-    void cancel(long studentId, long courseId) {
+    @Override
+    public void cancel(long studentId, long courseId) {
         writer.inTransaction(dataSource, tx -> {
             Connection connection = tx.connection();
             Course course = lockCourse(connection, courseId);

@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -19,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * example's schema, which is dropped and created again so every run starts from nothing. On MariaDB
  * and MySQL the schema is a database. Closing it closes the pool and stops the embedded server.
  */
-final class ExampleDatabase implements AutoCloseable {
+public final class ExampleDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExampleDatabase.class);
 
@@ -126,12 +128,36 @@ final class ExampleDatabase implements AutoCloseable {
         }
     }
 
-    DatabaseProduct product() {
+    public DatabaseProduct product() {
         return product;
     }
 
-    DataSource dataSource() {
+    public DataSource dataSource() {
         return pool;
+    }
+
+    /**
+     * The properties that give a Spring Boot application a pool like this one ({@code
+     * spring.datasource.*}): the same server, user, schema and isolation, {@code connections} at most.
+     */
+    public Map<String, Object> springDataSourceProperties(int connections) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("spring.datasource.url", pool.getJdbcUrl());
+        properties.put("spring.datasource.username", pool.getUsername());
+        if (pool.getPassword() != null) {
+            properties.put("spring.datasource.password", pool.getPassword());
+        }
+        if (pool.getSchema() != null) {
+            properties.put("spring.datasource.hikari.schema", pool.getSchema());
+        }
+        if (pool.getCatalog() != null) {
+            properties.put("spring.datasource.hikari.catalog", pool.getCatalog());
+        }
+        if (pool.getTransactionIsolation() != null) {
+            properties.put("spring.datasource.hikari.transaction-isolation", pool.getTransactionIsolation());
+        }
+        properties.put("spring.datasource.hikari.maximum-pool-size", connections);
+        return properties;
     }
 
     String description() {

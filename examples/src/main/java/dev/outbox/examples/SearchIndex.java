@@ -68,9 +68,9 @@ import org.tartarus.snowball.ext.EnglishStemmer;
  * <p>The handler is called on the consumer's thread only; {@link #search} and {@link
  * #committedEnrollments} may be called from any thread.
  */
-final class SearchIndex implements EventHandler, Closeable {
+public final class SearchIndex implements EventHandler, Closeable {
 
-    static final String CONSUMER_NAME = "search-index";
+    public static final String CONSUMER_NAME = "search-index";
 
     private static final String KEY = "key";
     private static final String STATUS = "status";
@@ -106,7 +106,7 @@ final class SearchIndex implements EventHandler, Closeable {
     private final AtomicLong alreadyApplied = new AtomicLong();
 
     /** Opens the index in {@code dir}, replacing what it held: the index is rebuilt from the log. */
-    SearchIndex(Path dir) throws IOException {
+    public SearchIndex(Path dir) throws IOException {
         this.directory = FSDirectory.open(dir);
         this.writer = new IndexWriter(
                 directory, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE));

@@ -31,7 +31,9 @@ class ReadmeSnippetsTest {
                         "search-handler",
                         "kafka-publisher",
                         "kafka-consumer",
-                        "metrics");
+                        "metrics",
+                        "spring-service",
+                        "spring-handlers");
         snippets.forEach((name, code) -> assertThat(readme)
                 .as("README.md quotes snippet '%s' as it is in the code", name)
                 .contains(ReadmeSnippets.fenced(code)));
@@ -50,10 +52,25 @@ class ReadmeSnippetsTest {
                 "counts-handler",
                 "kafka-publisher",
                 "kafka-consumer",
-                "metrics")) {
+                "metrics",
+                "spring-service",
+                "spring-handlers")) {
             assertThat(readme)
                     .as("../README.md quotes snippet '%s' as it is in the code", name)
                     .contains(ReadmeSnippets.fenced(snippets.get(name)));
+        }
+    }
+
+    @Test
+    void shouldQuoteTheSpringBootPropertiesInBothReadmesAsTheAppHasThem() throws IOException {
+        String properties =
+                ReadmeSnippets.inProperties(Path.of("src/main/resources")).get("spring-properties");
+
+        assertThat(properties).isNotNull();
+        for (String readme : List.of("README.md", "../README.md")) {
+            assertThat(Files.readString(Path.of(readme)))
+                    .as("%s quotes the Spring Boot edition's properties as they are", readme)
+                    .contains(ReadmeSnippets.fencedProperties(properties));
         }
     }
 

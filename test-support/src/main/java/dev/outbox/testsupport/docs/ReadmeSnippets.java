@@ -17,20 +17,44 @@ import java.util.stream.Stream;
  */
 public final class ReadmeSnippets {
 
-    private static final Pattern SNIPPET = Pattern.compile(
-            "(?m)^[ \\t]*// \\[readme:([a-z-]+)\\][^\\n]*\\n(.*?)^[ \\t]*// \\[readme:end\\]", Pattern.DOTALL);
+    private static final Pattern SNIPPET = marked("//");
+    private static final Pattern PROPERTIES_SNIPPET = marked("#");
 
     private ReadmeSnippets() {}
 
     /** Every snippet in the {@code .java} files below {@code sources}, by name, in file order. */
     public static Map<String, String> in(Path sources) throws IOException {
+        return in(sources, ".java", SNIPPET);
+    }
+
+    /**
+     * Every snippet in the {@code .properties} files below {@code resources}, marked between {@code
+     * # [readme:NAME]} and {@code # [readme:end]}, by name.
+     */
+    public static Map<String, String> inProperties(Path resources) throws IOException {
+        return in(resources, ".properties", PROPERTIES_SNIPPET);
+    }
+
+    /** {@code properties} as a README quotes them: a fenced properties block. */
+    public static String fencedProperties(String properties) {
+        return "```properties\n" + properties + "```\n";
+    }
+
+    private static Pattern marked(String comment) {
+        return Pattern.compile(
+                "(?m)^[ \\t]*" + comment + " \\[readme:([a-z-]+)\\][^\\n]*\\n(.*?)^[ \\t]*" + comment
+                        + " \\[readme:end\\]",
+                Pattern.DOTALL);
+    }
+
+    private static Map<String, String> in(Path sources, String suffix, Pattern snippet) throws IOException {
         Map<String, String> snippets = new LinkedHashMap<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(sources)) {
-            files = walk.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+            files = walk.filter(p -> p.toString().endsWith(suffix)).sorted().toList();
         }
         for (Path file : files) {
-            Matcher matcher = SNIPPET.matcher(Files.readString(file));
+            Matcher matcher = snippet.matcher(Files.readString(file));
             while (matcher.find()) {
                 snippets.put(matcher.group(1), dedent(matcher.group(2)));
             }
