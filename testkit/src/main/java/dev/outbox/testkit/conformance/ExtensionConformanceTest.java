@@ -10,6 +10,7 @@ import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
+import dev.outbox.OutboxRelay;
 import dev.outbox.RetryPolicy;
 import dev.outbox.StartPosition;
 import dev.outbox.testkit.RecordingHandler;
@@ -159,5 +160,35 @@ public abstract class ExtensionConformanceTest extends ConformanceTestBase {
         assertThatThrownBy(() -> outbox.recorded("search"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("register one with .recording(\"search\")");
+    }
+
+    /**
+     * Attached to a relay the application runs (as in a Spring Boot test), the extension waits on
+     * that relay's consumers, reads its recording consumer, and leaves the relay running.
+     */
+    @Test
+    void shouldWaitOnTheApplicationsRelayWhenAttachedToIt() {
+        RecordingHandler applications = new RecordingHandler();
+        OutboxRelay application = startRelay(
+                "application",
+                relay -> relay.consumer(OutboxConsumer.atLeastOnce("application-recorded", applications)
+                        .startFrom(StartPosition.BEGINNING)
+                        .build()));
+        OutboxExtension attached = OutboxExtension.attachedTo(() -> application);
+        attached.beforeEach(null); // as JUnit calls it before a test
+
+        OutboxEvent placed = OutboxEvent.of("order", "attached", "Placed", "{}");
+        appendCommitted(placed);
+        attached.awaitConsumed("application-recorded");
+
+        assertThat(attached.relay()).isSameAs(application);
+        assertThat(attached.recorded("application-recorded").eventIds()).contains(placed.eventId());
+        assertThatThrownBy(() -> attached.recording("mine"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("attached to the application's relay");
+        attached.afterEach(null);
+        assertThat(application.health().isUp())
+                .as("the application's relay keeps running")
+                .isTrue();
     }
 }
