@@ -4,12 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
-import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxWriter;
-import dev.outbox.spring.testapp.AppSchema;
-import dev.outbox.spring.testapp.EnrollmentService;
-import dev.outbox.testkit.database.TestDatabase;
-import dev.outbox.testkit.junit.OutboxExtension;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +14,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -37,38 +26,13 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * writer that inserts its events before Hibernate flushes the update (and takes the row's lock)
  * breaks that, and the same check catches it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class JpaOrderingTest {
+abstract class JpaOrderingTest extends TestApplicationTestBase {
 
     private static final int THREADS = 2;
     private static final int ROUNDS = 150;
 
-    private AppSchema database;
-    private ConfigurableApplicationContext application;
-    private EnrollmentService service;
-    private JdbcTemplate jdbc;
-
-    @RegisterExtension
-    final OutboxExtension outbox = OutboxExtension.attachedTo(() -> application.getBean(OutboxRelay.class));
-
-    abstract TestDatabase database();
-
-    @BeforeAll
-    void startApplication() {
-        database = AppSchema.create(database(), "spring_jpa");
-        application = database.start();
-        service = application.getBean(EnrollmentService.class);
-        jdbc = application.getBean(JdbcTemplate.class);
-    }
-
-    @AfterAll
-    void stopApplication() {
-        if (application != null) {
-            application.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+    JpaOrderingTest() {
+        super("spring_jpa");
     }
 
     @Test
@@ -132,11 +96,6 @@ abstract class JpaOrderingTest {
                 .filter(record -> record.aggregateId().equals(Long.toString(course)))
                 .map(OutboxRecord::payload)
                 .toList();
-    }
-
-    private long newCourse(long id) {
-        jdbc.update("insert into course (id, seats, trail) values (?, 0, '')", id);
-        return id;
     }
 
     /**

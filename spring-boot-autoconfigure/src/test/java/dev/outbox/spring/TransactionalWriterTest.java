@@ -5,56 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxRecord;
-import dev.outbox.OutboxRelay;
-import dev.outbox.spring.testapp.AppSchema;
-import dev.outbox.spring.testapp.EnrollmentService;
-import dev.outbox.testkit.database.TestDatabase;
-import dev.outbox.testkit.junit.OutboxExtension;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Events appended in the application's {@code @Transactional} services share their transaction's
  * fate, through JPA, JdbcTemplate and jOOQ; outside a transaction the append is refused.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class TransactionalWriterTest {
+abstract class TransactionalWriterTest extends TestApplicationTestBase {
 
     private static final long COURSE = 1;
 
-    private AppSchema database;
-    private ConfigurableApplicationContext application;
-    private EnrollmentService service;
-
-    @RegisterExtension
-    final OutboxExtension outbox = OutboxExtension.attachedTo(() -> application.getBean(OutboxRelay.class));
-
-    abstract TestDatabase database();
-
-    @BeforeAll
-    void startApplication() {
-        database = AppSchema.create(database(), "spring_tx");
-        application = database.start();
-        service = application.getBean(EnrollmentService.class);
-        application
-                .getBean(JdbcTemplate.class)
-                .update("insert into course (id, seats, trail) values (?, 0, '')", COURSE);
+    TransactionalWriterTest() {
+        super("spring_tx");
     }
 
-    @AfterAll
-    void stopApplication() {
-        if (application != null) {
-            application.close();
-        }
-        if (database != null) {
-            database.close();
-        }
+    @BeforeAll
+    void aCourse() {
+        newCourse(COURSE);
     }
 
     @Test
