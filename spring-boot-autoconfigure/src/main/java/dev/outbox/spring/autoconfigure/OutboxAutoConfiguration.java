@@ -18,9 +18,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.util.unit.DataSize;
 
@@ -41,6 +43,7 @@ import org.springframework.util.unit.DataSize;
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnProperty(prefix = "outbox", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(OutboxProperties.class)
+@Import(DatabaseInitializationDependencyConfigurer.class) // honours @DependsOnDatabaseInitialization
 public class OutboxAutoConfiguration {
 
     @Bean
@@ -92,7 +95,6 @@ public class OutboxAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        @DependsOnDatabaseInitialization
         OutboxSchemaMigration outboxSchemaMigration(DataSource dataSource, OutboxTables tables) {
             return new OutboxSchemaMigration(relayDataSource(dataSource), tables);
         }
@@ -116,9 +118,7 @@ public class OutboxAutoConfiguration {
                 OutboxTables tables,
                 OutboxProperties properties,
                 ListableBeanFactory beans,
-                ObjectProvider<OutboxConsumer> consumerBeans,
-                ObjectProvider<OutboxSchemaMigration> migration) {
-            migration.ifAvailable(ran -> {});
+                ObjectProvider<OutboxConsumer> consumerBeans) {
             OutboxRelay.Builder relay = OutboxRelay.builder(relayDataSource(dataSource), dialect)
                     .tables(tables)
                     .options(properties.getRelay().toOptions());

@@ -6,8 +6,9 @@ import javax.sql.DataSource;
 import org.springframework.beans.factory.InitializingBean;
 
 /**
- * Runs outbox's Liquibase changelog when the context starts ({@code outbox.migrations.enabled}),
- * before the relay, which depends on it.
+ * Runs outbox's Liquibase changelog when the context starts ({@code outbox.migrations.enabled}). A
+ * database initializer to Spring Boot ({@link OutboxSchemaMigrationDetector}): the relay, and every
+ * other bean that depends on database initialization, comes after it.
  */
 public final class OutboxSchemaMigration implements InitializingBean {
 

@@ -6,6 +6,7 @@ import dev.outbox.EventHandler;
 import dev.outbox.FailurePolicy;
 import dev.outbox.OutboxConsumer;
 import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.StartPosition;
 import dev.outbox.micrometer.OutboxMetrics;
@@ -39,9 +40,11 @@ import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 
 /**
@@ -189,6 +192,33 @@ class OutboxAutoConfigurationTest {
             assertThat(context).hasNotFailed().doesNotHaveBean(OutboxWriter.class);
             assertThat(context).doesNotHaveBean(OutboxRelay.class);
         });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ReadsTheLogAtStartUp {
+        /** A bean of the application that reads the outbox's tables when it is created. */
+        @Bean
+        @DependsOnDatabaseInitialization
+        Long logEntriesAtStartUp(DataSource dataSource, OutboxTables tables) {
+            return new JdbcTemplate(dataSource)
+                    .queryForObject("select count(*) from " + tables.qualified(tables.logTable()), Long.class);
+        }
+    }
+
+    @Test
+    void theMigrationRunsBeforeTheBeansThatDependOnDatabaseInitialization() {
+        try (AppSchema fresh = AppSchema.create(PostgresServers.locate(), "spring_init")) {
+            new ApplicationContextRunner()
+                    .withConfiguration(
+                            AutoConfigurations.of(DataSourceAutoConfiguration.class, OutboxAutoConfiguration.class))
+                    .withPropertyValues(fresh.dataSourceProperties().toArray(String[]::new))
+                    .withPropertyValues("outbox.migrations.enabled=true")
+                    .withUserConfiguration(ReadsTheLogAtStartUp.class)
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        assertThat(context.getBean("logEntriesAtStartUp")).isEqualTo(0L);
+                    });
+        }
     }
 
     @Test
