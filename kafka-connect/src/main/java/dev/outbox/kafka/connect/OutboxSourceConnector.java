@@ -202,10 +202,11 @@ public class OutboxSourceConnector extends SourceConnector {
                     || !(number instanceof Number)
                     || ((Number) number).intValue() < 0
                     || ((Number) number).intValue() >= config.partitions()
-                    || partition.size() != 3) {
+                    || !partition.keySet().equals(OutboxSourceTask.SOURCE_PARTITION_KEYS)) {
                 throw new ConnectException("not a source partition of this connector: " + partition + "; its"
                         + " partitions are {\"tables\": \"" + tables + "\", \"consumer\": \"" + config.consumer()
-                        + "\", \"partition\": 0 to " + (config.partitions() - 1) + "}");
+                        + "\", \"partition\": 0 to " + (config.partitions() - 1)
+                        + "} (GET /connectors/<name>/offsets shows them)");
             }
             Map<String, ?> offset = entry.getValue();
             if (offset == null) {

@@ -15,9 +15,11 @@ import dev.outbox.kafka.connect.internal.StartPositions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -312,10 +314,22 @@ public class OutboxSourceTask extends SourceTask {
         }
     }
 
-    /** The source partition of {@code partition}: the same map in the connector's offsets API. */
+    /**
+     * The source partition of {@code partition}. A {@link HashMap}, on purpose: Connect keys offsets
+     * by the map's JSON bytes, so the keys must come in the same order in every JVM (a {@code Map.of}
+     * iterates in an order that changes from one JVM to the next) and in the order Connect writes an
+     * operator's altered offsets in (it parses them into a {@code HashMap}).
+     */
     static Map<String, Object> sourcePartition(String tables, String consumer, int partition) {
-        return Map.of("tables", tables, "consumer", consumer, "partition", partition);
+        Map<String, Object> sourcePartition = new HashMap<>();
+        sourcePartition.put("tables", tables);
+        sourcePartition.put("consumer", consumer);
+        sourcePartition.put("partition", partition);
+        return Collections.unmodifiableMap(sourcePartition);
     }
+
+    /** The keys of a source partition. */
+    static final Set<String> SOURCE_PARTITION_KEYS = Set.of("tables", "consumer", "partition");
 
     /** {@code <schema>.<prefix>}, or the prefix alone for the connection's schema. */
     static String tablesName(OutboxTables tables) {
