@@ -8,8 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class PostgresConnectorTest extends ConnectorTestBase {
@@ -20,25 +24,34 @@ class PostgresConnectorTest extends ConnectorTestBase {
     }
 
     /**
-     * The password, given through the worker's file config provider, is in neither the worker's log
-     * nor what its REST API shows of the connector and its tasks (PostgreSQL here trusts local
-     * connections, so any password connects).
+     * The configuration the READMEs show works as it is, with only the database's address, schema,
+     * consumer, topic prefix and secrets file replaced; and its password, given through the worker's
+     * file config provider, is in neither the worker's log nor what its REST API shows of the
+     * connector and its tasks (PostgreSQL here trusts local connections, so any password connects).
      */
     @Test
-    void shouldKeepThePasswordOutOfTheWorkersLogAndRestOutput() throws Exception {
+    void shouldRunTheReadmesConfigurationAndKeepThePasswordOutOfTheWorkersLogAndRestOutput() throws Exception {
+        Map<String, String> readme = readmeConfig();
         String secret = "s3cret-" + UUID.randomUUID();
         Path secrets = connect().directory().resolve(uniqueName("secrets") + ".properties");
         Files.writeString(secrets, "password=" + secret + "\n", StandardCharsets.UTF_8);
-        String topic = uniqueName("secret");
-        createTopic(topic, 1);
+        String prefix = uniqueName("readme");
+        createTopic(prefix + ".course", 3);
         appendCommitted(OutboxEvent.of("course", "course-1", "Created", "{}"));
-        String name = uniqueName("outbox-secret");
-        Map<String, String> config = connectorConfig(
-                uniqueName("secret"),
-                Map.of("outbox.topic", topic, "outbox.jdbc.password", "${file:" + secrets + ":password}"));
+        String name = uniqueName("outbox-readme");
+        Map<String, String> config = new LinkedHashMap<>(readme);
+        Map<String, String> ours = connectorConfig(uniqueName("readme"), Map.of("outbox.topic.prefix", prefix));
+        for (String replaced : List.of(
+                "outbox.jdbc.url", "outbox.jdbc.user", "outbox.schema", "outbox.consumer", "outbox.topic.prefix")) {
+            assertThat(readme).containsKey(replaced);
+            config.put(replaced, ours.get(replaced));
+        }
+        config.put("outbox.table.prefix", ours.get("outbox.table.prefix"));
+        assertThat(readme.get("outbox.jdbc.password")).startsWith("${file:").endsWith(":password}");
+        config.put("outbox.jdbc.password", "${file:" + secrets + ":password}");
         putConnector(name, config);
-        awaitRunning(name, 1);
-        assertThat(readCommitted(topic, 1, TIMEOUT)).hasSize(1);
+        awaitRunning(name, Integer.parseInt(readme.get("tasks.max")));
+        assertThat(readCommitted(prefix + ".course", 1, TIMEOUT)).hasSize(1);
 
         LocalConnect.Response shown = connect().request("GET", "/connectors/" + name + "/config", null);
         assertThat(shown.body()).contains("${file:").doesNotContain(secret);
@@ -59,6 +72,22 @@ class PostgresConnectorTest extends ConnectorTestBase {
         assertThat(Files.readString(connect().logFile(), StandardCharsets.UTF_8))
                 .doesNotContain(secret)
                 .doesNotContain(literal);
+    }
+
+    /** The JSON configuration of kafka-connect/README.md, which the project's README quotes too. */
+    private static Map<String, String> readmeConfig() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int start = readme.indexOf("```json\n");
+        String block = readme.substring(start, readme.indexOf("```\n", start + 7) + 4);
+        assertThat(Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8))
+                .as("the project's README quotes the module README's configuration")
+                .contains(block);
+        Map<String, String> config = new LinkedHashMap<>();
+        Matcher property = Pattern.compile("\"([^\"]+)\": \"([^\"]*)\"").matcher(block);
+        while (property.find()) {
+            config.put(property.group(1), property.group(2));
+        }
+        return config;
     }
 
     /** Connect's validation refuses a bad configuration and names the property. */
