@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * file config provider ({@code ${file:<path>:<key>}} in a connector's configuration); offsets
  * flushed every second; and a group session of 6 s with {@code scheduled.rebalance.max.delay.ms=0}, so
  * that the tasks of a worker killed with SIGKILL are assigned again within seconds of its restart
- * rather than after 5 minutes. {@link Builder#workerProperty(String, String)} overrides any of them.
+ * rather than after 5 minutes; and {@code producer.transaction.timeout.ms=10000}, so that a worker
+ * restarted after SIGKILL waits 10 s, not 60, for the killed task's open transaction to be aborted
+ * before it can read its offsets. {@link Builder#workerProperty(String, String)} overrides any of them.
  *
  * <p>The worker's class path is the broker's (see {@link LocalKafka}), which holds {@code
  * connect-runtime} too. Its log (stdout and stderr, every start appended) is {@link #logFile()}.
@@ -127,6 +129,10 @@ public final class LocalConnect implements AutoCloseable {
         worker.put("session.timeout.ms", "6000");
         worker.put("heartbeat.interval.ms", "1000");
         worker.put("scheduled.rebalance.max.delay.ms", "0");
+        // a task killed with its worker leaves its transaction open; a new worker reads the offsets
+        // topic read_committed before it starts any task, so it waits until the broker aborts that
+        // transaction: after the producer's transaction.timeout.ms, 60 s by default (measured: 67 s)
+        worker.put("producer.transaction.timeout.ms", "10000");
         worker.putAll(builder.overrides);
         this.properties = Map.copyOf(worker);
         writeProperties(worker);

@@ -189,6 +189,17 @@ public class OutboxSourceTask extends SourceTask {
 
     @Override
     public @Nullable List<SourceRecord> poll() throws InterruptedException {
+        try {
+            return readBatch();
+        } catch (RuntimeException e) {
+            if (stopping) {
+                return null; // stop() closed the pool under this read: nothing was returned, nothing is lost
+            }
+            throw e;
+        }
+    }
+
+    private @Nullable List<SourceRecord> readBatch() throws InterruptedException {
         long budgetEnd = System.nanoTime() + POLL_BUDGET_NANOS;
         while (!stopping) {
             List<OutboxRecord> entries = log.read(readFrom, config.batchSize());

@@ -110,7 +110,12 @@ abstract class ConnectTestBase {
     }
 
     @AfterAll
-    void dropSchema() {
+    void dropSchema() throws Exception {
+        if (sharedConnect != null) {
+            // the worker's directory goes when the JVM exits: keep its log for a failure's diagnosis
+            Path kept = Path.of("target", getClass().getSimpleName() + "-worker.log");
+            Files.copy(sharedConnect.logFile(), kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         if (schema != null) {
             schema.close();
         }
@@ -172,6 +177,24 @@ abstract class ConnectTestBase {
                         name, response, connect().logTail(60))
                 .isTrue();
         return response;
+    }
+
+    /** The connector's status as the REST API tells it, and the worker log's last errors: a failure's context. */
+    protected static String diagnosis(String name) {
+        String errors = connect()
+                .logTail(4000)
+                .lines()
+                .filter(line -> line.contains(" ERROR ") || line.contains(" WARN "))
+                .skip(0)
+                .reduce((a, b) -> a + "\n" + b)
+                .orElse("");
+        List<String> lines = errors.lines().toList();
+        return "status: "
+                + connect()
+                        .request("GET", "/connectors/" + name + "/status", null)
+                        .body()
+                + "\nthe worker log's last warnings and errors:\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
     /** Waits until connector {@code name} and {@code tasks} tasks run; fails with the trace of a failed one. */

@@ -57,24 +57,24 @@ abstract class ConnectorHistoryTestBase extends ConnectTestBase {
             for (int round = 1; round <= rounds; round++) {
                 putConnector(name, config(consumer, topic, 1));
                 awaitRunning(name, 1);
-                awaitProgress(reader, consumer, "round " + round + ": delivering with 1 task");
+                awaitProgress(reader, consumer, name, "round " + round + ": delivering with 1 task");
 
                 LOG.info("round {}: SIGKILL of the Connect worker", round);
                 connect().kill();
                 connect().start();
                 awaitRunning(name, 1);
-                awaitProgress(reader, consumer, "round " + round + ": after the worker's restart");
+                awaitProgress(reader, consumer, name, "round " + round + ": after the worker's restart");
 
                 LOG.info("round {}: tasks 1 -> 3", round);
                 putConnector(name, config(consumer, topic, 3));
                 awaitRunning(name, 3);
-                awaitProgress(reader, consumer, "round " + round + ": with 3 tasks");
+                awaitProgress(reader, consumer, name, "round " + round + ": with 3 tasks");
 
                 LOG.info("round {}: SIGKILL of the broker", round);
                 kafka().kill();
                 kafka().start();
                 awaitRunning(name, 3);
-                awaitProgress(reader, consumer, "round " + round + ": after the broker's restart");
+                awaitProgress(reader, consumer, name, "round " + round + ": after the broker's restart");
             }
         } finally {
             writing.set(false);
@@ -146,9 +146,15 @@ abstract class ConnectorHistoryTestBase extends ConnectTestBase {
     }
 
     /** Waits until the connector's copied position moves 300 entries past where it is now. */
-    private void awaitProgress(OutboxRelay reader, String consumer, String what) {
+    private void awaitProgress(OutboxRelay reader, String consumer, String name, String what) {
         long from = lowestCheckpoint(reader, consumer);
-        await(what).atMost(TIMEOUT).until(() -> lowestCheckpoint(reader, consumer) >= from + 300);
+        long begin = System.nanoTime();
+        try {
+            await(what).atMost(TIMEOUT).until(() -> lowestCheckpoint(reader, consumer) >= from + 300);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + diagnosis(name), e);
+        }
+        LOG.info("{}: 300 entries on in {} ms", what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
     }
 
     private static long lowestCheckpoint(OutboxRelay reader, String consumer) {
