@@ -2,6 +2,7 @@ package dev.outbox.kafka.connect;
 
 import dev.outbox.ConsumerStatus;
 import dev.outbox.KeyPartitioner;
+import dev.outbox.OutboxException;
 import dev.outbox.OutboxLog;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxTables;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * need be, so that log retention keeps every entry it has not delivered; after Connect's commits
  * it copies the position forward again (at most once a second), for retention, status and the
  * command-line tool. The log is gap-free: a batch that does not continue where the last one ended
- * fails the task rather than skip anything. With {@code outbox.sequencer.enabled} it also runs a
+ * fails the task rather than skip anything; a read that fails (the database unreachable) is retried
+ * with a growing wait, the task's position unchanged. With {@code outbox.sequencer.enabled} it also runs a
  * relay that sequences while it holds the sequencer lock.
  *
  * <p>Connect calls {@link #poll()} and {@link #commit()} on the task's thread, {@link
@@ -81,6 +83,8 @@ public class OutboxSourceTask extends SourceTask {
     private long copied;
     private long lastCopyNanos;
     private volatile boolean stopping;
+    /** Reads of the log that failed in a row. */
+    private int failedReads;
 
     public OutboxSourceTask() {}
 
@@ -202,7 +206,16 @@ public class OutboxSourceTask extends SourceTask {
     private @Nullable List<SourceRecord> readBatch() throws InterruptedException {
         long budgetEnd = System.nanoTime() + POLL_BUDGET_NANOS;
         while (!stopping) {
-            List<OutboxRecord> entries = log.read(readFrom, config.batchSize());
+            List<OutboxRecord> entries;
+            try {
+                entries = log.read(readFrom, config.batchSize());
+            } catch (OutboxException e) {
+                return databaseUnavailable(e);
+            }
+            if (failedReads > 0) {
+                LOG.info("consumer '{}': the log can be read again, after {} failed read(s)", consumer, failedReads);
+                failedReads = 0;
+            }
             if (entries.isEmpty()) {
                 synchronized (wakeUp) {
                     if (!stopping) {
@@ -239,6 +252,29 @@ public class OutboxSourceTask extends SourceTask {
             }
             if (entries.size() < config.batchSize() || System.nanoTime() - budgetEnd > 0) {
                 return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A read of the log failed (the database is down or unreachable): nothing was returned, so
+     * nothing moved. Waits (up to 5 s, growing) and returns nothing, so that Connect polls again;
+     * logs once when it starts failing, instead of failing the task for good.
+     */
+    private @Nullable List<SourceRecord> databaseUnavailable(OutboxException e) throws InterruptedException {
+        failedReads++;
+        if (failedReads == 1) {
+            LOG.warn(
+                    "consumer '{}': cannot read the log from seq {}; retrying until it can be read",
+                    consumer,
+                    readFrom,
+                    e);
+        }
+        long backoff = Math.min(5_000, config.pollIntervalMillis() * (1L << Math.min(failedReads, 10)));
+        synchronized (wakeUp) {
+            if (!stopping) {
+                wakeUp.wait(backoff);
             }
         }
         return null;
