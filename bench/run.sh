@@ -2,7 +2,7 @@
 # Runs the outbox benchmarks and writes BENCHMARKS.md at the repository root.
 #   bench/run.sh quick                 # a few minutes (< 10 on 2 cores)
 #   bench/run.sh full --wait-quiet     # the published figures; waits (up to 5 min) for 1-min load < 0.5 per section
-# Other options: --only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka,operations  --db=postgres,mariadb
+# Other options: --only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka,connect,operations  --db=postgres,mariadb
 #                --reps=N  --backlog=N  --wait-quiet=LOAD,MAX_SECONDS  --out=FILE
 #                --postgres-url=JDBC_URL  --mariadb=HOST:PORT
 # Needs PostgreSQL on 127.0.0.1:5432 (database test, user postgres, trust), MariaDB on 127.0.0.1:3306

@@ -1,5 +1,6 @@
 package dev.outbox.bench;
 
+import dev.outbox.localkafka.LocalConnect;
 import dev.outbox.localkafka.LocalKafka;
 import dev.outbox.testsupport.database.RestartablePostgres;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * Runs the benchmarks and writes BENCHMARKS.md. Usage (see BENCHMARKS.md):
  *
  * <pre>
- * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka,operations]
+ * bench/run.sh quick|full [--only=writer,drain,curve,latency,notify,idle,debezium,partition-read,partition-scaling,idle-partitions,kafka,connect,operations]
  *     [--db=postgres,mariadb] [--reps=N] [--backlog=N] [--wait-quiet[=LOAD[,MAX_SECONDS]]] [--out=FILE]
  * </pre>
  */
@@ -69,6 +70,7 @@ public final class BenchMain {
                 "partition-read",
                 "partition-scaling",
                 "kafka",
+                "connect",
                 "operations");
         Set<String> databases = Set.of("postgres", "mariadb");
         double quietLoad = -1;
@@ -225,6 +227,15 @@ public final class BenchMain {
             gate.await("kafka, " + db.label);
             try (LocalKafka kafka = LocalKafka.builder().start()) {
                 new KafkaBench(db, mode, report, kafka).run();
+            }
+        }
+        if (only.contains("connect")) {
+            gate.await("connect, " + db.label);
+            try (LocalKafka kafka = LocalKafka.builder().start();
+                    LocalConnect connect = LocalConnect.builder(kafka)
+                            .pluginPath(ConnectBench.pluginPath())
+                            .start()) {
+                new ConnectBench(db, mode, report, kafka, connect).run();
             }
         }
         if (only.contains("operations")) {

@@ -205,7 +205,7 @@ final class KafkaBench {
      * as its only consumer: events per second from the start to the publisher's return from the call
      * that holds the last event (every record of it acknowledged, or its transaction committed).
      */
-    private double publish(long count, boolean transactional, int batchSize) throws Exception {
+    double publish(long count, boolean transactional, int batchSize) throws Exception {
         db.reset();
         db.fillQueue(1, count, 50_000);
         KafkaPublisher.Builder builder =

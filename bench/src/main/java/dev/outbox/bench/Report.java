@@ -180,6 +180,7 @@ final class Report {
         static final String PARTITION_SCALING = "partition-scaling";
         static final String KAFKA = "kafka";
         static final String OPERATIONS = "operations";
+        static final String CONNECT = "connect";
 
         private Sections() {}
 
@@ -208,6 +209,7 @@ final class Report {
                     "8. Partitioned consumers, a handler that sleeps 1 ms per event (events per second)";
                 case KAFKA -> "9. Kafka publisher, into a broker on this machine";
                 case OPERATIONS -> "10. Cost of metrics and tracing (ratios to the plain variant, same run)";
+                case CONNECT -> "11. Kafka Connect source connector, into a broker on this machine";
                 default -> key;
             };
         }

@@ -399,7 +399,7 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /** Escapes what {@link Properties#load} would read otherwise. */
-    private static String escape(String text, boolean key) {
+    static String escape(String text, boolean key) {
         StringBuilder escaped = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {
             switch (c) {
@@ -556,13 +556,13 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /** SIGTERM, then {@link #awaitExit}. */
-    private static boolean terminate(Process process, Duration timeout) {
+    static boolean terminate(Process process, Duration timeout) {
         process.destroy();
         return awaitExit(process, timeout);
     }
 
     /** SIGKILL, then {@link #awaitExit}. */
-    private static boolean kill(Process process, Duration timeout) {
+    static boolean kill(Process process, Duration timeout) {
         process.destroyForcibly();
         return awaitExit(process, timeout);
     }
@@ -571,7 +571,7 @@ public final class LocalKafka implements AutoCloseable {
      * Waits for the process to exit; true if it did within {@code timeout}. Then closes this side of
      * its stdin, which the process no longer reads.
      */
-    private static boolean awaitExit(Process process, Duration timeout) {
+    static boolean awaitExit(Process process, Duration timeout) {
         boolean exited;
         try {
             exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -590,7 +590,7 @@ public final class LocalKafka implements AutoCloseable {
         return exited;
     }
 
-    private static long millisSince(long startNanos) {
+    static long millisSince(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
@@ -598,7 +598,7 @@ public final class LocalKafka implements AutoCloseable {
      * This module's code (where {@link LocalKafkaMain} is), then the broker's jars as Maven resolved
      * them when it built this module.
      */
-    private static String brokerClassPath() {
+    static String brokerClassPath() {
         CodeSource source = LocalKafka.class.getProtectionDomain().getCodeSource();
         if (source == null || source.getLocation() == null) {
             throw new IllegalStateException("cannot tell where " + LocalKafka.class.getName()
@@ -689,7 +689,7 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path root) {
+    static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

@@ -2,10 +2,10 @@ package dev.outbox.kafka.history;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxTables;
-import dev.outbox.kafka.history.PublisherHistory.Handing;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testsupport.faults.ChildJvm;
 import dev.outbox.testsupport.faults.PoolSettings;
+import dev.outbox.testsupport.history.PublisherHistory.Handing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

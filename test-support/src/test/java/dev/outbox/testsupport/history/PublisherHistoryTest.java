@@ -1,11 +1,11 @@
-package dev.outbox.kafka.history;
+package dev.outbox.testsupport.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outbox.kafka.history.PublisherHistory.Handing;
-import dev.outbox.kafka.history.PublisherHistory.Published;
-import dev.outbox.kafka.history.PublisherHistory.Violation;
-import dev.outbox.kafka.history.PublisherHistory.Window;
+import dev.outbox.testsupport.history.PublisherHistory.Handing;
+import dev.outbox.testsupport.history.PublisherHistory.Published;
+import dev.outbox.testsupport.history.PublisherHistory.Violation;
+import dev.outbox.testsupport.history.PublisherHistory.Window;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.outbox.kafka.history;
+package dev.outbox.testsupport.history;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *       OUT_OF_ORDER}).
  * </ul>
  *
- * Pure: no I/O; its own tests feed it made-up histories.
+ * Pure: no I/O; its own tests feed it made-up histories. Shared by the Kafka publisher's history run and
+ * the Kafka Connect source connector's.
  */
 public final class PublisherHistory {
 

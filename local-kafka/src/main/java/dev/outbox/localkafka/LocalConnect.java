@@ -1,0 +1,491 @@
+package dev.outbox.localkafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real distributed Kafka Connect worker ({@code org.apache.kafka.connect.cli.ConnectDistributed}
+ * of the Kafka version this module is built with) on 127.0.0.1, in a child JVM next to a {@link
+ * LocalKafka} broker, from the jars of the local Maven repository: for the tests and benchmarks of a
+ * connector, which a test may stop with SIGTERM, kill with SIGKILL and start again as the same
+ * member of the same Connect cluster.
+ *
+ * <pre>{@code
+ * try (LocalKafka kafka = LocalKafka.builder().start();
+ *         LocalConnect connect = LocalConnect.builder(kafka).pluginPath(pluginDirectory).start()) {
+ *     connect.request("PUT", "/connectors/outbox/config", json);
+ *     connect.kill();                                       // SIGKILL, as a crash
+ *     connect.start();                                      // same group, same REST port
+ * }
+ * }</pre>
+ *
+ * <p>The worker's properties: the broker's {@code bootstrap.servers}; a group id and three internal
+ * topics of its own (replication factor 1); its REST listener on a free port ({@link #restUrl()});
+ * {@code plugin.path} as the builder says, with {@code plugin.discovery=service_load} (plugins
+ * declare themselves in {@code META-INF/services}: no class path scan); {@code
+ * exactly.once.source.support=enabled}; byte-array converters for keys and values by default; the
+ * file config provider ({@code ${file:<path>:<key>}} in a connector's configuration); offsets
+ * flushed every second; and a group session of 6 s with {@code scheduled.rebalance.max.delay.ms=0}, so
+ * that the tasks of a worker killed with SIGKILL are assigned again within seconds of its restart
+ * rather than after 5 minutes; and {@code producer.transaction.timeout.ms=10000}, so that a worker
+ * restarted after SIGKILL waits 10 s, not 60, for the killed task's open transaction to be aborted
+ * before it can read its offsets. {@link Builder#workerProperty(String, String)} overrides any of them.
+ *
+ * <p>The worker's class path is the broker's (see {@link LocalKafka}), which holds {@code
+ * connect-runtime} too. Its log (stdout and stderr, every start appended) is {@link #logFile()}.
+ * It owns the child process and a temporary directory (its properties and log): {@link #close()}
+ * kills the worker and deletes them, and so does a shutdown hook. A worker whose parent JVM dies
+ * exits by itself (see {@link LocalConnectMain}). Thread-safe: the lifecycle methods are
+ * synchronized.
+ */
+public final class LocalConnect implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalConnect.class);
+
+    private static final String LOG_CONFIGURATION = "dev/outbox/localkafka/broker-logback.xml";
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+    private static final long READY_POLL_MILLIS = 200;
+    private static final Set<String> OWNED_PROPERTIES = Set.of("listeners", "rest.advertised.port");
+
+    private final Map<String, String> properties;
+    private final int maxHeapMegabytes;
+    private final Duration startTimeout;
+    private final Path directory;
+    private final Path propertiesFile;
+    private final Path logFile;
+    private final String classPath;
+    private final int restPort;
+    private final HttpClient http;
+    private final Thread shutdownHook;
+
+    private @Nullable Process process;
+    private int starts;
+    private boolean closed;
+
+    private LocalConnect(Builder builder, Path directory, String classPath, int restPort) {
+        this.maxHeapMegabytes = builder.maxHeapMegabytes;
+        this.startTimeout = builder.startTimeout;
+        this.directory = directory;
+        this.propertiesFile = directory.resolve("connect-distributed.properties");
+        this.logFile = directory.resolve("worker.log");
+        this.classPath = classPath;
+        this.restPort = restPort;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        String group = "local-connect-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> worker = new LinkedHashMap<>();
+        worker.put("bootstrap.servers", builder.kafka.bootstrapServers());
+        worker.put("group.id", group);
+        worker.put("config.storage.topic", group + "-configs");
+        worker.put("offset.storage.topic", group + "-offsets");
+        worker.put("status.storage.topic", group + "-status");
+        worker.put("config.storage.replication.factor", "1");
+        worker.put("offset.storage.replication.factor", "1");
+        worker.put("status.storage.replication.factor", "1");
+        worker.put("offset.storage.partitions", "5");
+        worker.put("status.storage.partitions", "1");
+        worker.put("listeners", "http://" + LOOPBACK + ":" + restPort);
+        worker.put("rest.advertised.host.name", LOOPBACK);
+        worker.put("rest.advertised.port", Integer.toString(restPort));
+        if (builder.pluginPath != null) {
+            worker.put("plugin.path", builder.pluginPath.toAbsolutePath().toString());
+        }
+        worker.put("plugin.discovery", "service_load");
+        worker.put("exactly.once.source.support", "enabled");
+        worker.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        worker.put("config.providers", "file");
+        worker.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
+        worker.put("offset.flush.interval.ms", "1000");
+        // a worker killed with SIGKILL leaves the group after its session; its tasks then wait for
+        // scheduled.rebalance.max.delay.ms (5 minutes by default) unless it comes back sooner
+        worker.put("session.timeout.ms", "6000");
+        worker.put("heartbeat.interval.ms", "1000");
+        worker.put("scheduled.rebalance.max.delay.ms", "0");
+        // a task killed with its worker leaves its transaction open; a new worker reads the offsets
+        // topic read_committed before it starts any task, so it waits until the broker aborts that
+        // transaction: after the producer's transaction.timeout.ms, 60 s by default (measured: 67 s)
+        worker.put("producer.transaction.timeout.ms", "10000");
+        worker.putAll(builder.overrides);
+        this.properties = Map.copyOf(worker);
+        writeProperties(worker);
+        this.shutdownHook = new Thread(this::closeQuietly, "local-connect-shutdown-" + restPort);
+    }
+
+    /** A builder of a worker in the Connect cluster of {@code kafka}. */
+    public static Builder builder(LocalKafka kafka) {
+        return new Builder(kafka);
+    }
+
+    /**
+     * Starts the worker and returns when its REST API answers {@code GET /connectors} (it joined its
+     * group). Does nothing if it runs.
+     *
+     * @throws IllegalStateException if it is not ready within the builder's start timeout, or exits
+     *     first (the process is then killed)
+     */
+    public synchronized void start() {
+        requireOpen();
+        if (isRunning()) {
+            return;
+        }
+        long begin = System.nanoTime();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xms64m");
+        command.add("-Xmx" + maxHeapMegabytes + "m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-XX:+ExitOnOutOfMemoryError");
+        command.add("-Djava.awt.headless=true");
+        command.add("-Dlogback.configurationFile=" + LOG_CONFIGURATION);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(LocalConnectMain.class.getName());
+        command.add(propertiesFile.toString());
+        appendToLog("start #" + (starts + 1) + " at " + Instant.now());
+        try {
+            // stdin stays a pipe from this JVM: LocalConnectMain exits when it ends
+            process = new ProcessBuilder(command)
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Connect worker's JVM: " + command, e);
+        }
+        try {
+            awaitReady(process, begin + startTimeout.toNanos());
+        } catch (RuntimeException | Error e) {
+            LocalKafka.kill(process, KILL_TIMEOUT);
+            throw e;
+        }
+        starts++;
+        LOG.info(
+                "local Kafka Connect worker (pid {}) at {} ready {} ms after its JVM started (start #{})",
+                process.pid(),
+                restUrl(),
+                LocalKafka.millisSince(begin),
+                starts);
+    }
+
+    /** Stops the worker with SIGTERM (its tasks stop, offsets are flushed); returns when it exited. */
+    public synchronized void stop() {
+        requireOpen();
+        Process running = process;
+        if (running == null || !running.isAlive()) {
+            return;
+        }
+        if (!LocalKafka.terminate(running, STOP_TIMEOUT)) {
+            LOG.warn("the Connect worker did not stop within {} s of SIGTERM: killing it", STOP_TIMEOUT.toSeconds());
+            LocalKafka.kill(running, KILL_TIMEOUT);
+        }
+        process = null;
+    }
+
+    /** Kills the worker with SIGKILL, as a crash: nothing is flushed. Returns when it exited. */
+    public synchronized void kill() {
+        requireOpen();
+        Process running = process;
+        if (running == null) {
+            return;
+        }
+        if (!LocalKafka.kill(running, KILL_TIMEOUT)) {
+            throw new IllegalStateException("the Connect worker (pid " + running.pid() + ") survived SIGKILL");
+        }
+        process = null;
+    }
+
+    /** Whether the worker's JVM runs. */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The worker's process id, while it runs. */
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException("the Connect worker does not run");
+        }
+        return process.pid();
+    }
+
+    /** {@code http://127.0.0.1:<port>}: the worker's REST API, the same across restarts. */
+    public String restUrl() {
+        return "http://" + LOOPBACK + ":" + restPort;
+    }
+
+    /** The worker's properties as written to its properties file. */
+    public Map<String, String> workerProperties() {
+        return properties;
+    }
+
+    /** The worker's log file: its stdout and stderr, every start appended. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** The worker's directory, deleted by {@link #close()}: a place for a test's secrets file. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** What the REST API answered: the status code and the body. */
+    public record Response(int status, String body) {
+
+        /** Whether the status is 2xx. */
+        public boolean isSuccess() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    /**
+     * Sends {@code method path} to the worker's REST API with {@code json} as the body (none if
+     * null), and returns its answer.
+     */
+    public Response request(String method, String path, @Nullable String json) {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(path, "path");
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(restUrl() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (json == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "the Connect worker's REST API at " + restUrl() + " did not answer " + method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while calling " + method + " " + path, e);
+        }
+    }
+
+    /** The last lines of the worker's log, for a failure message. */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + logFile + ": " + e + ")";
+        }
+    }
+
+    /** Kills the worker and deletes its directory. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (process != null) {
+                LocalKafka.kill(process, KILL_TIMEOUT);
+            }
+        } finally {
+            process = null;
+            LocalKafka.deleteRecursively(directory);
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is shutting down: this is the hook
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException ignored) {
+            // the JVM is exiting
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this local Connect worker was closed");
+        }
+    }
+
+    private void awaitReady(Process starting, long deadlineNanos) {
+        String last = "no answer yet";
+        while (true) {
+            if (!starting.isAlive()) {
+                throw new IllegalStateException("the Connect worker exited with code " + starting.exitValue()
+                        + " before it was ready; the end of its log " + logFile + ":\n" + logTail(60));
+            }
+            if (deadlineNanos - System.nanoTime() <= 0) {
+                throw new IllegalStateException("the Connect worker at " + restUrl() + " was not ready within "
+                        + startTimeout.toSeconds() + " s (last answer: " + last + "); the end of its log " + logFile
+                        + ":\n" + logTail(60));
+            }
+            try {
+                Response response = request("GET", "/connectors", null);
+                if (response.status() == 200) {
+                    return;
+                }
+                last = response.status() + " " + response.body();
+            } catch (UncheckedIOException notListening) {
+                last = notListening.getCause().toString();
+            }
+            try {
+                // a poll interval: the worker says nothing when it becomes ready
+                TimeUnit.MILLISECONDS.sleep(READY_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the Connect worker", e);
+            }
+        }
+    }
+
+    private void writeProperties(Map<String, String> worker) {
+        StringBuilder text = new StringBuilder("# written by ")
+                .append(LocalConnect.class.getName())
+                .append('\n');
+        worker.forEach((name, value) -> text.append(LocalKafka.escape(name, true))
+                .append('=')
+                .append(LocalKafka.escape(value, false))
+                .append('\n'));
+        try {
+            Files.writeString(propertiesFile, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + propertiesFile, e);
+        }
+    }
+
+    private void appendToLog(String line) {
+        try {
+            Files.writeString(
+                    logFile,
+                    "=== local-connect: " + line + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + logFile, e);
+        }
+    }
+
+    /** What to start: plugin path, worker properties, heap, start timeout. Not thread-safe. */
+    public static final class Builder {
+
+        private final LocalKafka kafka;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+        private @Nullable Path pluginPath;
+        private int maxHeapMegabytes = 512;
+        private Duration startTimeout = Duration.ofSeconds(90);
+
+        private Builder(LocalKafka kafka) {
+            this.kafka = Objects.requireNonNull(kafka, "kafka");
+        }
+
+        /** The worker's {@code plugin.path}: a directory whose subdirectories are plugins. */
+        public Builder pluginPath(Path path) {
+            this.pluginPath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /**
+         * Sets a worker property over this class's value or Connect's default. The REST listener's
+         * ({@code listeners}, {@code rest.advertised.port}) are this class's and refused.
+         */
+        public Builder workerProperty(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (OWNED_PROPERTIES.contains(name)) {
+                throw new IllegalArgumentException("workerProperty: " + name + " is set by LocalConnect");
+            }
+            overrides.put(name, value);
+            return this;
+        }
+
+        /** The worker JVM's maximum heap ({@code -Xmx}), in MiB, {@code >= 128}. Default: 512. */
+        public Builder maxHeapMegabytes(int megabytes) {
+            if (megabytes < 128) {
+                throw new IllegalArgumentException("maxHeapMegabytes must be >= 128, was " + megabytes);
+            }
+            this.maxHeapMegabytes = megabytes;
+            return this;
+        }
+
+        /** How long {@link LocalConnect#start()} waits for the worker; {@code > 0}. Default: 90 s. */
+        public Builder startTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be > 0, was " + timeout);
+            }
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** A worker that does not run yet: its port is chosen, its directory and properties written. */
+        public LocalConnect build() {
+            String classPath = LocalKafka.brokerClassPath();
+            Path directory;
+            try {
+                directory = Files.createTempDirectory("outbox-local-connect-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a directory for a local Connect worker", e);
+            }
+            try {
+                LocalConnect connect = new LocalConnect(this, directory, classPath, freePort());
+                Runtime.getRuntime().addShutdownHook(connect.shutdownHook);
+                return connect;
+            } catch (RuntimeException | Error e) {
+                LocalKafka.deleteRecursively(directory);
+                throw e;
+            }
+        }
+
+        /** {@link #build()}, then {@link LocalConnect#start()}; closes it if the start fails. */
+        public LocalConnect start() {
+            LocalConnect connect = build();
+            try {
+                connect.start();
+                return connect;
+            } catch (RuntimeException | Error e) {
+                connect.close();
+                throw e;
+            }
+        }
+
+        private static int freePort() {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot find a free port for a local Connect worker", e);
+            }
+        }
+    }
+}
