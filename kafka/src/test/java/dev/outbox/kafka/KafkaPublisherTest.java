@@ -14,6 +14,7 @@ import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
 import dev.outbox.RetryPolicy;
 import dev.outbox.StartPosition;
+import dev.outbox.localkafka.CommittedRecords.CommittedRecord;
 import dev.outbox.localkafka.LocalKafka;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,9 +88,9 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
     }
 
     /** Each key's records, in the order Kafka holds them (a key lives in one partition). */
-    private static Map<String, List<Long>> seqsByKey(List<Seen> seen) {
+    private static Map<String, List<Long>> seqsByKey(List<CommittedRecord> seen) {
         Map<String, List<Long>> byKey = new TreeMap<>();
-        for (Seen record : seen) {
+        for (CommittedRecord record : seen) {
             byKey.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(record.seq());
         }
         return byKey;
@@ -113,13 +114,14 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         startPublishing("r1", publisher, name, consumer -> consumer.batchSize(50));
         List<OutboxEvent> events = appendOverKeys(300, 12);
 
-        List<Seen> seen = readCommitted(kafka, List.of(prefix + ".course", prefix + ".student"), 300, TIMEOUT);
+        List<CommittedRecord> seen =
+                readCommitted(kafka, List.of(prefix + ".course", prefix + ".student"), 300, TIMEOUT);
 
         assertThat(seen).hasSize(300);
         Map<String, OutboxEvent> byId = events.stream()
                 .collect(Collectors.toMap(event -> event.eventId().toString(), event -> event));
         Map<Long, LogEntry> logBySeq = log().stream().collect(Collectors.toMap(LogEntry::seq, entry -> entry));
-        for (Seen record : seen) {
+        for (CommittedRecord record : seen) {
             OutboxEvent event = byId.get(record.headers().get("id"));
             assertThat(event).as("event of record %s", record).isNotNull();
             assertThat(record.topic()).isEqualTo(prefix + "." + event.aggregateType());
@@ -145,10 +147,10 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         await().atMost(TIMEOUT).until(() -> relay.ownedPartitions(name).size() == 4);
         appendOverKeys(200, 40);
 
-        List<Seen> seen = readCommitted(kafka, List.of(topic), 200, TIMEOUT);
+        List<CommittedRecord> seen = readCommitted(kafka, List.of(topic), 200, TIMEOUT);
 
         assertThat(seen).hasSize(200);
-        for (Seen record : seen) {
+        for (CommittedRecord record : seen) {
             assertThat(record.partition()).isEqualTo(KeyPartitioner.partitionOf(record.key(), 4));
         }
         assertThat(seqsByKey(seen)).isEqualTo(logSeqsByKey());
@@ -176,13 +178,13 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
                 .contains("seq 6")
                 .contains("its topic router returned null");
         assertThat(readCommitted(kafka, List.of(topic), 5, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactly(1L, 2L, 3L, 4L, 5L);
 
         fixed.set(true);
         await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 10);
         assertThat(readCommitted(kafka, List.of(topic), 10, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
         assertThat(relay.status(name).state()).isEqualTo(ConsumerStatus.State.RUNNING);
     }
@@ -216,7 +218,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
                 .contains("max.message.bytes (20000)")
                 .contains("topic '" + topic + "'");
         assertThat(readCommitted(kafka, List.of(topic), 3, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactly(1L, 2L, 4L);
     }
 
@@ -241,7 +243,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         assertThat(blocked.blockedAtSeq()).isEqualTo(2);
         assertThat(blocked.lastError()).contains("seq 2").contains("max.request.size (10000)");
         assertThat(readCommitted(kafka, List.of(topic), 1, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactly(1L);
     }
 
@@ -290,8 +292,8 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
             await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 3);
             await().atMost(TIMEOUT).until(() -> relay.status(name).state() == ConsumerStatus.State.RUNNING);
             assertThat(relay.deadLetters().list(name)).isEmpty();
-            List<Seen> seen = readCommitted(kafka, List.of(topic), 3, TIMEOUT);
-            assertThat(seen).extracting(Seen::seq).containsExactly(1L, 2L, 3L);
+            List<CommittedRecord> seen = readCommitted(kafka, List.of(topic), 3, TIMEOUT);
+            assertThat(seen).extracting(CommittedRecord::seq).containsExactly(1L, 2L, 3L);
             closeWhatTheTestStarted();
         }
     }
@@ -315,7 +317,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         await().atMost(TIMEOUT).until(() -> second.status(name).checkpoint() == 15);
 
         assertThat(readCommitted(kafka, List.of(topic), 15, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactlyInAnyOrderElementsOf(
                         LongStream.rangeClosed(1, 15).boxed().toList());
     }
@@ -334,7 +336,7 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
         await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 6);
 
         assertThat(readCommitted(kafka, List.of(topic), 10, TIMEOUT))
-                .extracting(Seen::seq)
+                .extracting(CommittedRecord::seq)
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 3L, 4L, 5L, 6L);
     }
 }

@@ -5,19 +5,19 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
+import dev.outbox.localkafka.CommittedRecords;
+import dev.outbox.localkafka.CommittedRecords.CommittedRecord;
 import dev.outbox.localkafka.LocalKafka;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -27,12 +27,6 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,65 +156,14 @@ abstract class KafkaTestBase {
         }
     }
 
-    /** A record as a downstream consumer reads it: where it was, and what it says. */
-    protected record Seen(
-            String topic, int partition, long offset, String key, String value, Map<String, String> headers) {
-
-        long seq() {
-            return Long.parseLong(headers.get("outbox-seq"));
-        }
-    }
-
     /**
      * Every record of {@code topics} that a {@code read_committed} consumer reads from the beginning
      * to the end (as it is once {@code expected} records are there, or after {@code timeout}), in
      * each partition's order.
      */
-    protected static List<Seen> readCommitted(LocalKafka kafka, List<String> topics, int expected, Duration timeout) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("bootstrap.servers", kafka.bootstrapServers());
-        settings.put("isolation.level", "read_committed");
-        settings.put("enable.auto.commit", false);
-        settings.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        settings.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        List<Seen> seen = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            for (String topic : topics) {
-                List<PartitionInfo> infos = List.of();
-                while (infos.isEmpty() && System.nanoTime() < deadline) {
-                    infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-                }
-                infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    Map<String, String> headers = new HashMap<>();
-                    for (Header header : record.headers()) {
-                        headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-                    }
-                    seen.add(new Seen(
-                            record.topic(),
-                            record.partition(),
-                            record.offset(),
-                            new String(record.key(), StandardCharsets.UTF_8),
-                            record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8),
-                            headers));
-                }
-                if (seen.size() >= expected && caughtUp(consumer, partitions)) {
-                    break;
-                }
-            }
-        }
-        return seen;
-    }
-
-    private static boolean caughtUp(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-        return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
+    protected static List<CommittedRecord> readCommitted(
+            LocalKafka kafka, List<String> topics, int expected, Duration timeout) {
+        return CommittedRecords.read(kafka.bootstrapServers(), topics, expected, timeout);
     }
 
     /** One entry of the log as the database holds it: what was committed. */

@@ -8,13 +8,14 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxTables;
 import dev.outbox.OutboxWriter;
 import dev.outbox.RelayOptions;
+import dev.outbox.localkafka.CommittedRecords;
+import dev.outbox.localkafka.CommittedRecords.CommittedRecord;
 import dev.outbox.localkafka.LocalConnect;
 import dev.outbox.localkafka.LocalKafka;
 import dev.outbox.migrations.OutboxMigrations;
 import dev.outbox.spi.OutboxDialect;
 import dev.outbox.testkit.database.SchemaSql;
 import dev.outbox.testkit.database.TestSchema;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +24,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +34,6 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -278,64 +272,13 @@ abstract class ConnectTestBase {
                 .build();
     }
 
-    /** A record as a {@code read_committed} downstream consumer reads it. */
-    protected record Seen(
-            String topic, int partition, long offset, String key, String value, Map<String, String> headers) {
-
-        long seq() {
-            return Long.parseLong(headers.get("outbox-seq"));
-        }
-    }
-
     /**
      * Every record of {@code topic} that a {@code read_committed} consumer reads from the beginning
      * to the end (once {@code expected} records are there, or after {@code timeout}), in each
      * partition's order.
      */
-    protected static List<Seen> readCommitted(String topic, int expected, Duration timeout) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("bootstrap.servers", kafka().bootstrapServers());
-        settings.put("isolation.level", "read_committed");
-        settings.put("enable.auto.commit", false);
-        settings.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        settings.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        List<Seen> seen = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings)) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            List<PartitionInfo> infos = List.of();
-            while (infos.isEmpty() && System.nanoTime() < deadline) {
-                infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-            }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(info -> new TopicPartition(topic, info.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    Map<String, String> headers = new LinkedHashMap<>();
-                    for (Header header : record.headers()) {
-                        headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-                    }
-                    seen.add(new Seen(
-                            record.topic(),
-                            record.partition(),
-                            record.offset(),
-                            new String(record.key(), StandardCharsets.UTF_8),
-                            record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8),
-                            headers));
-                }
-                if (seen.size() >= expected && caughtUp(consumer, partitions)) {
-                    break;
-                }
-            }
-        }
-        return seen;
-    }
-
-    private static boolean caughtUp(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-        return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
+    protected static List<CommittedRecord> readCommitted(String topic, int expected, Duration timeout) {
+        return CommittedRecords.read(kafka().bootstrapServers(), List.of(topic), expected, timeout);
     }
 
     /** The key of every entry of the log, by seq: what was committed. */

@@ -7,6 +7,7 @@ import dev.outbox.KeyPartitioner;
 import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRelay;
 import dev.outbox.PartitionStatus;
+import dev.outbox.localkafka.CommittedRecords.CommittedRecord;
 import dev.outbox.testsupport.history.PublisherHistory;
 import dev.outbox.testsupport.history.PublisherHistory.Published;
 import dev.outbox.testsupport.history.PublisherHistory.Violation;
@@ -104,9 +105,9 @@ abstract class ConnectorHistoryTestBase extends ConnectTestBase {
 
         Map<Long, String> log = logKeys();
         assertThat(log).hasSize((int) head);
-        List<Seen> seen = readCommitted(topic, log.size(), TIMEOUT);
+        List<CommittedRecord> seen = readCommitted(topic, log.size(), TIMEOUT);
         List<Published> published = new ArrayList<>();
-        for (Seen record : seen) {
+        for (CommittedRecord record : seen) {
             published.add(new Published(record.partition(), record.key(), record.seq()));
             assertThat(record.partition())
                     .as("partition of key %s", record.key())

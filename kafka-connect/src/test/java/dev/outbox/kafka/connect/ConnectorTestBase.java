@@ -11,6 +11,7 @@ import dev.outbox.PartitionStatus;
 import dev.outbox.kafka.RecordMapping;
 import dev.outbox.kafka.TopicRouter;
 import dev.outbox.kafka.ValueSerializer;
+import dev.outbox.localkafka.CommittedRecords.CommittedRecord;
 import dev.outbox.localkafka.LocalConnect;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -61,18 +62,18 @@ abstract class ConnectorTestBase extends ConnectTestBase {
                                 prefix)));
         awaitRunning(name, 2);
 
-        List<Seen> seen = readCommitted(topic, 600, TIMEOUT);
+        List<CommittedRecord> seen = readCommitted(topic, 600, TIMEOUT);
 
         OutboxRelay reader = readingRelay();
         List<OutboxRecord> log = reader.log().read(1, 1000);
         assertThat(log).hasSize(600);
         assertThat(seen).hasSize(600);
-        Map<Long, Seen> bySeq = seen.stream().collect(Collectors.toMap(Seen::seq, s -> s));
+        Map<Long, CommittedRecord> bySeq = seen.stream().collect(Collectors.toMap(CommittedRecord::seq, s -> s));
         assertThat(bySeq).hasSize(600);
         RecordMapping mapping = RecordMapping.of(TopicRouter.byAggregateType(prefix), ValueSerializer.payloadUtf8());
         for (OutboxRecord entry : log) {
             ProducerRecord<byte[], byte[]> expected = mapping.toRecord(entry);
-            Seen record = bySeq.get(entry.seq());
+            CommittedRecord record = bySeq.get(entry.seq());
             assertThat(record.topic()).isEqualTo(expected.topic());
             assertThat(record.key()).isEqualTo(new String(expected.key(), StandardCharsets.UTF_8));
             assertThat(record.value()).isEqualTo(new String(expected.value(), StandardCharsets.UTF_8));
@@ -84,7 +85,7 @@ abstract class ConnectorTestBase extends ConnectTestBase {
             assertThat(record.partition()).isEqualTo(KeyPartitioner.partitionOf(entry.aggregateId(), PARTITIONS));
         }
         Map<String, Long> newestOfKey = new HashMap<>();
-        for (Seen record : seen) { // each partition in offset order
+        for (CommittedRecord record : seen) { // each partition in offset order
             Long newest = newestOfKey.put(record.key(), record.seq());
             if (newest != null) {
                 assertThat(record.seq()).as("key %s", record.key()).isGreaterThan(newest);
@@ -131,7 +132,7 @@ abstract class ConnectorTestBase extends ConnectTestBase {
                 .isTrue();
         awaitRunning(name, 2);
         long inPartition0 = seen.stream().filter(s -> s.partition() == 0).count();
-        List<Seen> replayed = readCommitted(topic, 600 + (int) inPartition0, TIMEOUT);
+        List<CommittedRecord> replayed = readCommitted(topic, 600 + (int) inPartition0, TIMEOUT);
         assertThat(replayed).hasSize(600 + (int) inPartition0);
         assertThat(replayed.stream().filter(s -> s.partition() == 0).count()).isEqualTo(2 * inPartition0);
     }
