@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.springframework.core.Ordered;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -122,15 +123,18 @@ public final class SpringOutboxWriter {
                 throw new OutboxConfigurationException("SpringOutboxWriter: events were appended in a read-only"
                         + " transaction (@Transactional(readOnly = true)); append in a read-write transaction");
             }
+            // The transaction manager binds its connection to its DataSource when the transaction
+            // begins; without one for the writer's, DataSourceUtils would hand out (and bind) a fresh
+            // auto-commit connection that is no part of the transaction.
+            if (!(TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder)) {
+                throw new OutboxConfigurationException("SpringOutboxWriter: the transaction manager of this"
+                        + " transaction does not manage the DataSource the writer appends through, so the"
+                        + " events would not commit with your business writes; give the writer the"
+                        + " DataSource of your transaction manager");
+            }
             flushPersistenceContexts();
             Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
-                if (!DataSourceUtils.isConnectionTransactional(connection, dataSource)) {
-                    throw new OutboxConfigurationException("SpringOutboxWriter: the transaction manager of this"
-                            + " transaction does not manage the DataSource the writer appends through, so the"
-                            + " events would not commit with your business writes; give the writer the"
-                            + " DataSource of your transaction manager");
-                }
                 writer.append(connection, events);
             } finally {
                 DataSourceUtils.releaseConnection(connection, dataSource);

@@ -3,11 +3,16 @@ package dev.outbox.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxRecord;
+import dev.outbox.spring.testapp.EnrollmentService;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Events appended in the application's {@code @Transactional} services share their transaction's
@@ -77,6 +82,25 @@ abstract class TransactionalWriterTest extends TestApplicationTestBase {
         outbox.awaitConsumed("recorded");
 
         assertThat(payloads()).containsExactly("then");
+    }
+
+    @Test
+    void aTransactionManagerOfAnotherDataSourceIsRefusedAtCommit() {
+        HikariDataSource application = this.application.getBean(HikariDataSource.class);
+        DriverManagerDataSource other = new DriverManagerDataSource(
+                application.getJdbcUrl(), application.getUsername(), application.getPassword());
+        TransactionTemplate otherTransaction = new TransactionTemplate(new DataSourceTransactionManager(other));
+        SpringOutboxWriter writer = this.application.getBean(SpringOutboxWriter.class);
+
+        assertThatThrownBy(() -> otherTransaction.executeWithoutResult(
+                        status -> writer.append(EnrollmentService.event(COURSE, "elsewhere"))))
+                .isInstanceOf(OutboxConfigurationException.class)
+                .hasMessageContaining("does not manage the DataSource the writer appends through");
+        service.enrol(COURSE, "here");
+
+        outbox.awaitConsumed("recorded");
+
+        assertThat(payloads()).containsExactly("here");
     }
 
     private List<String> payloads() {
