@@ -86,7 +86,7 @@ final class AtLeastOnceDelivery implements Delivery {
         }
         boolean clear = clearsFailure.test(batch.lastSeq());
         save(batch.lastSeq(), batch.behindKey(), clear);
-        return new Delivered(batch.lastSeq(), batch.rowsRead(), clear);
+        return new Delivered(batch.lastSeq(), batch.rowsRead(), clear, batch.more());
     }
 
     @Override

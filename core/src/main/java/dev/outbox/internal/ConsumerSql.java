@@ -456,15 +456,26 @@ final class ConsumerSql {
     }
 
     /**
+     * How many seqs past its checkpoint a partition's read looks at most, per entry of its limit and
+     * partition of its consumer: twice the stretch that holds a full batch of a partition with its
+     * fair share of the keys. PostgreSQL cannot estimate the key-hash filter (no statistics for the
+     * expression) nor, before the log's first ANALYZE, the seq range, and when it takes the range
+     * for a small one it reads the range whole and sorts it: with a backlog of a million entries
+     * that took 1.6 s a batch. Within the window, every plan reads a few batches' rows at most.
+     */
+    static final int PARTITION_READ_WINDOW = 2;
+
+    /**
      * Reads up to {@code limit} entries of a split consumer's partition after {@code afterSeq}, up to
-     * {@code maxSeq} and the log's head: a {@link PartitionRead} of the entries of the partition,
-     * and the seq up to which it saw them all.
+     * {@code maxSeq}, the log's head and the {@linkplain #PARTITION_READ_WINDOW window} of one read:
+     * a {@link PartitionRead} of the entries of the partition, and the seq up to which it saw them all.
      */
     PartitionRead readPartition(Connection connection, Partition part, long afterSeq, long maxSeq, int limit)
             throws SQLException {
-        long bound = Math.min(maxSeq, head(connection));
+        long reachable = Math.min(maxSeq, head(connection));
+        long bound = Math.min(reachable, afterSeq + (long) limit * part.count() * PARTITION_READ_WINDOW);
         if (bound <= afterSeq) {
-            return new PartitionRead(List.of(), afterSeq, 0);
+            return new PartitionRead(List.of(), afterSeq, 0, false);
         }
         try (Statement.Bound read = readPartition
                 .bind(connection)
@@ -487,7 +498,8 @@ final class ConsumerSql {
                     }
                 }
             }
-            return new PartitionRead(records, rows == limit ? last : bound, rows);
+            boolean full = rows == limit;
+            return new PartitionRead(records, full ? last : bound, rows, full || bound < reachable);
         }
     }
 
@@ -497,8 +509,10 @@ final class ConsumerSql {
      * @param records the partition's entries, in seq order
      * @param coveredTo the seq up to which every entry of the partition is in {@code records}
      * @param rowsRead the rows the read returned, those of other partitions without a key hash too
+     * @param more whether entries after {@code coveredTo} may be read at once: the read stopped at its
+     *     limit or at the end of its window
      */
-    record PartitionRead(List<OutboxRecord> records, long coveredTo, int rowsRead) {}
+    record PartitionRead(List<OutboxRecord> records, long coveredTo, int rowsRead, boolean more) {}
 
     /** The last seq of the log (the sequencer's {@code next_seq - 1}). */
     long head(Connection connection) throws SQLException {

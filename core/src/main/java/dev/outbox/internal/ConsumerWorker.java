@@ -290,7 +290,7 @@ final class ConsumerWorker extends RelayLoop {
         if (outcome instanceof Delivery.Delivered delivered) {
             context.listeners.delivered(
                     consumer.name(), part.number(), delivered.entries(), Duration.ofNanos(System.nanoTime() - began));
-            return delivered(delivered, limit);
+            return delivered(delivered);
         }
         if (outcome instanceof Delivery.Failed failed) {
             return failed(failed);
@@ -373,7 +373,7 @@ final class ConsumerWorker extends RelayLoop {
 
     // --- outcomes ----------------------------------------------------------------------------------
 
-    private Duration delivered(Delivery.Delivered delivered, int limit) throws SQLException {
+    private Duration delivered(Delivery.Delivered delivered) throws SQLException {
         boolean wasBlocked = tracker.blocked();
         long failing = tracker.failingSeq();
         Instant waitingSince = tracker.waitingSince();
@@ -392,7 +392,7 @@ final class ConsumerWorker extends RelayLoop {
             LOG.info("{} is no longer blocked: seq {} was delivered", part, failing);
         }
         idlePolls.reset();
-        return delivered.entries() == limit ? Duration.ZERO : context.options.pollFloor();
+        return delivered.more() ? Duration.ZERO : context.options.pollFloor();
     }
 
     /**

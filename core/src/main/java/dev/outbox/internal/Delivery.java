@@ -25,10 +25,10 @@ sealed interface Delivery permits AtLeastOnceDelivery, TransactionalDelivery {
 
     /**
      * Every entry up to {@code lastSeq} was handled (or parked behind its key) and the checkpoint
-     * saved there; {@code entries}: the log rows read (as many as the limit when more may follow);
-     * {@code clearedFailure}: the status's failure state was cleared with it.
+     * saved there; {@code entries}: the log rows read; {@code clearedFailure}: the status's failure
+     * state was cleared with it; {@code more}: more entries may be read at once.
      */
-    record Delivered(long lastSeq, int entries, boolean clearedFailure) implements Outcome {}
+    record Delivered(long lastSeq, int entries, boolean clearedFailure, boolean more) implements Outcome {}
 
     /**
      * The handler failed.

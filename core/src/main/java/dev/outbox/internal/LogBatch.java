@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * @param behindKey the entries parked behind their key
  * @param lastSeq the seq the checkpoint moves to once the batch is processed; the checkpoint it
  *     was read after when there is nothing to process
- * @param rowsRead the log rows the read returned: as many as its limit when more may follow
+ * @param rowsRead the log rows the read returned
  * @param after the checkpoint the batch was read after
+ * @param more whether more entries may be read at once (the read stopped at its limit, or a
+ *     partition's at the end of its window)
  */
 record LogBatch(
         List<OutboxRecord> read,
@@ -32,7 +34,8 @@ record LogBatch(
         List<OutboxRecord> behindKey,
         long lastSeq,
         int rowsRead,
-        long after) {
+        long after,
+        boolean more) {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogBatch.class);
 
@@ -62,7 +65,8 @@ record LogBatch(
         if (part.isSplit()) {
             ConsumerSql.PartitionRead entries =
                     context.consumers.readPartition(connection, part, checkpoint, maxSeq, limit);
-            return split(entries.records(), parkedKeys, entries.coveredTo(), entries.rowsRead(), checkpoint);
+            return split(
+                    entries.records(), parkedKeys, entries.coveredTo(), entries.rowsRead(), checkpoint, entries.more());
         }
         String consumer = part.consumer();
         List<OutboxRecord> read = context.consumers.readLog(connection, checkpoint, limit);
@@ -86,20 +90,20 @@ record LogBatch(
             }
         }
         long last = read.isEmpty() ? checkpoint : read.get(read.size() - 1).seq();
-        return split(read, parkedKeys, last, read.size(), checkpoint);
+        return split(read, parkedKeys, last, read.size(), checkpoint, read.size() == limit);
     }
 
     private static LogBatch split(
-            List<OutboxRecord> read, Set<String> parkedKeys, long lastSeq, int rowsRead, long after) {
+            List<OutboxRecord> read, Set<String> parkedKeys, long lastSeq, int rowsRead, long after, boolean more) {
         if (parkedKeys.isEmpty()) {
-            return new LogBatch(read, read, List.of(), lastSeq, rowsRead, after);
+            return new LogBatch(read, read, List.of(), lastSeq, rowsRead, after, more);
         }
         List<OutboxRecord> handed = new ArrayList<>(read.size());
         List<OutboxRecord> behind = new ArrayList<>();
         for (OutboxRecord record : read) {
             (parkedKeys.contains(record.aggregateId()) ? behind : handed).add(record);
         }
-        return new LogBatch(read, handed, behind, lastSeq, rowsRead, after);
+        return new LogBatch(read, handed, behind, lastSeq, rowsRead, after, more);
     }
 
     /** Whether the read found nothing to process: the checkpoint stays where it is. */

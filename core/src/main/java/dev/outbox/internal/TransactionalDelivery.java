@@ -95,7 +95,7 @@ final class TransactionalDelivery implements Delivery {
                 deadLetters.parkBehindKey(connection, lease.partition(), batch.behindKey(), clock.instant());
                 boolean clear = clearsFailure.test(batch.lastSeq());
                 lease.saveCheckpoint(connection, batch.lastSeq(), clear);
-                return new Delivered(batch.lastSeq(), batch.rowsRead(), clear);
+                return new Delivered(batch.lastSeq(), batch.rowsRead(), clear, batch.more());
             });
         } catch (HandlerThrew threw) {
             return threw.failed;

@@ -591,6 +591,49 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
         }
     }
 
+    /**
+     * A partition whose one entry comes after a long stretch of another partition's: each read looks
+     * a few batches past the checkpoint at most (so that a database that misjudges the read's plan
+     * never reads a whole backlog for one batch), and the next read follows at once.
+     */
+    @Test
+    void shouldReadPastALongStretchOfOtherPartitionsEntriesAFewBatchesAtATime() throws Exception {
+        String hot = keyIn(0, "hot-");
+        for (int i = 0; i < 20; i++) {
+            appendCommitted(IntStream.range(0, 100)
+                    .mapToObj(n -> OutboxEvent.of(hot, "E", "{}"))
+                    .toArray(OutboxEvent[]::new));
+        }
+        appendCommitted(OutboxEvent.of(keyIn(5, "cold-"), "E", "{}"));
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        AtomicInteger readsOfPartition5 = new AtomicInteger();
+        OutboxRelay relay = track(OutboxRelay.builder(dataSource, dialect())
+                .tables(tables)
+                .options(fastOptions("r1")
+                        .pollFloor(Duration.ofSeconds(2))
+                        .pollCeiling(Duration.ofSeconds(2))
+                        .build())
+                .consumer(split(OutboxConsumer.atLeastOnce("search", recording("r1", seen)))
+                        .build())
+                .build());
+        relay.addListener(new dev.outbox.RelayListener() {
+            @Override
+            public void delivered(String consumer, int partition, int events, Duration took) {
+                if (partition == 5) {
+                    readsOfPartition5.incrementAndGet();
+                }
+            }
+        });
+        relay.start();
+
+        // a pollFloor of 2 s, the most there is: a read that stopped at the end of its look is
+        // followed at once, not after it (as a read that found the log's end is)
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2001);
+        assertEachKeyInOrderInItsPartition(seen);
+        // batches of 20 over 8 partitions: one look over 2,000 entries would be one read
+        assertThat(readsOfPartition5.get()).isGreaterThanOrEqualTo(4);
+    }
+
     @Test
     void shouldReplayOnePartitionAfterItsResetAndLeaveTheOthersWhereTheyAre() throws Exception {
         List<Seen> seen = new CopyOnWriteArrayList<>();
