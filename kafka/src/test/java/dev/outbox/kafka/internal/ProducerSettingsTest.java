@@ -91,14 +91,17 @@ class ProducerSettingsTest {
     }
 
     @Test
-    void shouldSendOneRequestAtATimeAtLeastOnceInLargerBatches() {
+    void shouldSendOneRequestAtATimeAtLeastOnceAndLargerBatchesInBothModes() {
         assertThat(settings(false).producer("kafka-0", null))
                 .containsEntry("max.in.flight.requests.per.connection", 1)
                 .containsEntry("batch.size", 256 * 1024);
         assertThat(settings(false, "batch.size", "65536").producer("kafka-0", null))
                 .containsEntry("batch.size", "65536");
         assertThat(settings(true).producer("kafka-0", "orders-kafka-0"))
-                .doesNotContainKeys("max.in.flight.requests.per.connection", "batch.size");
+                .doesNotContainKey("max.in.flight.requests.per.connection")
+                .containsEntry("batch.size", 256 * 1024);
+        assertThat(settings(true, "batch.size", "65536").producer("kafka-0", "orders-kafka-0"))
+                .containsEntry("batch.size", "65536");
     }
 
     @Test
