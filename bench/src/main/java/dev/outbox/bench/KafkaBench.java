@@ -85,12 +85,18 @@ final class KafkaBench {
         Stats.Samples atLeastOnceLargeRatio = new Stats.Samples();
         Stats.Samples exactlyOnceRatio = new Stats.Samples();
         Stats.Samples exactlyOnceLargeRatio = new Stats.Samples();
+        Stats.Samples alone = new Stats.Samples();
+        Stats.Samples aloneLarge = new Stats.Samples();
+        Stats.Samples aloneRatio = new Stats.Samples();
+        Stats.Samples aloneLargeRatio = new Stats.Samples();
         for (int rep = 0; rep < mode.reps(); rep++) {
             double before = plainProducer(backlog);
             double alo = publish(backlog, false, batch);
             double aloLarge = publish(backlog, false, LARGE_BATCH);
             double eos = publish(backlog, true, batch);
             double eosLarge = publish(backlog, true, LARGE_BATCH);
+            double relay = relayAlone(backlog, batch);
+            double relayLarge = relayAlone(backlog, LARGE_BATCH);
             // the producer alone varies by a third from run to run on this machine: the limit is the
             // better of a run before and one after the publisher's
             double limit = Math.max(before, plainProducer(backlog));
@@ -103,6 +109,10 @@ final class KafkaBench {
             atLeastOnceLargeRatio.add(aloLarge / limit);
             exactlyOnceRatio.add(eos / limit);
             exactlyOnceLargeRatio.add(eosLarge / limit);
+            alone.add(relay);
+            aloneLarge.add(relayLarge);
+            aloneRatio.add(relay / limit);
+            aloneLargeRatio.add(relayLarge / limit);
         }
         String section = Report.Sections.KAFKA;
         String batches = ", batchSize " + batch + ", " + n;
@@ -126,6 +136,18 @@ final class KafkaBench {
                 "publisher exactly once, end to end, batchSize " + LARGE_BATCH + ", " + n,
                 exactlyOnceLarge.stats(),
                 "ev/s");
+        report.add(
+                section,
+                db.label,
+                "relay alone (sessions that do nothing), end to end" + batches,
+                alone.stats(),
+                "ev/s");
+        report.add(
+                section,
+                db.label,
+                "relay alone (sessions that do nothing), end to end, batchSize " + LARGE_BATCH + ", " + n,
+                aloneLarge.stats(),
+                "ev/s");
         report.target(section, db.label, "at least once / the limit", atLeastOnceRatio.stats(), "x", 0.7, false, "");
         report.target(
                 section,
@@ -146,6 +168,13 @@ final class KafkaBench {
                 0.5,
                 false,
                 "");
+        report.add(section, db.label, "relay alone / the limit", aloneRatio.stats(), "x");
+        report.add(
+                section,
+                db.label,
+                "relay alone, batchSize " + LARGE_BATCH + " / the limit",
+                aloneLargeRatio.stats(),
+                "x");
         for (boolean transactional : new boolean[] {false, true}) {
             latency(transactional, 1_000); // warm-up, discarded
             Stats.Samples p50 = new Stats.Samples();
@@ -226,19 +255,36 @@ final class KafkaBench {
      * that holds the last event (every record of it acknowledged, or its transaction committed).
      */
     double publish(long count, boolean transactional, int batchSize) throws Exception {
-        db.reset();
-        db.fillQueue(1, count, 50_000);
         KafkaPublisher.Builder builder =
                 KafkaPublisher.builder(producerProperties()).topicRouter(TopicRouter.fixed(topic("outbox")));
         if (transactional) {
             builder.exactlyOnce(topic("bench"));
         }
+        try (KafkaPublisher publisher = builder.build()) {
+            return drain(count, batchSize, publisher);
+        }
+    }
+
+    /**
+     * The same drain with sessions that do nothing: the relay's own speed on this machine (sequencer,
+     * reads and checkpoints, with the broker idle), which no publisher can pass.
+     */
+    private double relayAlone(long count, int batchSize) throws Exception {
+        return drain(count, batchSize, lease -> batch -> {});
+    }
+
+    /**
+     * Events per second of a relay that drains a backlog of {@code count} events to {@code sessions},
+     * from its start to the return of the call that holds the last event.
+     */
+    private double drain(long count, int batchSize, SessionHandler sessions) throws Exception {
+        db.reset();
+        db.fillQueue(1, count, 50_000);
         CountDownLatch done = new CountDownLatch(1);
         long[] doneNanos = new long[1];
-        try (KafkaPublisher publisher = builder.build();
-                HikariDataSource relayPool = db.newPool("relay-kafka", 4)) {
+        try (HikariDataSource relayPool = db.newPool("relay-kafka", 4)) {
             SessionHandler timed = (Lease lease) -> {
-                SessionHandler.Session session = publisher.open(lease);
+                SessionHandler.Session session = sessions.open(lease);
                 return new SessionHandler.Session() {
                     @Override
                     public void handle(List<OutboxRecord> batch) throws Exception {
@@ -267,7 +313,7 @@ final class KafkaBench {
                 start = System.nanoTime();
                 relay.start();
                 if (!done.await(15, TimeUnit.MINUTES)) {
-                    throw new IllegalStateException("the publisher did not reach seq " + count + " in 15 minutes");
+                    throw new IllegalStateException("the relay did not reach seq " + count + " in 15 minutes");
                 }
             }
             return count / ((doneNanos[0] - start) / 1e9);

@@ -56,8 +56,8 @@ public final class ProducerSettings {
      * A producer batch per partition holds up to 256 KiB rather than Kafka's 16 KiB: a relay's batch
      * is sent whole and then awaited (at least once, one request in flight at a time) or committed
      * (exactly once), so a batch of 1,000 records of 200 bytes goes in one request per partition
-     * instead of fifteen. Fewer, larger requests cost the broker less: 1.4x the throughput exactly
-     * once, measured (BENCHMARKS.md section 9).
+     * instead of a dozen or more. Fewer, larger requests cost the broker less: 1.4x the throughput
+     * exactly once, measured (BENCHMARKS.md section 9).
      */
     static final int BATCH_BYTES = 256 * 1024;
 
