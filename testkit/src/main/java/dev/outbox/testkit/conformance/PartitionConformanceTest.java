@@ -14,6 +14,7 @@ import dev.outbox.OutboxEvent;
 import dev.outbox.OutboxRecord;
 import dev.outbox.OutboxRelay;
 import dev.outbox.PartitionStatus;
+import dev.outbox.RelayListener;
 import dev.outbox.RetryPolicy;
 import dev.outbox.testkit.ForwardingDataSource;
 import java.sql.Connection;
@@ -616,7 +617,7 @@ public abstract class PartitionConformanceTest extends ConformanceTestBase {
                 .consumer(split(OutboxConsumer.atLeastOnce("search", recording("r1", seen)))
                         .build())
                 .build());
-        relay.addListener(new dev.outbox.RelayListener() {
+        relay.addListener(new RelayListener() {
             @Override
             public void delivered(String consumer, int partition, int events, Duration took) {
                 if (partition == 5) {
