@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -294,12 +293,7 @@ public final class LocalConnect implements AutoCloseable {
 
     /** The last lines of the worker's log, for a failure message. */
     public String logTail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(cannot read " + logFile + ": " + e + ")";
-        }
+        return LocalKafka.tail(logFile, lines);
     }
 
     /** Kills the worker and deletes its directory. Idempotent. */
@@ -385,16 +379,7 @@ public final class LocalConnect implements AutoCloseable {
     }
 
     private void appendToLog(String line) {
-        try {
-            Files.writeString(
-                    logFile,
-                    "=== local-connect: " + line + "\n",
-                    StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + logFile, e);
-        }
+        LocalKafka.appendLine(logFile, "local-connect", line);
     }
 
     /** What to start: plugin path, worker properties, heap, start timeout. Not thread-safe. */

@@ -295,7 +295,14 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The last {@code lines} lines of {@link #logFile()}, for failure messages. */
     public String logTail(int lines) {
-        // the start of a broker's log repeats its whole configuration: read only the end of the file
+        return tail(logFile, lines);
+    }
+
+    /**
+     * The last {@code lines} lines of a child JVM's log. The start of such a log repeats the JVM's
+     * whole configuration: only the end of the file is read.
+     */
+    static String tail(Path logFile, int lines) {
         int window = 64 * 1024;
         try (SeekableByteChannel channel = Files.newByteChannel(logFile, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -543,10 +550,15 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void appendToLog(String line) {
+        appendLine(logFile, "local-kafka", line);
+    }
+
+    /** Appends a line of {@code source}'s own, marked as such, to a child JVM's log. */
+    static void appendLine(Path logFile, String source, String line) {
         try {
             Files.writeString(
                     logFile,
-                    "=== local-kafka: " + line + "\n",
+                    "=== " + source + ": " + line + "\n",
                     StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
