@@ -100,8 +100,11 @@ public abstract class ObservabilityConformanceTest extends ConformanceTestBase {
         relay.addListener(telling);
 
         appendEach("k", 10);
-        appendCommitted(OutboxEvent.of("test", "k", "Poison", "{}"));
-        appendEach("k", 5);
+        // the poison shares its transaction with the next event, so the batch that fails always holds
+        // more than the poison (read alone, it would be parked at once, without a RETRY)
+        appendCommitted(
+                OutboxEvent.of("test", "k", "Poison", "{}"), OutboxEvent.of("test", "k", "Happened", "{\"n\":0}"));
+        appendEach("k", 4);
 
         // the parked event moves the checkpoint too, as a PARK, not as a delivered batch
         await().atMost(TIMEOUT).until(() -> search.count() == 15 && telling.events("delivered", "search") == 15);
