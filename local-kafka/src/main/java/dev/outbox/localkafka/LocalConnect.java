@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,35 +62,24 @@ public final class LocalConnect implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalConnect.class);
 
-    private static final String LOG_CONFIGURATION = "dev/outbox/localkafka/broker-logback.xml";
     private static final String LOOPBACK = "127.0.0.1";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
     private static final long READY_POLL_MILLIS = 200;
     private static final Set<String> OWNED_PROPERTIES = Set.of("listeners", "rest.advertised.port");
 
     private final Map<String, String> properties;
     private final int maxHeapMegabytes;
     private final Duration startTimeout;
-    private final Path directory;
+    private final ChildJvm jvm;
     private final Path propertiesFile;
-    private final Path logFile;
-    private final String classPath;
     private final int restPort;
     private final HttpClient http;
-    private final Thread shutdownHook;
 
-    private @Nullable Process process;
-    private int starts;
-    private boolean closed;
-
-    private LocalConnect(Builder builder, Path directory, String classPath, int restPort) {
+    private LocalConnect(Builder builder, ChildJvm jvm, int restPort) {
         this.maxHeapMegabytes = builder.maxHeapMegabytes;
         this.startTimeout = builder.startTimeout;
-        this.directory = directory;
-        this.propertiesFile = directory.resolve("connect-distributed.properties");
-        this.logFile = directory.resolve("worker.log");
-        this.classPath = classPath;
+        this.jvm = jvm;
+        this.propertiesFile = jvm.directory().resolve("connect-distributed.properties");
         this.restPort = restPort;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(2))
@@ -134,8 +121,7 @@ public final class LocalConnect implements AutoCloseable {
         worker.put("producer.transaction.timeout.ms", "10000");
         worker.putAll(builder.overrides);
         this.properties = Map.copyOf(worker);
-        writeProperties(worker);
-        this.shutdownHook = new Thread(this::closeQuietly, "local-connect-shutdown-" + restPort);
+        jvm.writeProperties(propertiesFile, worker);
     }
 
     /** A builder of a worker in the Connect cluster of {@code kafka}. */
@@ -151,87 +137,42 @@ public final class LocalConnect implements AutoCloseable {
      *     first (the process is then killed)
      */
     public synchronized void start() {
-        requireOpen();
+        jvm.requireOpen();
         if (isRunning()) {
             return;
         }
-        long begin = System.nanoTime();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xms64m");
-        command.add("-Xmx" + maxHeapMegabytes + "m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:+ExitOnOutOfMemoryError");
-        command.add("-Djava.awt.headless=true");
-        command.add("-Dlogback.configurationFile=" + LOG_CONFIGURATION);
-        command.add("-cp");
-        command.add(classPath);
-        command.add(LocalConnectMain.class.getName());
-        command.add(propertiesFile.toString());
-        appendToLog("start #" + (starts + 1) + " at " + Instant.now());
-        try {
-            // stdin stays a pipe from this JVM: LocalConnectMain exits when it ends
-            process = new ProcessBuilder(command)
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the Connect worker's JVM: " + command, e);
-        }
-        try {
-            awaitReady(process, begin + startTimeout.toNanos());
-        } catch (RuntimeException | Error e) {
-            LocalKafka.kill(process, KILL_TIMEOUT);
-            throw e;
-        }
-        starts++;
-        LOG.info(
-                "local Kafka Connect worker (pid {}) at {} ready {} ms after its JVM started (start #{})",
-                process.pid(),
-                restUrl(),
-                LocalKafka.millisSince(begin),
-                starts);
+        jvm.start(
+                maxHeapMegabytes,
+                LocalConnectMain.class.getName(),
+                List.of(propertiesFile.toString()),
+                startTimeout,
+                this::awaitReady,
+                restUrl());
     }
 
     /** Stops the worker with SIGTERM (its tasks stop, offsets are flushed); returns when it exited. */
     public synchronized void stop() {
-        requireOpen();
-        Process running = process;
-        if (running == null || !running.isAlive()) {
-            return;
-        }
-        if (!LocalKafka.terminate(running, STOP_TIMEOUT)) {
+        jvm.requireOpen();
+        if (!jvm.terminate(STOP_TIMEOUT)) {
             LOG.warn("the Connect worker did not stop within {} s of SIGTERM: killing it", STOP_TIMEOUT.toSeconds());
-            LocalKafka.kill(running, KILL_TIMEOUT);
+            jvm.kill();
         }
-        process = null;
     }
 
     /** Kills the worker with SIGKILL, as a crash: nothing is flushed. Returns when it exited. */
     public synchronized void kill() {
-        requireOpen();
-        Process running = process;
-        if (running == null) {
-            return;
-        }
-        if (!LocalKafka.kill(running, KILL_TIMEOUT)) {
-            throw new IllegalStateException("the Connect worker (pid " + running.pid() + ") survived SIGKILL");
-        }
-        process = null;
+        jvm.requireOpen();
+        jvm.kill();
     }
 
     /** Whether the worker's JVM runs. */
     public synchronized boolean isRunning() {
-        return process != null && process.isAlive();
+        return jvm.isRunning();
     }
 
     /** The worker's process id, while it runs. */
     public synchronized long pid() {
-        if (process == null) {
-            throw new IllegalStateException("the Connect worker does not run");
-        }
-        return process.pid();
+        return jvm.pid();
     }
 
     /** {@code http://127.0.0.1:<port>}: the worker's REST API, the same across restarts. */
@@ -246,12 +187,12 @@ public final class LocalConnect implements AutoCloseable {
 
     /** The worker's log file: its stdout and stderr, every start appended. */
     public Path logFile() {
-        return logFile;
+        return jvm.logFile();
     }
 
     /** The worker's directory, deleted by {@link #close()}: a place for a test's secrets file. */
     public Path directory() {
-        return directory;
+        return jvm.directory();
     }
 
     /** What the REST API answered: the status code and the body. */
@@ -293,43 +234,13 @@ public final class LocalConnect implements AutoCloseable {
 
     /** The last lines of the worker's log, for a failure message. */
     public String logTail(int lines) {
-        return LocalKafka.tail(logFile, lines);
+        return jvm.logTail(lines);
     }
 
     /** Kills the worker and deletes its directory. Idempotent. */
     @Override
     public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            if (process != null) {
-                LocalKafka.kill(process, KILL_TIMEOUT);
-            }
-        } finally {
-            process = null;
-            LocalKafka.deleteRecursively(directory);
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is shutting down: this is the hook
-            }
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException ignored) {
-            // the JVM is exiting
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("this local Connect worker was closed");
-        }
+        jvm.close();
     }
 
     private void awaitReady(Process starting, long deadlineNanos) {
@@ -337,12 +248,11 @@ public final class LocalConnect implements AutoCloseable {
         while (true) {
             if (!starting.isAlive()) {
                 throw new IllegalStateException("the Connect worker exited with code " + starting.exitValue()
-                        + " before it was ready; the end of its log " + logFile + ":\n" + logTail(60));
+                        + " before it was ready; " + jvm.logEnd());
             }
             if (deadlineNanos - System.nanoTime() <= 0) {
                 throw new IllegalStateException("the Connect worker at " + restUrl() + " was not ready within "
-                        + startTimeout.toSeconds() + " s (last answer: " + last + "); the end of its log " + logFile
-                        + ":\n" + logTail(60));
+                        + startTimeout.toSeconds() + " s (last answer: " + last + "); " + jvm.logEnd());
             }
             try {
                 Response response = request("GET", "/connectors", null);
@@ -361,25 +271,6 @@ public final class LocalConnect implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for the Connect worker", e);
             }
         }
-    }
-
-    private void writeProperties(Map<String, String> worker) {
-        StringBuilder text = new StringBuilder("# written by ")
-                .append(LocalConnect.class.getName())
-                .append('\n');
-        worker.forEach((name, value) -> text.append(LocalKafka.escape(name, true))
-                .append('=')
-                .append(LocalKafka.escape(value, false))
-                .append('\n'));
-        try {
-            Files.writeString(propertiesFile, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + propertiesFile, e);
-        }
-    }
-
-    private void appendToLog(String line) {
-        LocalKafka.appendLine(logFile, "local-connect", line);
     }
 
     /** What to start: plugin path, worker properties, heap, start timeout. Not thread-safe. */
@@ -417,38 +308,30 @@ public final class LocalConnect implements AutoCloseable {
 
         /** The worker JVM's maximum heap ({@code -Xmx}), in MiB, {@code >= 128}. Default: 512. */
         public Builder maxHeapMegabytes(int megabytes) {
-            if (megabytes < 128) {
-                throw new IllegalArgumentException("maxHeapMegabytes must be >= 128, was " + megabytes);
-            }
-            this.maxHeapMegabytes = megabytes;
+            this.maxHeapMegabytes = ChildJvm.checkedMaxHeap(megabytes);
             return this;
         }
 
         /** How long {@link LocalConnect#start()} waits for the worker; {@code > 0}. Default: 90 s. */
         public Builder startTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("startTimeout must be > 0, was " + timeout);
-            }
-            this.startTimeout = timeout;
+            this.startTimeout = ChildJvm.checkedStartTimeout(Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 
         /** A worker that does not run yet: its port is chosen, its directory and properties written. */
         public LocalConnect build() {
-            String classPath = LocalKafka.brokerClassPath();
+            String classPath = ChildJvm.brokerClassPath();
             Path directory;
             try {
                 directory = Files.createTempDirectory("outbox-local-connect-");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a directory for a local Connect worker", e);
             }
+            ChildJvm jvm = new ChildJvm("the Connect worker", "local-connect", classPath, directory, "worker.log");
             try {
-                LocalConnect connect = new LocalConnect(this, directory, classPath, freePort());
-                Runtime.getRuntime().addShutdownHook(connect.shutdownHook);
-                return connect;
+                return new LocalConnect(this, jvm, freePort());
             } catch (RuntimeException | Error e) {
-                LocalKafka.deleteRecursively(directory);
+                jvm.close();
                 throw e;
             }
         }

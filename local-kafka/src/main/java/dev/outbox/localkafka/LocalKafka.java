@@ -1,27 +1,17 @@
 package dev.outbox.localkafka;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.CodeSource;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -94,17 +83,13 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final String DIRECTORY_PREFIX = "outbox-local-kafka-";
     private static final String OWNER_FILE = "owner.pid";
-    private static final String LOG_CONFIGURATION = "dev/outbox/localkafka/broker-logback.xml";
-    private static final List<String> CLASS_PATH_RESOURCES =
-            List.of("broker-runtime.classpath", "broker-provided.classpath");
+    private static final String DESCRIPTION = "the local Kafka broker";
     private static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
     private static final long READY_POLL_MILLIS = 100;
     private static final long LISTEN_POLL_MILLIS = 50;
-    private static final int LOG_TAIL_LINES = 60;
 
     /** Properties that place the node on its ports and directory: this class sets them. */
     private static final Set<String> OWNED_PROPERTIES = Set.of(
@@ -124,35 +109,27 @@ public final class LocalKafka implements AutoCloseable {
     private final Map<String, String> overrides;
     private final int maxHeapMegabytes;
     private final Duration startTimeout;
-    private final Path directory;
-    private final Path propertiesFile;
-    private final Path logFile;
-    private final String classPath;
+    private final ChildJvm jvm;
     private final int brokerPort;
     private final int controllerPort;
     private final int internalPort;
     private final @Nullable ResponseLossProxy proxy;
-    private final Thread shutdownHook;
 
-    private @Nullable Process process;
+    private final Path propertiesFile;
     private boolean formatted;
-    private int starts;
     private boolean closed;
 
-    private LocalKafka(Builder builder, Path directory, String classPath, int[] ports) {
+    private LocalKafka(Builder builder, ChildJvm jvm, int[] ports) {
         this.overrides = Map.copyOf(builder.overrides);
         this.maxHeapMegabytes = builder.maxHeapMegabytes;
         this.startTimeout = builder.startTimeout;
-        this.directory = directory;
-        this.propertiesFile = directory.resolve("server.properties");
-        this.logFile = directory.resolve("broker.log");
-        this.classPath = classPath;
+        this.jvm = jvm;
+        this.propertiesFile = jvm.directory().resolve("server.properties");
         this.brokerPort = ports[0];
         this.controllerPort = ports[1];
         this.internalPort = ports[2];
         this.proxy =
                 builder.responseLossProxy ? ResponseLossProxy.start(new InetSocketAddress(LOOPBACK, brokerPort)) : null;
-        this.shutdownHook = new Thread(this::closeQuietly, "local-kafka-shutdown-" + brokerPort);
     }
 
     /** A builder of a broker with the defaults described by its methods. */
@@ -169,7 +146,7 @@ public final class LocalKafka implements AutoCloseable {
      *     first (the process is then killed); the message ends with the tail of the broker's log
      */
     public synchronized void start() {
-        requireOpen();
+        jvm.requireOpen();
         if (isRunning()) {
             return;
         }
@@ -178,41 +155,13 @@ public final class LocalKafka implements AutoCloseable {
             format();
             formatted = true;
         }
-        long begin = System.nanoTime();
-        List<String> command = javaCommand(
-                // Serial: on a machine of 2 cores shared with the tests, G1's own threads made the
-                // broker's start no faster (4.8-10 s to started, against 4.6-4.8 s) for 20 MB more RSS
-                List.of("-Xms64m", "-Xmx" + maxHeapMegabytes + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"),
+        jvm.start(
+                maxHeapMegabytes,
                 LocalKafkaMain.class.getName(),
-                List.of(propertiesFile.toString()));
-        appendToLog("start #" + (starts + 1) + " at " + Instant.now() + ": " + String.join(" ", command));
-        try {
-            // stdin stays a pipe from this JVM: LocalKafkaMain exits when it ends
-            process = new ProcessBuilder(command)
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the broker's JVM: " + command, e);
-        }
-        try {
-            awaitReady(process, begin + startTimeout.toNanos());
-        } catch (RuntimeException | Error e) {
-            try {
-                kill(process, KILL_TIMEOUT);
-            } catch (RuntimeException notKilled) {
-                e.addSuppressed(notKilled);
-            }
-            throw e;
-        }
-        starts++;
-        LOG.info(
-                "local Kafka broker (pid {}) at {} ready {} ms after its JVM started (start #{})",
-                process.pid(),
-                bootstrapServers(),
-                millisSince(begin),
-                starts);
+                List.of(propertiesFile.toString()),
+                startTimeout,
+                this::awaitReady,
+                bootstrapServers());
     }
 
     /**
@@ -226,15 +175,14 @@ public final class LocalKafka implements AutoCloseable {
         if (!isRunning()) {
             return;
         }
-        Process running = Objects.requireNonNull(process);
+        long pid = jvm.pid();
         long begin = System.nanoTime();
-        if (!terminate(running, STOP_TIMEOUT)) {
-            kill(running, KILL_TIMEOUT);
-            throw new IllegalStateException("the local Kafka broker (pid " + running.pid() + ") did not exit within "
-                    + STOP_TIMEOUT.toSeconds() + " s of SIGTERM, so it was killed; the end of its log " + logFile
-                    + ":\n" + logTail(LOG_TAIL_LINES));
+        if (!jvm.terminate(STOP_TIMEOUT)) {
+            jvm.kill();
+            throw new IllegalStateException("the local Kafka broker (pid " + pid + ") did not exit within "
+                    + STOP_TIMEOUT.toSeconds() + " s of SIGTERM, so it was killed; " + jvm.logEnd());
         }
-        LOG.info("local Kafka broker (pid {}) stopped with SIGTERM in {} ms", running.pid(), millisSince(begin));
+        LOG.info("local Kafka broker (pid {}) stopped with SIGTERM in {} ms", pid, ChildJvm.millisSince(begin));
     }
 
     /**
@@ -246,17 +194,14 @@ public final class LocalKafka implements AutoCloseable {
         if (!isRunning()) {
             return;
         }
-        Process running = Objects.requireNonNull(process);
-        if (!kill(running, KILL_TIMEOUT)) {
-            throw new IllegalStateException("the local Kafka broker (pid " + running.pid() + ") survived SIGKILL for "
-                    + KILL_TIMEOUT.toSeconds() + " s");
-        }
-        LOG.info("local Kafka broker (pid {}) killed with SIGKILL", running.pid());
+        long pid = jvm.pid();
+        jvm.kill();
+        LOG.info("local Kafka broker (pid {}) killed with SIGKILL", pid);
     }
 
     /** Whether the broker's process is alive (it may not be ready yet, or any more). */
     public synchronized boolean isRunning() {
-        return process != null && process.isAlive();
+        return jvm.isRunning();
     }
 
     /**
@@ -282,42 +227,17 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The process id of the running broker. */
     public synchronized long pid() {
-        if (!isRunning()) {
-            throw new IllegalStateException("the local Kafka broker does not run");
-        }
-        return Objects.requireNonNull(process).pid();
+        return jvm.pid();
     }
 
     /** The broker's log: its stdout and stderr, and the storage tool's, of every start. */
     public Path logFile() {
-        return logFile;
+        return jvm.logFile();
     }
 
     /** The last {@code lines} lines of {@link #logFile()}, for failure messages. */
     public String logTail(int lines) {
-        return tail(logFile, lines);
-    }
-
-    /**
-     * The last {@code lines} lines of a child JVM's log. The start of such a log repeats the JVM's
-     * whole configuration: only the end of the file is read.
-     */
-    static String tail(Path logFile, int lines) {
-        int window = 64 * 1024;
-        try (SeekableByteChannel channel = Files.newByteChannel(logFile, StandardOpenOption.READ)) {
-            long size = channel.size();
-            ByteBuffer end = ByteBuffer.allocate((int) Math.min(size, window));
-            channel.position(size - end.capacity());
-            while (end.hasRemaining() && channel.read(end) >= 0) {
-                // read until the window is full
-            }
-            List<String> all = new String(end.array(), 0, end.position(), StandardCharsets.UTF_8)
-                    .lines()
-                    .toList();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return jvm.logTail(lines);
     }
 
     /**
@@ -331,33 +251,11 @@ public final class LocalKafka implements AutoCloseable {
         }
         closed = true;
         try {
-            if (process != null && process.isAlive()) {
-                kill(process, KILL_TIMEOUT);
-            }
+            jvm.close();
         } finally {
             if (proxy != null) {
                 proxy.close();
             }
-            deleteRecursively(directory);
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is shutting down: this is the hook
-            }
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException ignored) {
-            // the JVM is exiting
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("this local Kafka broker was closed");
         }
     }
 
@@ -379,7 +277,7 @@ public final class LocalKafka implements AutoCloseable {
                 "PLAINTEXT://" + bootstrapServers() + ",INTERNAL://" + LOOPBACK + ":" + internalPort);
         properties.put("inter.broker.listener.name", "INTERNAL");
         properties.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT");
-        properties.put("log.dirs", directory.resolve("data").toString());
+        properties.put("log.dirs", jvm.directory().resolve("data").toString());
         properties.put("offsets.topic.replication.factor", "1");
         properties.put("transaction.state.log.replication.factor", "1");
         properties.put("transaction.state.log.min.isr", "1");
@@ -391,66 +289,20 @@ public final class LocalKafka implements AutoCloseable {
         properties.put("broker.session.timeout.ms", "3000");
         properties.put("broker.heartbeat.interval.ms", "500");
         properties.putAll(overrides);
-        StringBuilder text = new StringBuilder("# written by ")
-                .append(LocalKafka.class.getName())
-                .append('\n');
-        properties.forEach((name, value) -> text.append(escape(name, true))
-                .append('=')
-                .append(escape(value, false))
-                .append('\n'));
-        try {
-            Files.writeString(propertiesFile, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + propertiesFile, e);
-        }
-    }
-
-    /** Escapes what {@link Properties#load} would read otherwise. */
-    static String escape(String text, boolean key) {
-        StringBuilder escaped = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '\\' -> escaped.append("\\\\");
-                case '\n' -> escaped.append("\\n");
-                case '\r' -> escaped.append("\\r");
-                case '=', ':', ' ' -> escaped.append(key ? "\\" + c : String.valueOf(c));
-                default -> escaped.append(c);
-            }
-        }
-        return escaped.toString();
+        jvm.writeProperties(propertiesFile, properties);
     }
 
     /** Formats the storage of a new cluster, as {@code kafka-storage.sh format} does. */
     private void format() {
         long begin = System.nanoTime();
-        List<String> command = javaCommand(
+        jvm.run(
+                "Kafka's storage tool",
                 // C1 only: a tool that runs for a second gains nothing from C2's compiler threads
                 List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                 "kafka.tools.StorageTool",
-                List.of("format", "-t", Uuid.randomUuid().toString(), "-c", propertiesFile.toString()));
-        appendToLog("format at " + Instant.now() + ": " + String.join(" ", command));
-        Process format;
-        try {
-            format = new ProcessBuilder(command)
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            format.getOutputStream().close(); // it reads no input
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Kafka's storage tool: " + command, e);
-        }
-        if (!awaitExit(format, FORMAT_TIMEOUT)) {
-            kill(format, KILL_TIMEOUT);
-            throw new IllegalStateException("Kafka's storage tool did not format " + directory + " within "
-                    + FORMAT_TIMEOUT.toSeconds() + " s; the end of its log " + logFile + ":\n"
-                    + logTail(LOG_TAIL_LINES));
-        }
-        if (format.exitValue() != 0) {
-            throw new IllegalStateException("Kafka's storage tool failed (exit code " + format.exitValue()
-                    + "); the end of its log " + logFile + ":\n" + logTail(LOG_TAIL_LINES));
-        }
-        LOG.info("formatted the local Kafka broker's storage in {} ms", millisSince(begin));
+                List.of("format", "-t", Uuid.randomUuid().toString(), "-c", propertiesFile.toString()),
+                FORMAT_TIMEOUT);
+        LOG.info("formatted the local Kafka broker's storage in {} ms", ChildJvm.millisSince(begin));
     }
 
     /**
@@ -473,14 +325,14 @@ public final class LocalKafka implements AutoCloseable {
             while (true) {
                 if (!starting.isAlive()) {
                     throw new IllegalStateException("the local Kafka broker exited with code " + starting.exitValue()
-                            + " before it was ready; the end of its log " + logFile + ":\n" + logTail(LOG_TAIL_LINES));
+                            + " before it was ready; " + jvm.logEnd());
                 }
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
                 if (remainingMillis <= 0) {
                     throw new IllegalStateException(
                             "the local Kafka broker at " + bootstrapServers() + " was not ready within "
-                                    + startTimeout.toSeconds() + " s (last answer: " + lastFailure
-                                    + "); the end of its log " + logFile + ":\n" + logTail(LOG_TAIL_LINES));
+                                    + startTimeout.toSeconds() + " s (last answer: " + lastFailure + "); "
+                                    + jvm.logEnd());
                 }
                 long callMillis = Math.min(remainingMillis, 3_000);
                 try {
@@ -518,13 +370,11 @@ public final class LocalKafka implements AutoCloseable {
             }
             if (!starting.isAlive()) {
                 throw new IllegalStateException("the local Kafka broker exited with code " + starting.exitValue()
-                        + " before it listened on " + listener + "; the end of its log " + logFile + ":\n"
-                        + logTail(LOG_TAIL_LINES));
+                        + " before it listened on " + listener + "; " + jvm.logEnd());
             }
             if (deadlineNanos - System.nanoTime() <= 0) {
                 throw new IllegalStateException("the local Kafka broker did not listen on " + listener + " within "
-                        + startTimeout.toSeconds() + " s; the end of its log " + logFile + ":\n"
-                        + logTail(LOG_TAIL_LINES));
+                        + startTimeout.toSeconds() + " s; " + jvm.logEnd());
             }
             try {
                 // a poll interval: nothing tells this JVM when the port opens
@@ -534,121 +384,6 @@ public final class LocalKafka implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for the local Kafka broker to listen", e);
             }
         }
-    }
-
-    private List<String> javaCommand(List<String> jvmOptions, String mainClass, List<String> arguments) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-Djava.awt.headless=true");
-        command.add("-Dlogback.configurationFile=" + LOG_CONFIGURATION);
-        command.add("-cp");
-        command.add(classPath);
-        command.add(mainClass);
-        command.addAll(arguments);
-        return command;
-    }
-
-    private void appendToLog(String line) {
-        appendLine(logFile, "local-kafka", line);
-    }
-
-    /** Appends a line of {@code source}'s own, marked as such, to a child JVM's log. */
-    static void appendLine(Path logFile, String source, String line) {
-        try {
-            Files.writeString(
-                    logFile,
-                    "=== " + source + ": " + line + "\n",
-                    StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + logFile, e);
-        }
-    }
-
-    /** SIGTERM, then {@link #awaitExit}. */
-    static boolean terminate(Process process, Duration timeout) {
-        process.destroy();
-        return awaitExit(process, timeout);
-    }
-
-    /** SIGKILL, then {@link #awaitExit}. */
-    static boolean kill(Process process, Duration timeout) {
-        process.destroyForcibly();
-        return awaitExit(process, timeout);
-    }
-
-    /**
-     * Waits for the process to exit; true if it did within {@code timeout}. Then closes this side of
-     * its stdin, which the process no longer reads.
-     */
-    static boolean awaitExit(Process process, Duration timeout) {
-        boolean exited;
-        try {
-            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IllegalStateException("interrupted while waiting for process " + process.pid() + " to exit", e);
-        }
-        if (exited) {
-            try {
-                process.getOutputStream().close();
-            } catch (IOException ignored) {
-                // the pipe went with the process
-            }
-        }
-        return exited;
-    }
-
-    static long millisSince(long startNanos) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    }
-
-    /**
-     * This module's code (where {@link LocalKafkaMain} is), then the broker's jars as Maven resolved
-     * them when it built this module.
-     */
-    static String brokerClassPath() {
-        CodeSource source = LocalKafka.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) {
-            throw new IllegalStateException("cannot tell where " + LocalKafka.class.getName()
-                    + " was loaded from, so cannot put it on the broker's class path");
-        }
-        Path ownCode;
-        try {
-            ownCode = Path.of(source.getLocation().toURI());
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new IllegalStateException("cannot use " + source.getLocation() + " on the broker's class path", e);
-        }
-        List<String> entries = new ArrayList<>();
-        entries.add(ownCode.toString());
-        for (String resource : CLASS_PATH_RESOURCES) {
-            String text;
-            try (InputStream in = LocalKafka.class.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("no " + resource + " next to " + LocalKafka.class.getName() + " in "
-                            + ownCode + ": build the module with Maven (mvn -pl local-kafka -am install -DskipTests)");
-                }
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + resource, e);
-            }
-            for (String entry : text.trim().split(File.pathSeparator)) {
-                if (entry.isBlank()) {
-                    continue;
-                }
-                if (!Files.exists(Path.of(entry))) {
-                    throw new IllegalStateException(
-                            "the broker's class path names " + entry
-                                    + ", which does not exist: was local-kafka built on another machine, or the local"
-                                    + " Maven repository cleaned? Build it again (mvn -pl local-kafka -am install -DskipTests)");
-                }
-                entries.add(entry);
-            }
-        }
-        return String.join(File.pathSeparator, entries);
     }
 
     /** Three distinct free ports of 127.0.0.1, for the clients', the controller and the internal listeners. */
@@ -694,23 +429,10 @@ public final class LocalKafka implements AutoCloseable {
                     continue;
                 }
                 LOG.info("removing the local Kafka broker directory {} of dead JVM {}", candidate, owner);
-                deleteRecursively(candidate);
+                ChildJvm.deleteRecursively(candidate);
             }
         } catch (IOException e) {
             LOG.warn("could not look for left-over local Kafka broker directories in {}", tmp, e);
-        }
-    }
-
-    static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("could not delete {}", root, e);
         }
     }
 
@@ -763,10 +485,7 @@ public final class LocalKafka implements AutoCloseable {
 
         /** The broker JVM's maximum heap ({@code -Xmx}), in MiB, {@code >= 128}. Default: 512. */
         public Builder maxHeapMegabytes(int megabytes) {
-            if (megabytes < 128) {
-                throw new IllegalArgumentException("maxHeapMegabytes must be >= 128, was " + megabytes);
-            }
-            this.maxHeapMegabytes = megabytes;
+            this.maxHeapMegabytes = ChildJvm.checkedMaxHeap(megabytes);
             return this;
         }
 
@@ -775,11 +494,7 @@ public final class LocalKafka implements AutoCloseable {
          * {@code > 0}. Default: 60 s.
          */
         public Builder startTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("startTimeout must be > 0, was " + timeout);
-            }
-            this.startTimeout = timeout;
+            this.startTimeout = ChildJvm.checkedStartTimeout(Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 
@@ -791,15 +506,13 @@ public final class LocalKafka implements AutoCloseable {
          *     broker class path, or one that names missing jars)
          */
         public LocalKafka build() {
-            String classPath = brokerClassPath();
+            String classPath = ChildJvm.brokerClassPath();
             removeLeftovers();
-            Path directory = createDirectory();
+            ChildJvm jvm = new ChildJvm(DESCRIPTION, "local-kafka", classPath, createDirectory(), "broker.log");
             try {
-                LocalKafka kafka = new LocalKafka(this, directory, classPath, freePorts());
-                Runtime.getRuntime().addShutdownHook(kafka.shutdownHook);
-                return kafka;
+                return new LocalKafka(this, jvm, freePorts());
             } catch (RuntimeException | Error e) {
-                deleteRecursively(directory);
+                jvm.close();
                 throw e;
             }
         }
