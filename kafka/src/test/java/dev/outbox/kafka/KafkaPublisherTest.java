@@ -1,9 +1,13 @@
 package dev.outbox.kafka;
 
 import static dev.outbox.testkit.Await.await;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.outbox.ConsumerStatus;
 import dev.outbox.DeadLetter;
 import dev.outbox.FailurePolicy;
@@ -26,9 +30,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The publisher against a real broker and a real database: what a record looks like, each key's
@@ -320,6 +328,60 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
                 .extracting(CommittedRecord::seq)
                 .containsExactlyInAnyOrderElementsOf(
                         LongStream.rangeClosed(1, 15).boxed().toList());
+    }
+
+    @Test
+    void shouldWaitForATransactionOpenOnTheCheckpointTopicAndSayWhoHoldsItBack() throws Exception {
+        LocalKafka kafka = sharedKafka();
+        String topic = uniqueName("held");
+        String checkpoints = uniqueName("positions");
+        createTopic(kafka, checkpoints, 1, Map.of("cleanup.policy", "compact"));
+        KafkaPublisher publisher = closeAfterTest(KafkaPublisher.builder(producerProperties(kafka))
+                .topicRouter(TopicRouter.fixed(topic))
+                .exactlyOnce(uniqueName("tx"))
+                .checkpointTopic(checkpoints)
+                .build());
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger checkpointLog = (Logger) LoggerFactory.getLogger("dev.outbox.kafka.internal.CheckpointTopic");
+        checkpointLog.addAppender(logged);
+        Properties holding = producerProperties(kafka);
+        holding.setProperty("transactional.id", uniqueName("someone-else"));
+        holding.setProperty("key.serializer", ByteArraySerializer.class.getName());
+        holding.setProperty("value.serializer", ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> holder = new KafkaProducer<>(holding)) {
+            // another producer's transaction, open on the topic before the publisher reads its position
+            holder.initTransactions();
+            holder.beginTransaction();
+            holder.send(new ProducerRecord<>(checkpoints, 0, "not a position".getBytes(UTF_8), "{}".getBytes(UTF_8)))
+                    .get();
+            appendEach(3, 1);
+            String name = uniqueName("kafka");
+            OutboxRelay relay = startPublishing("r1", publisher, name, consumer -> consumer);
+
+            await("the position read held back and saying by whom")
+                    .atMost(TIMEOUT)
+                    .until(() -> logged.list.stream()
+                            .anyMatch(event -> event.getFormattedMessage().contains("what holds it back")));
+            String said = logged.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .filter(message -> message.contains("what holds it back"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(said)
+                    .containsPattern("\\[producer \\d+ epoch \\d+ since offset 0]")
+                    .doesNotContain("HANGING") // its coordinator has it open: it ends when its producer says so
+                    .doesNotContain("could not ask");
+            assertThat(relay.status(name).checkpoint()).isZero();
+
+            holder.commitTransaction();
+            await().atMost(TIMEOUT).until(() -> relay.status(name).checkpoint() == 3);
+        } finally {
+            checkpointLog.detachAppender(logged);
+        }
+        assertThat(readCommitted(kafka, List.of(topic), 3, TIMEOUT))
+                .extracting(CommittedRecord::seq)
+                .containsExactly(1L, 2L, 3L);
     }
 
     @Test

@@ -5,10 +5,12 @@ import dev.outbox.KeyPartitioner;
 import dev.outbox.Lease;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,8 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -84,7 +91,7 @@ final class CheckpointTopic {
      * @throws DownstreamUnavailableException if the broker cannot be read
      */
     @Nullable
-    Position read(String key) {
+    Position read(String key, Lease lease) {
         TopicPartition partition = new TopicPartition(topic, partitionOf(key));
         long began = System.nanoTime();
         long end = endOffset(partition);
@@ -103,13 +110,14 @@ final class CheckpointTopic {
                             partition,
                             reader.position(partition),
                             end,
-                            openTransactions(partition));
+                            openTransactions(partition, key, lease, last));
                     nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new DownstreamUnavailableException(
-                            "could not read checkpoint topic '" + topic + "' to offset " + end + " within "
-                                    + readTimeout + " (a transaction open on it holds readers back)");
+                            "could not read checkpoint topic '" + topic + "' to offset "
+                                    + end + " within " + readTimeout + "; what holds it back: "
+                                    + openTransactions(partition, key, lease, last));
                 }
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
                     if (record.key() != null && Arrays.equals(record.key(), wanted) && record.value() != null) {
@@ -142,21 +150,98 @@ final class CheckpointTopic {
         return new Position(Long.parseLong(seq.group(1)), Long.parseLong(generation.group(1)));
     }
 
-    /** The producers with a transaction open on {@code partition}, for a log line. */
-    private String openTransactions(TopicPartition partition) {
+    /**
+     * The producers with a transaction open on {@code partition}, for a log line. One whose
+     * coordinator counts its transaction ended is a hanging transaction, said so with what to do:
+     * the partition never got the transaction's marker (Kafka skips the markers of a partition
+     * without a leader, as if it had been deleted: a lone broker that stopped or crashed in the
+     * middle of a commit), and no reader passes it until it is aborted. {@code readSoFar} is the last
+     * position of {@code key} ({@code lease}'s) read before it.
+     */
+    private String openTransactions(TopicPartition partition, String key, Lease lease, @Nullable Position readSoFar) {
+        List<String> open = new ArrayList<>();
         try {
-            return call(admin.get().describeProducers(List.of(partition)).partitionResult(partition))
-                    .activeProducers()
-                    .stream()
-                    .filter(producer -> producer.currentTransactionStartOffset().isPresent())
-                    .map(producer -> "producer " + producer.producerId() + " epoch " + producer.producerEpoch()
-                            + " since offset "
-                            + producer.currentTransactionStartOffset().getAsLong())
-                    .toList()
-                    .toString();
+            for (ProducerState producer : call(admin.get()
+                            .describeProducers(List.of(partition))
+                            .partitionResult(partition))
+                    .activeProducers()) {
+                OptionalLong start = producer.currentTransactionStartOffset();
+                if (start.isEmpty()) {
+                    continue;
+                }
+                String described = "producer " + producer.producerId() + " epoch " + producer.producerEpoch()
+                        + " since offset " + start.getAsLong();
+                String transactionalId = transactionalIdOf(producer.producerId());
+                TransactionDescription coordinator = transactionalId == null
+                        ? null
+                        : call(admin.get()
+                                .describeTransactions(List.of(transactionalId))
+                                .description(transactionalId));
+                if (coordinator != null
+                        && isHanging(producer, coordinator)
+                        && stillOpen(partition, producer.producerId(), start.getAsLong())) {
+                    described += " of transactional.id '" + transactionalId + "', HANGING: its coordinator counts it"
+                            + " ended (" + coordinator.state() + ", epoch " + coordinator.producerEpoch() + ") but "
+                            + partition + " never got its marker. Abort it there and on every partition it wrote"
+                            + " (kafka-transactions.sh find-hanging, then abort --topic " + partition.topic()
+                            + " --partition " + partition.partition() + " --start-offset " + start.getAsLong()
+                            + "), then publish its entries again: "
+                            + (transactionalId.equals(key) && readSoFar != null
+                                    ? resetCall(lease, readSoFar.seq() + 1) + " (Kafka holds the entries up to seq "
+                                            + readSoFar.seq() + " before it)"
+                                    : "reset its consumer partition from the first outbox-seq of its records")
+                            + "; see the README, Publishing to Kafka";
+                }
+                open.add(described);
+            }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            return "(could not ask the broker: " + e + ")";
+            open.add("(could not ask the broker: " + e + ")");
         }
+        return open.toString();
+    }
+
+    private static String resetCall(Lease lease, long fromSeq) {
+        return lease.isSplit()
+                ? "resetPartition(\"" + lease.consumer() + "\", " + lease.partition() + ", " + fromSeq + ")"
+                : "resetConsumer(\"" + lease.consumer() + "\", " + fromSeq + ")";
+    }
+
+    /**
+     * Whether a transaction that {@code producer} holds open on a partition is one its coordinator
+     * has moved past: ended there, or the producer fenced by a later epoch. Not while the
+     * coordinator is writing the markers (a prepared commit or abort): they may be on their way.
+     */
+    static boolean isHanging(ProducerState producer, TransactionDescription coordinator) {
+        TransactionState state = coordinator.state();
+        if (state == TransactionState.PREPARE_COMMIT
+                || state == TransactionState.PREPARE_ABORT
+                || state == TransactionState.PREPARE_EPOCH_FENCE
+                || state == TransactionState.UNKNOWN) {
+            return false;
+        }
+        return coordinator.producerId() != producer.producerId()
+                || coordinator.producerEpoch() > producer.producerEpoch()
+                || state != TransactionState.ONGOING;
+    }
+
+    /** Whether the transaction is still open: it might have ended between the two questions above. */
+    private boolean stillOpen(TopicPartition partition, long producerId, long start)
+            throws ExecutionException, TimeoutException {
+        return call(admin.get().describeProducers(List.of(partition)).partitionResult(partition))
+                .activeProducers()
+                .stream()
+                .anyMatch(producer -> producer.producerId() == producerId
+                        && producer.currentTransactionStartOffset().equals(OptionalLong.of(start)));
+    }
+
+    private @Nullable String transactionalIdOf(long producerId) throws ExecutionException, TimeoutException {
+        return call(admin.get()
+                        .listTransactions(new ListTransactionsOptions().filterProducerIds(List.of(producerId)))
+                        .all())
+                .stream()
+                .map(TransactionListing::transactionalId)
+                .findFirst()
+                .orElse(null);
     }
 
     /** The end of {@code partition}, transactions still open included. */

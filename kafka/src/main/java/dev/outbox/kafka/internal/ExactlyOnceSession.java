@@ -63,7 +63,7 @@ final class ExactlyOnceSession extends ProducerSession {
                 new KafkaProducer<>(publishing.settings().producer(clientSuffix(), transactionalId));
         try {
             created.initTransactions();
-            CheckpointTopic.Position position = checkpoints.read(transactionalId);
+            CheckpointTopic.Position position = checkpoints.read(transactionalId, lease);
             long through = lease.checkpoint();
             if (position != null && position.generation() == lease.resetGeneration() && position.seq() > through) {
                 LOG.info(
