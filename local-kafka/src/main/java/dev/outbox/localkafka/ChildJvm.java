@@ -196,6 +196,30 @@ final class ChildJvm {
         }
     }
 
+    /**
+     * Sends {@code signal} ({@code STOP}, {@code CONT}) to the child, as {@code kill -<signal>}
+     * does: Java has no API for the signals that freeze and resume a process.
+     *
+     * @throws IllegalStateException if the child does not run, or {@code kill} failed
+     */
+    void signal(String signal) {
+        long pid = pid();
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .start();
+            String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + said);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " " + pid, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending SIG" + signal + " to " + pid, e);
+        }
+    }
+
     /** The last {@code lines} lines of the log. */
     String logTail(int lines) {
         try (SeekableByteChannel channel = Files.newByteChannel(logFile, StandardOpenOption.READ)) {

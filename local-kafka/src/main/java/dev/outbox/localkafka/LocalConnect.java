@@ -165,6 +165,23 @@ public final class LocalConnect implements AutoCloseable {
         jvm.kill();
     }
 
+    /**
+     * Freezes the worker with SIGSTOP, as a long pause would (a stop-the-world collection, a
+     * suspended machine): its threads do nothing, its tasks send nothing, until {@link #resume()}.
+     *
+     * @throws IllegalStateException if it does not run
+     */
+    public synchronized void pause() {
+        jvm.requireOpen();
+        jvm.signal("STOP");
+    }
+
+    /** Resumes a worker frozen by {@link #pause()} (SIGCONT). */
+    public synchronized void resume() {
+        jvm.requireOpen();
+        jvm.signal("CONT");
+    }
+
     /** Whether the worker's JVM runs. */
     public synchronized boolean isRunning() {
         return jvm.isRunning();
