@@ -320,7 +320,7 @@ final class ChildJvm {
     }
 
     /** Appends a line of this class's own, marked as such, to the log. */
-    void appendToLog(String line) {
+    private void appendToLog(String line) {
         try {
             Files.writeString(
                     logFile,
@@ -365,7 +365,7 @@ final class ChildJvm {
     }
 
     /** Escapes what {@link java.util.Properties#load} would read otherwise. */
-    static String escape(String text, boolean key) {
+    private static String escape(String text, boolean key) {
         StringBuilder escaped = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {
             switch (c) {
