@@ -83,7 +83,6 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final String DIRECTORY_PREFIX = "outbox-local-kafka-";
     private static final String OWNER_FILE = "owner.pid";
-    private static final String DESCRIPTION = "the local Kafka broker";
     private static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
@@ -508,7 +507,8 @@ public final class LocalKafka implements AutoCloseable {
         public LocalKafka build() {
             String classPath = ChildJvm.brokerClassPath();
             removeLeftovers();
-            ChildJvm jvm = new ChildJvm(DESCRIPTION, "local-kafka", classPath, createDirectory(), "broker.log");
+            ChildJvm jvm =
+                    new ChildJvm("the local Kafka broker", "local-kafka", classPath, createDirectory(), "broker.log");
             try {
                 return new LocalKafka(this, jvm, freePorts());
             } catch (RuntimeException | Error e) {
