@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * <p>The relay calls {@link #handle} with consecutive log entries in {@code seq} order and saves the
  * consumer's checkpoint after it returns. It holds no open transaction, lock or pooled connection
- * while the handler runs, so the handler may call slow external systems; it keeps the consumer's
+ * for the handler while it runs (a consumer that {@linkplain OutboxConsumer.Builder#readAhead reads
+ * ahead} borrows one meanwhile, only to read its next batch), so the handler may call slow external
+ * systems; it keeps the consumer's
  * lease alive meanwhile, from a thread of its own, so a call may last longer than {@link
  * RelayOptions#leaseDuration()}. After a crash, a lost lease or a failed checkpoint write the same
  * entries may be delivered again: make the handler idempotent with {@link OutboxRecord#eventId()}

@@ -25,6 +25,7 @@ public final class OutboxConsumer {
     private final RetryPolicy retryPolicy;
     private final FailurePolicy failurePolicy;
     private final int partitions;
+    private final boolean readAhead;
 
     private OutboxConsumer(Builder builder) {
         this.name = builder.name;
@@ -36,6 +37,7 @@ public final class OutboxConsumer {
         this.partitions = builder.partitions;
         this.retryPolicy = builder.retryPolicy;
         this.failurePolicy = builder.failurePolicy;
+        this.readAhead = builder.readAhead;
     }
 
     /**
@@ -112,6 +114,11 @@ public final class OutboxConsumer {
         return partitions;
     }
 
+    /** Whether the next batch is read while the handler works on a full one: see {@link Builder#readAhead}. */
+    public boolean readsAhead() {
+        return readAhead;
+    }
+
     @Override
     public String toString() {
         return "OutboxConsumer[" + name + (isTransactional() ? ", transactional" : ", at-least-once") + "]";
@@ -128,6 +135,7 @@ public final class OutboxConsumer {
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private FailurePolicy failurePolicy = FailurePolicy.BLOCK;
         private int partitions = 1;
+        private boolean readAhead;
 
         private Builder(
                 String name,
@@ -190,6 +198,24 @@ public final class OutboxConsumer {
             return this;
         }
 
+        /**
+         * Whether the next batch is read while the handler works on the current one. Default off.
+         * When a read fills its batch (a backlog), the next batch is read at once on another thread,
+         * on the assumption that the handler processes this one whole; the next delivery uses it if
+         * so, and drops it and reads afresh if not (the handler failed, a key was parked, the lease
+         * moved). The database's work then overlaps the handler's instead of waiting for it: worth
+         * it for a handler that waits on a remote system, which {@code KafkaPublisher} turns it on
+         * for (1.2x to 1.3x its drain, BENCHMARKS.md section 9). It costs a second batch in memory
+         * and, while the read runs, a second connection of the relay's pool: a pool needs one more
+         * connection per consumer partition that reads ahead at the same time. At-least-once
+         * consumers only: a transactional consumer reads its batch in the transaction that saves its
+         * checkpoint.
+         */
+        public Builder readAhead(boolean readAhead) {
+            this.readAhead = readAhead;
+            return this;
+        }
+
         public OutboxConsumer build() {
             if (!NAME.matcher(name).matches()) {
                 throw new OutboxConfigurationException("consumer name must be 1 to 100 characters of"
@@ -202,6 +228,11 @@ public final class OutboxConsumer {
             if (partitions < 1 || partitions > 1024) {
                 throw new OutboxConfigurationException(
                         "consumer '" + name + "': partitions must be in [1, 1024], was " + partitions);
+            }
+            if (readAhead && transactionalHandler != null) {
+                throw new OutboxConfigurationException("consumer '" + name + "': readAhead is for at-least-once"
+                        + " consumers; a transactional consumer reads its batch in the transaction that saves its"
+                        + " checkpoint (remove readAhead(true))");
             }
             return new OutboxConsumer(this);
         }

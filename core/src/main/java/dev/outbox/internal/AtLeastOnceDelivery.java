@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>A session is opened before the first delivery of a lease and closed when the lease ends; a
  * plain {@link EventHandler} is a session that keeps nothing. A session that cannot be opened is a
  * downstream that is unavailable: waited out, never counted against the events.
+ *
+ * <p>A consumer that reads ahead has its next batch read (by {@link ReadAhead}) while the handler
+ * works on a full one; the next delivery uses it when it asks for that very batch.
  */
 final class AtLeastOnceDelivery implements Delivery {
 
@@ -40,6 +43,9 @@ final class AtLeastOnceDelivery implements Delivery {
     private final DeadLetterStore deadLetters;
     private final LeaseKeeper keeper;
     private final Clock clock;
+    private final ReadAhead readAhead;
+    /** The read of the next batch begun while the handler worked on this one; the consumer's thread only. */
+    private ReadAhead.@Nullable Pending ahead;
     /** The session of the lease held now, once opened; the consumer's thread only. */
     private SessionHandler.@Nullable Session session;
 
@@ -49,23 +55,33 @@ final class AtLeastOnceDelivery implements Delivery {
             RelayContext context,
             ConsumerLease lease,
             DeadLetterStore deadLetters,
-            LeaseKeeper keeper) {
+            LeaseKeeper keeper,
+            ReadAhead readAhead) {
         this.consumer = consumer;
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.context = context;
         this.lease = lease;
         this.deadLetters = deadLetters;
         this.keeper = keeper;
+        this.readAhead = readAhead;
         this.clock = context.options.clock();
     }
 
     @Override
     public Outcome deliver(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys, LongPredicate clearsFailure)
             throws SQLException {
-        LogBatch batch = context.withConnection(connection ->
-                LogBatch.read(context, connection, lease.partition(), checkpoint, maxSeq, limit, parkedKeys));
+        LogBatch batch = ahead != null ? ahead.take(checkpoint, maxSeq, limit, parkedKeys) : null;
+        ahead = null;
+        if (batch == null) {
+            batch = read(checkpoint, maxSeq, limit, parkedKeys);
+        }
         if (batch.isEmpty()) {
             return new Empty();
+        }
+        if (consumer.readsAhead() && batch.more()) {
+            // the batch after this one, if this one is processed whole: read while the handler works
+            ReadAhead.Ask next = new ReadAhead.Ask(batch.lastSeq(), maxSeq, limit, parkedKeys);
+            ahead = readAhead.start(next, () -> read(next.after(), maxSeq, limit, next.parkedKeys()));
         }
         Throwable thrown = handle(batch.handed(), false);
         if (thrown != null) {
@@ -87,6 +103,11 @@ final class AtLeastOnceDelivery implements Delivery {
         boolean clear = clearsFailure.test(batch.lastSeq());
         save(batch.lastSeq(), batch.behindKey(), clear);
         return new Delivered(batch.lastSeq(), batch.rowsRead(), clear, batch.more());
+    }
+
+    private LogBatch read(long checkpoint, long maxSeq, int limit, Set<String> parkedKeys) throws SQLException {
+        return context.withConnection(connection ->
+                LogBatch.read(context, connection, lease.partition(), checkpoint, maxSeq, limit, parkedKeys));
     }
 
     @Override
@@ -112,6 +133,10 @@ final class AtLeastOnceDelivery implements Delivery {
 
     @Override
     public void leaseEnded() {
+        if (ahead != null) {
+            ahead.discard();
+            ahead = null;
+        }
         SessionHandler.Session ended = session;
         session = null;
         if (ended == null) {

@@ -85,6 +85,7 @@ final class ConsumerWorker extends RelayLoop {
             StartupCheck startup,
             DeadLetterStore deadLetters,
             LeaseKeeper keeper,
+            ReadAhead readAhead,
             BooleanSupplier localSequencerLeads) {
         super(new FailureLog(LOG, part.label(), part.label(), context.dialect, problems));
         this.consumer = consumer;
@@ -104,7 +105,8 @@ final class ConsumerWorker extends RelayLoop {
                         context,
                         lease,
                         deadLetters,
-                        keeper);
+                        keeper,
+                        readAhead);
         this.clock = context.options.clock();
         this.redriver = new Redriver(consumer, delivery, lease, deadLetters, clock, this::kindOf, this::answeredInRow);
         this.tracker = new FailureTracker(consumer.retryPolicy(), consumer.failurePolicy(), new SplittableRandom());

@@ -42,6 +42,7 @@ public final class RelayEngine {
     private final RelayProblems problems;
     private final StartupCheck startup;
     private final LeaseKeeper keeper;
+    private final ReadAhead readAhead = new ReadAhead();
     private final Sequencer sequencer;
     /** Each consumer's loops, one per partition, in partition order. */
     private final Map<String, List<ConsumerWorker>> workers = new LinkedHashMap<>();
@@ -89,6 +90,7 @@ public final class RelayEngine {
                         startup,
                         deadLetters,
                         keeper,
+                        readAhead,
                         sequencer::isLeader));
             }
             workers.put(consumer.name(), List.copyOf(partitions));
@@ -278,6 +280,7 @@ public final class RelayEngine {
             Thread.currentThread().interrupt();
         } finally {
             keeper.close();
+            readAhead.close();
             stopSubscriptions();
         }
     }

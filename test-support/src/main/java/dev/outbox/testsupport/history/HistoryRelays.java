@@ -64,7 +64,8 @@ public final class HistoryRelays {
      * runs (recording is its effect on the outside world: once recorded, a delivery counts, whether
      * or not the relay lives to save the checkpoint) and, when {@code faults} are enabled, the
      * {@link FaultyConsumer}s, whose calls go to {@code calls}. The projection and the recorder are
-     * split into {@code partitions}.
+     * split into {@code partitions}. The at-least-once consumers read ahead, so that the faults of a
+     * run meet batches read while a handler worked (the conformance suites cover the plain read).
      */
     public static OutboxRelay build(
             DataSource dataSource,
@@ -94,6 +95,7 @@ public final class HistoryRelays {
                         .startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(RetryPolicy.of(Duration.ofMillis(10), Duration.ofSeconds(1), 10))
+                        .readAhead(true)
                         .build());
         if (faults.enabled()) {
             for (FaultyConsumer faulty : FaultyConsumer.ALL) {
@@ -101,7 +103,7 @@ public final class HistoryRelays {
                         faulty, relayId, faults, calls, faulty.transactional() ? schema.effectInsert() : null);
                 OutboxConsumer.Builder consumer = faulty.transactional()
                         ? OutboxConsumer.transactional(faulty.name(), handler)
-                        : OutboxConsumer.atLeastOnce(faulty.name(), handler);
+                        : OutboxConsumer.atLeastOnce(faulty.name(), handler).readAhead(true);
                 builder.consumer(consumer.startFrom(StartPosition.BEGINNING)
                         .batchSize(CONSUMER_BATCH)
                         .retryPolicy(FaultyConsumer.RETRY)

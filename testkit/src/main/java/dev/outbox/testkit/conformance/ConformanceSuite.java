@@ -141,6 +141,14 @@ public abstract class ConformanceSuite {
     }
 
     @Nested
+    class ReadAhead extends ReadAheadConformanceTest {
+        @Override
+        protected OutboxFixture fixture() {
+            return ConformanceSuite.this.fixture();
+        }
+    }
+
+    @Nested
     class Observability extends ObservabilityConformanceTest {
         @Override
         protected OutboxFixture fixture() {

@@ -27,6 +27,7 @@ public final class ConformanceSuites {
             HandlerFailureConformanceTest.class,
             PartitionConformanceTest.class,
             SessionConformanceTest.class,
+            ReadAheadConformanceTest.class,
             ObservabilityConformanceTest.class,
             ExtensionConformanceTest.class,
             MigrationConformanceTest.class);
