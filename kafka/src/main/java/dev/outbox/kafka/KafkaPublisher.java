@@ -93,10 +93,12 @@ public final class KafkaPublisher implements SessionHandler, AutoCloseable {
     /**
      * A consumer named {@code name} that publishes with this publisher: set its batch size (the
      * records of a Kafka transaction in exactly-once mode), start position, retry and failure policy
-     * and partitions on the builder, as for any consumer.
+     * and partitions on the builder, as for any consumer. It {@linkplain
+     * OutboxConsumer.Builder#readAhead reads ahead}: the next batch is read from the database while
+     * Kafka acknowledges (or commits) this one ({@code readAhead(false)} turns it off).
      */
     public OutboxConsumer.Builder consumer(String name) {
-        return OutboxConsumer.withSessions(name, this);
+        return OutboxConsumer.withSessions(name, this).readAhead(true);
     }
 
     /** Whether this publisher publishes exactly once (with Kafka transactions). */

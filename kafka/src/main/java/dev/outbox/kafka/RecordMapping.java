@@ -46,6 +46,8 @@ public final class RecordMapping {
 
     private final TopicRouter router;
     private final ValueSerializer values;
+    /** The topic the router named last, checked valid: most routers name the same few topics again. */
+    private volatile @Nullable String lastValidTopic;
 
     private RecordMapping(TopicRouter router, ValueSerializer values) {
         this.router = router;
@@ -71,9 +73,12 @@ public final class RecordMapping {
         } catch (RuntimeException e) {
             throw unpublishable(entry, "its topic router threw " + e, e);
         }
-        String problem = topicProblem(topic);
-        if (problem != null) {
-            throw unpublishable(entry, "its topic router " + problem, null);
+        if (topic == null || !topic.equals(lastValidTopic)) {
+            String problem = topicProblem(topic);
+            if (problem != null) {
+                throw unpublishable(entry, "its topic router " + problem, null);
+            }
+            lastValidTopic = topic;
         }
         byte[] value;
         try {

@@ -275,6 +275,17 @@ abstract class KafkaPublisherTest extends KafkaTestBase {
                 .hasMessageContaining("transactionalIdPrefix");
     }
 
+    @Test
+    void shouldGiveConsumersThatReadTheNextBatchWhileKafkaAcknowledgesThisOne() {
+        Properties properties = new Properties();
+        properties.setProperty("bootstrap.servers", "127.0.0.1:1");
+        try (KafkaPublisher publisher = KafkaPublisher.builder(properties).build()) {
+            assertThat(publisher.consumer("c").build().readsAhead()).isTrue();
+            assertThat(publisher.consumer("c").readAhead(false).build().readsAhead())
+                    .isFalse();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void shouldWaitForABrokerThatIsDownShowItAndCountNothingAgainstTheEvents(Mode mode) throws Exception {

@@ -5,10 +5,9 @@ import dev.outbox.kafka.RecordMapping;
 import dev.outbox.kafka.TopicRouter;
 import dev.outbox.kafka.UnpublishableRecordException;
 import dev.outbox.kafka.ValueSerializer;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.utils.Utils;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,8 +61,7 @@ public final class RecordMapper {
         } catch (UnpublishableRecordException e) {
             return new Rejected(e);
         }
-        List<Header> headers = List.of(record.headers().toArray());
-        return new Ready(record, sizeUpperBound(record.key(), record.value(), headers));
+        return new Ready(record, sizeUpperBound(record.key(), record.value(), record.headers()));
     }
 
     /** Why {@code topic} is not a topic name a record can be sent to, or {@code null} when it is one. */
@@ -76,13 +74,13 @@ public final class RecordMapper {
      * record's length, attributes, timestamp and offset deltas, key, value and headers, every length
      * a variable-length int counted at its widest. Compression could only shrink it.
      */
-    static int sizeUpperBound(byte[] key, byte @Nullable [] value, List<Header> headers) {
+    static int sizeUpperBound(byte[] key, byte @Nullable [] value, Iterable<Header> headers) {
         long size = BATCH_OVERHEAD + VARINT + 1 + VARLONG + VARINT;
         size += VARINT + key.length;
         size += VARINT + (value == null ? 0 : value.length);
         size += VARINT;
         for (Header header : headers) {
-            size += VARINT + header.key().getBytes(StandardCharsets.UTF_8).length;
+            size += VARINT + Utils.utf8Length(header.key());
             size += VARINT + (header.value() == null ? 0 : header.value().length);
         }
         return (int) Math.min(Integer.MAX_VALUE, size);

@@ -106,6 +106,7 @@ public final class PublisherProcessMain {
                 .batchSize(100)
                 .partitions(partitions)
                 .retryPolicy(retries)
+                .readAhead(true) // as KafkaPublisher.consumer(name) builds it
                 .build();
     }
 
