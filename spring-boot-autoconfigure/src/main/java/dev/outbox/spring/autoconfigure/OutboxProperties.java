@@ -311,6 +311,12 @@ public class OutboxProperties implements Validator {
         /** What happens to an event still failing after the retries. Default block. */
         private @Nullable FailurePolicy failurePolicy;
 
+        /**
+         * Read the next batch while the handler works on a full one (at-least-once consumers only).
+         * Default false.
+         */
+        private @Nullable Boolean readAhead;
+
         private final Retry retry = new Retry();
 
         public @Nullable Integer getBatchSize() {
@@ -345,6 +351,14 @@ public class OutboxProperties implements Validator {
             this.failurePolicy = failurePolicy;
         }
 
+        public @Nullable Boolean getReadAhead() {
+            return readAhead;
+        }
+
+        public void setReadAhead(@Nullable Boolean readAhead) {
+            this.readAhead = readAhead;
+        }
+
         public Retry getRetry() {
             return retry;
         }
@@ -355,6 +369,7 @@ public class OutboxProperties implements Validator {
             set(startFrom, consumer::startFrom);
             set(partitions, consumer::partitions);
             set(failurePolicy, consumer::failurePolicy);
+            set(readAhead, consumer::readAhead);
             return consumer.retryPolicy(retry.toPolicy());
         }
     }

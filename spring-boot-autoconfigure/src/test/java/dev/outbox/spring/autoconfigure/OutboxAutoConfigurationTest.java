@@ -115,6 +115,7 @@ class OutboxAutoConfigurationTest {
                         "outbox.consumers.audit.batch-size=7",
                         "outbox.consumers.audit.start-from=beginning",
                         "outbox.consumers.audit.failure-policy=park",
+                        "outbox.consumers.audit.read-ahead=true",
                         "outbox.consumers.audit.retry.max-attempts=3",
                         "outbox.consumers.audit.retry.initial-backoff=50ms")
                 .run(context -> {
@@ -132,6 +133,8 @@ class OutboxAutoConfigurationTest {
                     assertThat(consumer(relay, "split").partitions()).isEqualTo(4);
                     assertThat(audit.startFrom()).isEqualTo(StartPosition.BEGINNING);
                     assertThat(audit.failurePolicy()).isEqualTo(FailurePolicy.PARK);
+                    assertThat(audit.readsAhead()).isTrue();
+                    assertThat(consumer(relay, "split").readsAhead()).isFalse();
                     assertThat(audit.retryPolicy().maxAttempts()).isEqualTo(3);
                     assertThat(audit.retryPolicy().initialBackoff()).isEqualTo(Duration.ofMillis(50));
                     assertThat(consumer(relay, "built-in-code").batchSize()).isEqualTo(3);
