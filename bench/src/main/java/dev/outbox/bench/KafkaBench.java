@@ -58,6 +58,7 @@ final class KafkaBench {
     private final LocalKafka kafka;
     private final BusinessTx business;
     private final OutboxWriter writer;
+    private final CpuUse cpu;
 
     KafkaBench(BenchDb db, Mode mode, Report report, LocalKafka kafka) {
         this.db = db;
@@ -66,6 +67,7 @@ final class KafkaBench {
         this.kafka = kafka;
         this.business = new BusinessTx(db);
         this.writer = OutboxWriter.builder(db.dialect).tables(db.tables).build();
+        this.cpu = new CpuUse(kafka.pid());
     }
 
     void run() throws Exception {
@@ -227,6 +229,7 @@ final class KafkaBench {
             producer.partitionsFor(topic); // the topic exists and its metadata is known before the clock starts
             CountDownLatch acked = new CountDownLatch(records.size());
             AtomicInteger failed = new AtomicInteger();
+            CpuUse.Snapshot cpuStart = cpu.now();
             long start = System.nanoTime();
             for (ProducerRecord<byte[], byte[]> record : records) {
                 producer.send(record, (metadata, exception) -> {
@@ -239,6 +242,7 @@ final class KafkaBench {
             if (!acked.await(15, TimeUnit.MINUTES) || failed.get() > 0) {
                 throw new IllegalStateException(failed.get() + " records of the plain producer failed");
             }
+            System.out.println("    plain producer: " + cpu.since(cpuStart).describe("broker", count));
             return count / ((System.nanoTime() - start) / 1e9);
         }
     }
@@ -275,7 +279,7 @@ final class KafkaBench {
 
     /**
      * Events per second of a relay that drains a backlog of {@code count} events to {@code sessions},
-     * from its start to the return of the call that holds the last event.
+     * from its start to the return of the call that holds the last event; prints where the CPU went.
      */
     private double drain(long count, int batchSize, SessionHandler sessions) throws Exception {
         db.reset();
@@ -308,13 +312,17 @@ final class KafkaBench {
                     .consumer(dev.outbox.OutboxConsumer.withSessions("kafka", timed)
                             .startFrom(StartPosition.BEGINNING)
                             .batchSize(batchSize)
+                            .readAhead(true) // as KafkaPublisher.consumer() builds it
                             .build())
                     .build()) {
+                CpuUse.Snapshot cpuStart = cpu.now();
                 start = System.nanoTime();
                 relay.start();
                 if (!done.await(15, TimeUnit.MINUTES)) {
                     throw new IllegalStateException("the relay did not reach seq " + count + " in 15 minutes");
                 }
+                System.out.println("    drain, batchSize " + batchSize + ": "
+                        + cpu.since(cpuStart).describe("broker", count));
             }
             return count / ((doneNanos[0] - start) / 1e9);
         }
