@@ -105,33 +105,28 @@ public abstract class ReadAheadConformanceTest extends ConformanceTestBase {
 
     @Test
     void shouldDropTheBatchReadAheadWhenTheHandlerFailsAndDeliverAgainInOrder() throws Exception {
-        appendInOneTransaction(30);
-        RecordingHandler recorder = new RecordingHandler();
-        AtomicBoolean failed = new AtomicBoolean();
-        start(OutboxConsumer.atLeastOnce("ahead", batch -> {
-                    if (!failed.getAndSet(true)) {
-                        Thread.sleep(300); // the next batch is read meanwhile
-                        throw new IllegalStateException("the index is down");
-                    }
-                    recorder.handle(batch);
-                })
-                .retryPolicy(FAST_RETRIES));
-
-        recorder.awaitCount(30, TIMEOUT);
-        assertThat(borrowing.readAhead()).isTrue();
-        assertThat(recorder.seqs()).isEqualTo(oneTo(30));
+        assertInOrderOnceEachAfterAFirstCallThatFails(0);
     }
 
     @Test
     void shouldDropTheBatchReadAheadWhenTheHandlerProcessedPartOfItAndGoOnAfterThatPart() throws Exception {
+        assertInOrderOnceEachAfterAFirstCallThatFails(4);
+    }
+
+    /**
+     * The first call processes {@code processed} events of its batch, waits while the next batch is
+     * read ahead, then fails: nothing of the batch read ahead may come before the rest of its own.
+     */
+    private void assertInOrderOnceEachAfterAFirstCallThatFails(int processed) throws Exception {
         appendInOneTransaction(30);
         RecordingHandler recorder = new RecordingHandler();
         AtomicBoolean failed = new AtomicBoolean();
         start(OutboxConsumer.atLeastOnce("ahead", batch -> {
                     if (!failed.getAndSet(true)) {
-                        recorder.handle(batch.subList(0, 4));
+                        recorder.handle(batch.subList(0, processed));
                         Thread.sleep(300); // the next batch is read meanwhile
-                        throw new PartialSuccessException(4, new IllegalStateException("the index is down"));
+                        IllegalStateException down = new IllegalStateException("the index is down");
+                        throw processed == 0 ? down : new PartialSuccessException(processed, down);
                     }
                     recorder.handle(batch);
                 })
