@@ -205,11 +205,11 @@ public final class OutboxConsumer {
          * so, and drops it and reads afresh if not (the handler failed, a key was parked, the lease
          * moved). The database's work then overlaps the handler's instead of waiting for it: worth
          * it for a handler that waits on a remote system, which {@code KafkaPublisher} turns it on
-         * for (1.2x to 1.3x its drain, BENCHMARKS.md section 9). It costs a second batch in memory
-         * and, while the read runs, a second connection of the relay's pool: a pool needs one more
-         * connection per consumer partition that reads ahead at the same time. At-least-once
-         * consumers only: a transactional consumer reads its batch in the transaction that saves its
-         * checkpoint.
+         * for (1.2x to 1.4x its drain on PostgreSQL, 1.1x to 1.2x on MariaDB: BENCHMARKS.md section
+         * 9). It costs a second batch in memory and, while the read runs, a second connection of
+         * the relay's pool: a pool needs one more connection per consumer partition that reads
+         * ahead at the same time. At-least-once consumers only: a transactional consumer reads its
+         * batch in the transaction that saves its checkpoint.
          */
         public Builder readAhead(boolean readAhead) {
             this.readAhead = readAhead;
