@@ -23,9 +23,9 @@ final class CpuUse {
     /** What a phase used, in core-seconds, over {@code wallSeconds}. */
     record Used(double wallSeconds, double self, double child, double rest, double idle) {
 
-        /** Core-seconds per {@code unit} events of {@code events}, for one part. */
-        double per(double coreSeconds, long events, long unit) {
-            return coreSeconds * unit / events;
+        /** {@code coreSeconds} per million of {@code events}. */
+        private static double perMillion(double coreSeconds, long events) {
+            return coreSeconds * 1_000_000 / events;
         }
 
         String describe(String childName, long events) {
@@ -33,10 +33,10 @@ final class CpuUse {
                     Locale.ROOT,
                     "CPU per 1M events: bench JVM %.1f s, %s %.1f s, database and rest %.1f s; idle %.1f"
                             + " core-s of %.1f s wall x %d cores",
-                    per(self, events, 1_000_000),
+                    perMillion(self, events),
                     childName,
-                    per(child, events, 1_000_000),
-                    per(rest, events, 1_000_000),
+                    perMillion(child, events),
+                    perMillion(rest, events),
                     idle,
                     wallSeconds,
                     Runtime.getRuntime().availableProcessors());
