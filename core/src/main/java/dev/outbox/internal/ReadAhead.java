@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * next delivery: it is used only by a delivery that asks for exactly the batch it read (the same
  * checkpoint, bound, limit and parked keys), and dropped otherwise (the handler failed, a key was
  * parked, the lease ended). The log's entries never change once written, so a batch read earlier is
- * the batch a read now would give, or a prefix of it. One pool per relay; its threads exist only
- * while reads run. Thread-safe.
+ * the batch a read now would give, or a prefix of it. One pool per relay: a thread is made when a
+ * read needs one and ends after a minute without reads. Thread-safe.
  */
 final class ReadAhead implements AutoCloseable {
 
