@@ -300,7 +300,7 @@ final class DrainBench {
                                 .append(" AND ")
                                 .append(range[1]);
                     }
-                    String seqExpression = (nextSeq - 1) + " + row_number() OVER (ORDER BY position)";
+                    String seqExpression = seqExpression(ranges, nextSeq);
                     int inserted;
                     if (cte) {
                         inserted = move.executeUpdate("WITH moved AS (DELETE FROM " + db.event() + " WHERE " + where
@@ -333,6 +333,29 @@ final class DrainBench {
             throw new IllegalStateException("the hand-written move moved " + moved + " of " + backlog);
         }
         return backlog / ((end - start) / 1e9);
+    }
+
+    /**
+     * Each moved row's seq, {@code nextSeq} plus its rank in the batch, taken from its position
+     * within its range of consecutive positions; by sorting when there are many ranges, as the
+     * sequencer does.
+     */
+    private static String seqExpression(List<long[]> ranges, long nextSeq) {
+        if (ranges.size() > 16) {
+            return (nextSeq - 1) + " + row_number() OVER (ORDER BY position)";
+        }
+        StringBuilder rank = new StringBuilder("CASE");
+        long before = 0;
+        for (long[] range : ranges) {
+            rank.append(" WHEN position BETWEEN ")
+                    .append(range[0])
+                    .append(" AND ")
+                    .append(range[1])
+                    .append(" THEN position - ")
+                    .append(range[0] - before);
+            before += range[1] - range[0] + 1;
+        }
+        return nextSeq + " + " + rank.append(" END");
     }
 
     /** Hand-written keyset scan of the log with all the columns a consumer reads. */
