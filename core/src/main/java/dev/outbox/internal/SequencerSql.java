@@ -205,6 +205,7 @@ final class SequencerSql {
 
     /** The move of exactly {@code positions}, rendered for this batch. */
     Statement move(long[] positions) {
+        List<long[]> runs = runs(positions);
         return sql.render(insertInto(
                         sql.log,
                         List.of(
@@ -220,7 +221,7 @@ final class SequencerSql {
                                 CREATED_AT,
                                 SEQUENCED_AT))
                 .select(select(
-                                seqOf(positions),
+                                seqOf(runs),
                                 POSITION,
                                 EVENT_ID,
                                 AGGREGATE_TYPE,
@@ -232,25 +233,24 @@ final class SequencerSql {
                                 CREATED_AT,
                                 sql.dialect().currentTime())
                         .from(sql.event)
-                        .where(positionsIn(positions))));
+                        .where(positionsIn(runs))));
     }
 
     /**
-     * The seq of each moved row: {@code first_seq} plus the row's rank among {@code positions}.
-     * A batch of up to {@value #MAX_RUNS_RANKED_BY_POSITION} runs of consecutive positions (the
+     * The seq of each moved row: {@code first_seq} plus the row's rank in the batch, whose
+     * positions are {@code runs} ({@link #runs}). A batch of up to {@value #MAX_RUNS_RANKED_BY_POSITION} runs of consecutive positions (the
      * usual case: positions are taken in commit order but for the odd rollback or slow writer) gets
      * the rank from the position itself, {@code position - (run's first - positions before the
      * run)}, one {@code CASE} branch per run; a batch of more runs gets it from {@code ROW_NUMBER()
      * OVER (ORDER BY position)}, which InnoDB computes by copying the batch into a temporary table
      * and sorting it (moving 5,000-row runs on MariaDB was 1.2x faster without it).
      */
-    Field<Long> seqOf(long[] positions) {
-        List<long[]> runs = runs(positions);
+    Field<Long> seqOf(List<long[]> runs) {
         if (runs.size() > MAX_RUNS_RANKED_BY_POSITION) {
             return firstSeq.plus(rowNumber().over().orderBy(POSITION)).minus(inline(1L));
         }
         if (runs.size() == 1) {
-            return firstSeq.plus(POSITION.minus(inline(positions[0])));
+            return firstSeq.plus(POSITION.minus(inline(runs.get(0)[0])));
         }
         CaseConditionStep<Long> rank = null;
         long before = 0;
@@ -266,7 +266,7 @@ final class SequencerSql {
 
     /** The delete of exactly {@code positions}, rendered for this batch. */
     Statement delete(long[] positions) {
-        return sql.render(deleteFrom(sql.event).where(positionsIn(positions)));
+        return sql.render(deleteFrom(sql.event).where(positionsIn(runs(positions))));
     }
 
     /**
@@ -379,15 +379,15 @@ final class SequencerSql {
     }
 
     /**
-     * A condition that matches exactly the given ascending positions: each run of consecutive
-     * positions as one {@code BETWEEN} (no other position can lie inside a run), single ones in an
+     * A condition that matches exactly the positions of {@code runs} ({@link #runs}): each run of
+     * consecutive positions as one {@code BETWEEN} (no other position can lie inside a run), single ones in an
      * {@code IN} list. Under normal load the batch is one or a few runs, so the statement is a range
      * scan of the primary key.
      */
-    static Condition positionsIn(long[] positions) {
+    static Condition positionsIn(List<long[]> runs) {
         Condition condition = noCondition();
         List<Field<Long>> singles = new ArrayList<>();
-        for (long[] run : runs(positions)) {
+        for (long[] run : runs) {
             if (run[0] == run[1]) {
                 singles.add(inline(run[0]));
             } else {
