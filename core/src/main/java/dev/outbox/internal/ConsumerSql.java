@@ -277,7 +277,9 @@ final class ConsumerSql {
      * with its partitions. Its rows named by primary key (pinned to it where a scan would lock
      * rows of other relays' batches), and by instance, not relay id: leases an earlier life of the
      * same relay id left behind expire instead of being kept alive by a relay that does not serve
-     * them. One shape per number of leases.
+     * them. One shape per number of leases; a single lease is named by two equalities, since
+     * MariaDB reads a one-row list {@code (name, partition_no) IN ((?, ?))} by scanning the whole
+     * index, hint or not, and so waited for every locked row of the table.
      */
     private LeaseRenewal renderRenewal(int leases) {
         List<Param<String>> names = new ArrayList<>();
@@ -294,7 +296,10 @@ final class ConsumerSql {
                 .set(LEASE_UNTIL, sql.nowPlus(leaseMillis))
                 .set(UPDATED_AT, sql.now())
                 .where(OWNER_INSTANCE.eq(instance))
-                .and(row(NAME, PARTITION_NO).in(rows)));
+                .and(
+                        leases == 1
+                                ? NAME.eq(names.get(0)).and(PARTITION_NO.eq(numbers.get(0)))
+                                : row(NAME, PARTITION_NO).in(rows)));
         return new LeaseRenewal(update, names, numbers);
     }
 
