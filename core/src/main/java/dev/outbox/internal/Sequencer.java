@@ -3,6 +3,7 @@ package dev.outbox.internal;
 import dev.outbox.spi.Notifications;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -122,12 +123,13 @@ final class Sequencer extends RelayLoop {
             if (positions.length == 0) {
                 return 0;
             }
-            int inserted = statements.moveToLog(connection, positions, row.nextSeq());
+            List<long[]> runs = SequencerSql.runs(positions); // named by both statements
+            int inserted = statements.moveToLog(connection, runs, row.nextSeq());
             if (inserted != positions.length) {
                 throw new IllegalStateException("moved " + inserted + " rows to the log, expected " + positions.length
                         + ": another process changed the queue; batch rolled back");
             }
-            int deleted = statements.deleteFromQueue(connection, positions);
+            int deleted = statements.deleteFromQueue(connection, runs);
             if (deleted != positions.length) {
                 throw new IllegalStateException("deleted " + deleted + " rows from the queue, expected "
                         + positions.length + ": another process changed the queue; batch rolled back");

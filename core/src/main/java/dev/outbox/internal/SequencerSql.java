@@ -192,20 +192,19 @@ final class SequencerSql {
     }
 
     /**
-     * Copies the queued rows at exactly {@code positions} (ascending) into the log with {@code seq =
-     * startSeq, startSeq + 1, ...} in position order; returns how many were copied. The rows are
-     * named, never chosen by a second read of the queue: a row that committed after the batch was
-     * read stays queued for the next batch.
+     * Copies the queued rows at exactly the positions of {@code runs} ({@link #runs}) into the log
+     * with {@code seq = startSeq, startSeq + 1, ...} in position order; returns how many were
+     * copied. The rows are named, never chosen by a second read of the queue: a row that committed
+     * after the batch was read stays queued for the next batch.
      */
-    int moveToLog(Connection connection, long[] positions, long startSeq) throws SQLException {
-        try (Statement.Bound insert = move(positions).bind(connection).setLong(firstSeq, startSeq)) {
+    int moveToLog(Connection connection, List<long[]> runs, long startSeq) throws SQLException {
+        try (Statement.Bound insert = move(runs).bind(connection).setLong(firstSeq, startSeq)) {
             return insert.executeUpdate();
         }
     }
 
-    /** The move of exactly {@code positions}, rendered for this batch. */
-    Statement move(long[] positions) {
-        List<long[]> runs = runs(positions);
+    /** The move of exactly the positions of {@code runs}, rendered for this batch. */
+    Statement move(List<long[]> runs) {
         return sql.render(insertInto(
                         sql.log,
                         List.of(
@@ -264,26 +263,26 @@ final class SequencerSql {
         return firstSeq.plus(rank);
     }
 
-    /** The delete of exactly {@code positions}, rendered for this batch. */
-    Statement delete(long[] positions) {
-        return sql.render(deleteFrom(sql.event).where(positionsIn(runs(positions))));
+    /** The delete of exactly the positions of {@code runs}, rendered for this batch. */
+    Statement delete(List<long[]> runs) {
+        return sql.render(deleteFrom(sql.event).where(positionsIn(runs)));
     }
 
     /**
-     * Deletes the queued rows at exactly {@code positions}; returns how many were deleted. Where a
+     * Deletes the queued rows at exactly the positions of {@code runs}; returns how many were deleted. Where a
      * locking range scan reads past its end ({@link
      * dev.outbox.spi.OutboxDialect#lockingRangeScansReadPastTheirEnd()}), each run of consecutive
      * positions is deleted with a statement that stops at the run's last row.
      */
-    int deleteFromQueue(Connection connection, long[] positions) throws SQLException {
+    int deleteFromQueue(Connection connection, List<long[]> runs) throws SQLException {
         if (!sql.dialect().lockingRangeScansReadPastTheirEnd()) {
-            try (Statement.Bound bound = delete(positions).bind(connection)) {
+            try (Statement.Bound bound = delete(runs).bind(connection)) {
                 return bound.executeUpdate();
             }
         }
         int deleted = 0;
         try (Statement.Bound delete = deleteRun.bind(connection)) {
-            for (long[] run : runs(positions)) {
+            for (long[] run : runs) {
                 delete.setLong(first, run[0])
                         .setLong(last, run[1])
                         .setInt(count, (int) (run[1] - run[0] + 1))

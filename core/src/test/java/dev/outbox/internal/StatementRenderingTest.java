@@ -30,8 +30,8 @@ class StatementRenderingTest {
         RelayContext context = new RelayContext(new NoDataSource(), dialect, tables, RelayOptions.defaults());
         SequencerSql sequencer = new SequencerSql(sql);
         List<Statement> statements = new ArrayList<>(sequencer.statements());
-        statements.add(sequencer.move(new long[] {1, 2, 3, 7, 9, 10}));
-        statements.add(sequencer.delete(new long[] {4}));
+        statements.add(sequencer.move(SequencerSql.runs(new long[] {1, 2, 3, 7, 9, 10})));
+        statements.add(sequencer.delete(SequencerSql.runs(new long[] {4})));
         statements.addAll(new ConsumerSql(sql).statements());
         statements.addAll(new DeadLetterSql(sql).statements());
         statements.addAll(new StatusReader(context).statements());
@@ -80,10 +80,12 @@ class StatementRenderingTest {
     void shouldNameExactlyTheBatchPositionsAsRangesAndSingles() {
         SequencerSql sql = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()));
 
-        assertThat(sql.delete(new long[] {3, 4, 5, 8, 10, 11}).sql())
+        assertThat(sql.delete(SequencerSql.runs(new long[] {3, 4, 5, 8, 10, 11}))
+                        .sql())
                 .isEqualTo("delete from `outbox_event` where (`position` between 3 and 5 or `position` between 10"
                         + " and 11 or `position` in (8))");
-        assertThat(sql.delete(new long[] {42}).sql()).isEqualTo("delete from `outbox_event` where `position` in (42)");
+        assertThat(sql.delete(SequencerSql.runs(new long[] {42})).sql())
+                .isEqualTo("delete from `outbox_event` where `position` in (42)");
         assertThat(SequencerSql.runs(new long[] {3, 4, 5, 8, 10, 11}))
                 .containsExactly(new long[] {3, 5}, new long[] {8, 8}, new long[] {10, 11});
     }
@@ -92,10 +94,10 @@ class StatementRenderingTest {
     void shouldRankTheMovedRowsByPositionUnlessTheBatchHasManyRuns() {
         SequencerSql sql = new SequencerSql(new OutboxSql(fakeDialect(SQLDialect.MARIADB), OutboxTables.defaults()));
 
-        assertThat(sql.move(new long[] {7, 8, 9}).sql())
+        assertThat(sql.move(SequencerSql.runs(new long[] {7, 8, 9})).sql())
                 .contains("select (? + (`position` - 7)), `position`")
                 .doesNotContain("row_number");
-        assertThat(sql.move(new long[] {3, 4, 5, 8, 10, 11}).sql())
+        assertThat(sql.move(SequencerSql.runs(new long[] {3, 4, 5, 8, 10, 11})).sql())
                 .contains("select (? + case when `position` between 3 and 5 then (`position` - 3)"
                         + " when `position` = 8 then (`position` - 5)"
                         + " when `position` between 10 and 11 then (`position` - 6) end), `position`")
@@ -104,7 +106,7 @@ class StatementRenderingTest {
         for (int i = 0; i < manyRuns.length; i++) {
             manyRuns[i] = 2L * i;
         }
-        assertThat(sql.move(manyRuns).sql()).contains("row_number() over (order by `position`)");
+        assertThat(sql.move(SequencerSql.runs(manyRuns)).sql()).contains("row_number() over (order by `position`)");
     }
 
     @Test
